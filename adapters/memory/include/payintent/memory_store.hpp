@@ -1,0 +1,51 @@
+// payintent — the in-memory store (target payintent::memory).
+//
+// A real adapter, not a mock: it honours the whole idempotency_store contract
+// within one process (every operation atomic under one mutex) and is the
+// default in examples and tests. Nothing survives the process: use the SQLite
+// or PostgreSQL store where a charge must outlive a crash.
+//
+// Thread-safe. Its clock is the system clock unless one is injected.
+#pragma once
+
+#include "payintent/idempotency_store.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace payintent {
+
+struct memory_store_options {
+  // The store clock in ms since the epoch. Default: the system clock.
+  // Tests inject a manual clock to expire leases and keys.
+  std::function<std::int64_t()> clock;
+};
+
+class memory_store final : public idempotency_store {
+ public:
+  explicit memory_store(memory_store_options options = {});
+  ~memory_store() override;
+
+  result<claim_result> claim(const claim_request& request) override;
+  result<write_receipt> commit(const intent_write& write) override;
+  result<std::optional<payment_intent>> load(const tenant_id& tenant, const intent_id& id) override;
+  result<std::optional<key_record>> load_key(const tenant_id& tenant,
+                                             const idempotency_key& key) override;
+  result<std::vector<unresolved_attempt>> list_unresolved(std::size_t limit) override;
+  result<std::vector<audit_entry>> audit_trail(const tenant_id& tenant, const intent_id& id) override;
+  result<std::size_t> purge_expired_keys(std::size_t limit) override;
+  result<std::int64_t> now_ms() override;
+
+  // Test hook: replaces the stored audit entry (tenant, intent, sequence) with
+  // `entry`, to show that verify_audit detects tampering. Returns false when
+  // there is no such entry.
+  bool tamper_audit_entry_for_testing(const tenant_id& tenant, const intent_id& intent,
+                                      const audit_entry& entry);
+
+ private:
+  struct state;
+  std::unique_ptr<state> state_;
+};
+
+}  // namespace payintent

@@ -1,0 +1,119 @@
+// Internal to the memory store: how one write is checked and built outside
+// the store's lock (see memory_store.cpp). Not installed.
+#pragma once
+
+#include "payintent/audit.hpp"
+#include "payintent/idempotency_store.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace payintent::memory_detail {
+
+// Tenants ([A-Za-z0-9_.-]), keys (printable ASCII) and intent ids never hold
+// 0x1F, so "tenant\x1fname" names one (tenant, name) pair unambiguously.
+inline std::string scoped(const std::string& tenant, const std::string& name) {
+  std::string s;
+  s.reserve(tenant.size() + 1 + name.size());
+  s.append(tenant).push_back('\x1f');
+  s.append(name);
+  return s;
+}
+
+using intent_ptr = std::shared_ptr<const payment_intent>;
+using audit_ptr = std::shared_ptr<const audit_entry>;
+
+// Slots are never erased once installed, so pointers to them stay valid.
+struct intent_slot {
+  intent_ptr row;  // replaced whole by every write
+  std::vector<audit_ptr> audit;
+};
+
+// What a write saw, taken under the lock.
+struct snapshot {
+  std::int64_t now = 0;
+  intent_slot* slot = nullptr;  // nullptr: the intent did not exist
+  intent_ptr row;
+  audit_ptr last_audit;
+};
+
+// A write checked against its snapshot and fully built.
+struct staged {
+  std::string intent_key;
+  std::shared_ptr<payment_intent> row;
+  std::vector<audit_ptr> audit;
+  write_receipt receipt;
+  int attempt_number = 0;  // 0: the write touches no attempt
+  intent_ptr released;     // the row it replaced, freed after the lock
+};
+
+inline const attempt* find_attempt(const payment_intent* row, int number) {
+  if (!row || number < 1 || static_cast<std::size_t>(number) > row->attempts.size()) return nullptr;
+  return &row->attempts[static_cast<std::size_t>(number) - 1];
+}
+
+// Validates `w` against the snapshot and builds the new row and audit
+// entries. Pure: touches no shared state, so it runs outside the lock.
+inline result<staged> stage(const intent_write& w, const snapshot& s) {
+  if (w.expected_version == 0 && s.row) return errc::version_conflict;
+  if (w.expected_version != 0 && !s.row) return errc::not_found;
+  const attempt* current = nullptr;
+  if (w.attempt && w.attempt->expected_fence) {
+    current = find_attempt(s.row.get(), w.attempt->value.number);
+    if (!current) return errc::not_found;
+    // A stale writer learns it lost the attempt before it learns the intent
+    // moved on: fenced_out tells it to stop, version_conflict to retry.
+    if (current->fence != *w.attempt->expected_fence) return errc::fenced_out;
+  }
+  if (s.row && s.row->version != w.expected_version) return errc::version_conflict;
+  const std::size_t existing = s.row ? s.row->attempts.size() : 0;
+  if (w.attempt && !current && static_cast<std::size_t>(w.attempt->value.number) != existing + 1)
+    return errc::version_conflict;
+  if (current && w.attempt->require_lease_expired && current->lease_expires_at_ms > s.now)
+    return errc::version_conflict;
+
+  staged out;
+  out.intent_key = scoped(w.intent.tenant.str(), w.intent.id.str());
+  out.row = std::make_shared<payment_intent>(w.intent);
+  auto& row = *out.row;
+  if (s.row) {
+    row.attempts = s.row->attempts;
+  } else {
+    row.attempts.clear();
+  }
+  row.version = w.expected_version + 1;
+  row.created_at_ms = s.row ? s.row->created_at_ms : s.now;
+  row.updated_at_ms = s.now;
+  out.receipt.version = row.version;
+  out.receipt.store_time_ms = s.now;
+
+  std::uint64_t fence = 0;
+  if (w.attempt) {
+    attempt a = w.attempt->value;
+    if (w.attempt->lease_ttl_ms > 0) a.lease_expires_at_ms = s.now + w.attempt->lease_ttl_ms;
+    a.created_at_ms = current ? current->created_at_ms : s.now;
+    a.updated_at_ms = s.now;
+    fence = a.fence;
+    out.receipt.lease_expires_at_ms = a.lease_expires_at_ms;
+    out.attempt_number = a.number;
+    if (current) {
+      row.attempts[static_cast<std::size_t>(a.number) - 1] = std::move(a);
+    } else {
+      row.attempts.push_back(std::move(a));
+    }
+  }
+
+  const audit_entry* previous = s.last_audit.get();
+  out.audit.reserve(w.audit.size());
+  for (const auto& ev : w.audit) {
+    out.audit.push_back(std::make_shared<const audit_entry>(
+        seal_audit_entry(ev, previous, w.intent.tenant, w.intent.id, s.now, w.node_id, fence)));
+    previous = out.audit.back().get();
+  }
+  return out;
+}
+
+}  // namespace payintent::memory_detail

@@ -1,0 +1,138 @@
+// payintent — the SQLite store (target payintent::sqlite).
+//
+// A durable idempotency_store in one SQLite file. It honours the whole store
+// contract (idempotency_store.hpp) across threads AND across processes that
+// open the same file on one host:
+//  - The file is in WAL mode: readers never block the writer, and a commit is
+//    one append to the write-ahead log.
+//  - Every write runs in BEGIN IMMEDIATE, so a transaction takes the write lock
+//    before it reads what it checks: two processes can never both pass the
+//    same compare-and-set.
+//  - Lock waits use SQLite's busy timeout, then a few retries with jittered
+//    backoff; when those run out the call answers errc::busy having written
+//    nothing (a retry may succeed).
+//  - Any failure rolls the transaction back: nothing is ever half-written.
+//    SQLITE_FULL answers storage_full, SQLITE_READONLY storage_read_only,
+//    SQLITE_CORRUPT/SQLITE_NOTADB storage_corrupt, SQLITE_CANTOPEN/SQLITE_IOERR
+//    (and other environment trouble) store_unavailable.
+//  - All SQL is prepared statements with bound parameters, cached per
+//    connection; keys and metadata are data, never query text.
+//
+// Do not put the file on a network file system: SQLite's locking (and so
+// exactly-once) relies on the local file system's byte-range locks and on
+// shared memory for the WAL index. Several servers need the PostgreSQL store.
+//
+// Schema: versioned by PRAGMA user_version. `open` applies missing migrations
+// (forward-only and additive) inside BEGIN IMMEDIATE, so processes that open a
+// new file at the same moment do not race. A file written by a newer payintent
+// (user_version above `sqlite_store::schema_version`) is refused with
+// errc::not_supported rather than misread.
+//
+// Storage layout (stable; safe to query read-only from the sqlite3 shell):
+// tables intents, attempts, idempotency_keys and audit, each keyed by tenant
+// first. Enumerations are stored as their persisted integer values; money as
+// integer minor units plus the ISO 4217 code; metadata as a JSON object of
+// strings (e.g. `{"order":"A-17"}`), so `json_extract` works on it.
+//
+// Thread-safe: one sqlite_store may be shared by any number of threads. Each
+// call borrows one connection from a small pool; writes from threads of one
+// process queue on a mutex before taking SQLite's write lock, so they wait in
+// line instead of polling the lock.
+#pragma once
+
+#include "payintent/idempotency_store.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace payintent {
+
+// How hard a commit pushes data to the disk (PRAGMA synchronous).
+enum class sqlite_synchronous : std::uint8_t {
+  // Every commit is fsynced before it returns: a committed claim or attempt
+  // survives a power loss or OS crash. The right choice for money.
+  full = 1,
+  // Commits are fsynced only at WAL checkpoints: still safe against a crash of
+  // the process, but a power loss or OS crash may roll back the most recent
+  // commits (never corrupting the file). A rolled-back attempt(init) can then
+  // be lost after its authorization was sent, so use only where the card
+  // network dedupes by reference or the host has a battery-backed disk.
+  normal = 2,
+};
+
+struct sqlite_store_options {
+  // The database file; created when missing. A URI ("file:/path?mode=ro") is
+  // accepted too. Default: none; open() answers invalid_argument when empty.
+  std::string path;
+
+  // Default: sqlite_synchronous::full.
+  sqlite_synchronous synchronous = sqlite_synchronous::full;
+
+  // How long one statement waits for another connection's lock (SQLite's
+  // busy timeout), per try. Default: 5 s.
+  std::chrono::milliseconds busy_timeout{5000};
+
+  // Further tries of a whole transaction after the busy timeout ran out,
+  // each after a jittered backoff (uniform in [base, 2 * base] times 2^try,
+  // capped at 1 s). After the last one the call answers errc::busy.
+  // Default: 3 retries, base 10 ms.
+  int max_retries = 3;
+  std::chrono::milliseconds retry_backoff{10};
+
+  // Connections kept open; concurrent calls beyond this wait for one.
+  // Default: 4. Values below 1 are treated as 1.
+  std::size_t pool_size = 4;
+
+  // Opens every connection read-only (SQLITE_OPEN_READONLY): loads work,
+  // every write answers storage_read_only. For inspection tools and replicas.
+  // The file must already hold the current schema. Default: false.
+  bool read_only = false;
+
+  // Caps the file at this many pages (PRAGMA max_page_count, per
+  // connection); a write that needs more answers storage_full and writes
+  // nothing. For quotas, and to test disk-full handling. Default: 0 (no cap
+  // beyond SQLite's own).
+  std::int64_t max_page_count = 0;
+
+  // The store clock in ms since the Unix epoch; must be thread-safe.
+  // Default: the system clock. Every process sharing the file shares the
+  // host's clock, so leases agree between them. Tests inject a manual clock.
+  std::function<std::int64_t()> clock;
+};
+
+class sqlite_store final : public idempotency_store {
+ public:
+  // The schema version this build writes (PRAGMA user_version).
+  static constexpr int schema_version = 1;
+
+  // Opens (creating if needed) the file, switches it to WAL, and migrates the
+  // schema. Errors: invalid_argument (empty path), storage_corrupt (not a
+  // database, or damaged), storage_read_only (cannot migrate a read-only
+  // file), not_supported (a newer schema), busy, store_unavailable (cannot
+  // open the file). Never throws.
+  static result<std::unique_ptr<sqlite_store>> open(sqlite_store_options options);
+
+  ~sqlite_store() override;
+
+  result<claim_result> claim(const claim_request& request) override;
+  result<write_receipt> commit(const intent_write& write) override;
+  result<std::optional<payment_intent>> load(const tenant_id& tenant, const intent_id& id) override;
+  result<std::optional<key_record>> load_key(const tenant_id& tenant,
+                                             const idempotency_key& key) override;
+  result<std::vector<unresolved_attempt>> list_unresolved(std::size_t limit) override;
+  result<std::vector<audit_entry>> audit_trail(const tenant_id& tenant,
+                                               const intent_id& id) override;
+  result<std::size_t> purge_expired_keys(std::size_t limit) override;
+  result<std::int64_t> now_ms() override;
+
+ private:
+  struct state;
+  explicit sqlite_store(std::unique_ptr<state> s) noexcept;
+  std::unique_ptr<state> state_;
+};
+
+}  // namespace payintent

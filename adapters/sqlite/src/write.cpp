@@ -1,0 +1,168 @@
+#include "write.hpp"
+
+#include "codec.hpp"
+#include "payintent/audit.hpp"
+
+#include <optional>
+
+namespace payintent::sqlite_detail {
+namespace {
+
+constexpr const char* select_version_sql =
+    "SELECT version FROM intents WHERE tenant = ?1 AND id = ?2";
+constexpr const char* select_attempt_sql =
+    "SELECT " PAYINTENT_SQLITE_ATTEMPT_COLUMNS
+    " FROM attempts WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3";
+constexpr const char* count_attempts_sql =
+    "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE tenant = ?1 AND intent_id = ?2";
+constexpr const char* upsert_intent_sql =
+    "INSERT INTO intents (" PAYINTENT_SQLITE_INTENT_COLUMNS
+    ") VALUES (" PAYINTENT_SQLITE_INTENT_PARAMS
+    ") ON CONFLICT (tenant, id) DO UPDATE SET amount = excluded.amount, currency = "
+    "excluded.currency, status = excluded.status, payment_method = excluded.payment_method, "
+    "description = excluded.description, metadata = excluded.metadata, last_error_code = "
+    "excluded.last_error_code, last_error_decline_code = excluded.last_error_decline_code, "
+    "last_error_message = excluded.last_error_message, next_action_type = "
+    "excluded.next_action_type, next_action_redirect_url = excluded.next_action_redirect_url, "
+    "next_action_sdk_payload = excluded.next_action_sdk_payload, next_action_3ds_trans_id = "
+    "excluded.next_action_3ds_trans_id, version = excluded.version, updated_at = "
+    "excluded.updated_at";
+constexpr const char* upsert_attempt_sql =
+    "INSERT INTO attempts (" PAYINTENT_SQLITE_ATTEMPT_COLUMNS
+    ") VALUES (" PAYINTENT_SQLITE_ATTEMPT_PARAMS
+    ") ON CONFLICT (tenant, intent_id, number) DO UPDATE SET reference = excluded.reference, "
+    "state = excluded.state, payment_method = excluded.payment_method, decline_code = "
+    "excluded.decline_code, network_transaction_id = excluded.network_transaction_id, fence = "
+    "excluded.fence, lease_expires_at = excluded.lease_expires_at, node_id = excluded.node_id, "
+    "updated_at = excluded.updated_at";
+constexpr const char* last_audit_sql =
+    "SELECT " PAYINTENT_SQLITE_AUDIT_COLUMNS
+    " FROM audit WHERE tenant = ?1 AND intent_id = ?2 ORDER BY sequence DESC LIMIT 1";
+constexpr const char* insert_audit_sql = "INSERT INTO audit (" PAYINTENT_SQLITE_AUDIT_COLUMNS
+                                         ") VALUES (" PAYINTENT_SQLITE_AUDIT_PARAMS ")";
+constexpr const char* select_key_sql = "SELECT " PAYINTENT_SQLITE_KEY_COLUMNS
+                                       " FROM idempotency_keys WHERE tenant = ?1 AND \"key\" = ?2";
+constexpr const char* insert_key_sql = "INSERT INTO idempotency_keys (" PAYINTENT_SQLITE_KEY_COLUMNS
+                                       ") VALUES (" PAYINTENT_SQLITE_KEY_PARAMS ")";
+
+result<std::optional<std::uint64_t>> current_version(connection& conn, const payment_intent& i) {
+  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_version_sql));
+  stmt.bind(1, i.tenant.str()).bind(2, i.id.str());
+  BOOST_OUTCOME_TRY(auto row, stmt.step());
+  if (!row) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>{static_cast<std::uint64_t>(stmt.int_at(0))};
+}
+
+result<std::optional<attempt>> current_attempt(connection& conn, const payment_intent& i,
+                                               int number) {
+  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_attempt_sql));
+  stmt.bind(1, i.tenant.str()).bind(2, i.id.str()).bind(3, std::int64_t{number});
+  BOOST_OUTCOME_TRY(auto row, stmt.step());
+  if (!row) return std::optional<attempt>{};
+  BOOST_OUTCOME_TRY(auto value, read_attempt(stmt));
+  return std::optional<attempt>{std::move(value)};
+}
+
+result<int> attempt_count(connection& conn, const payment_intent& i) {
+  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(count_attempts_sql));
+  stmt.bind(1, i.tenant.str()).bind(2, i.id.str());
+  BOOST_OUTCOME_TRY(auto row, stmt.step());
+  return row ? static_cast<int>(stmt.int_at(0)) : 0;
+}
+
+result<void> append_audit(connection& conn, const intent_write& w, std::int64_t now_ms,
+                          std::uint64_t fence) {
+  if (w.audit.empty()) return outcome::success();
+  std::optional<audit_entry> previous;
+  {
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(last_audit_sql));
+    stmt.bind(1, w.intent.tenant.str()).bind(2, w.intent.id.str());
+    BOOST_OUTCOME_TRY(auto row, stmt.step());
+    if (row) previous = read_audit(stmt);
+  }
+  for (const auto& event : w.audit) {
+    auto entry = seal_audit_entry(event, previous ? &*previous : nullptr, w.intent.tenant,
+                                  w.intent.id, now_ms, w.node_id, fence);
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(insert_audit_sql));
+    bind_audit(stmt, entry);
+    BOOST_OUTCOME_TRY(stmt.run());
+    previous = std::move(entry);
+  }
+  return outcome::success();
+}
+
+}  // namespace
+
+result<write_receipt> apply_write(connection& conn, const intent_write& w, std::int64_t now_ms) {
+  BOOST_OUTCOME_TRY(auto version, current_version(conn, w.intent));
+  if (w.expected_version == 0 && version) return errc::version_conflict;
+  if (w.expected_version != 0 && !version) return errc::not_found;
+
+  std::optional<attempt> current;
+  if (w.attempt && w.attempt->expected_fence) {
+    BOOST_OUTCOME_TRY(current, current_attempt(conn, w.intent, w.attempt->value.number));
+    if (!current) return errc::not_found;
+    // A stale writer learns it lost the attempt before it learns the intent
+    // moved on: fenced_out tells it to stop, version_conflict to reload.
+    if (current->fence != *w.attempt->expected_fence) return errc::fenced_out;
+  }
+  if (version && *version != w.expected_version) return errc::version_conflict;
+  if (w.attempt) {
+    if (!current) {
+      BOOST_OUTCOME_TRY(auto count, attempt_count(conn, w.intent));
+      if (w.attempt->value.number != count + 1) return errc::version_conflict;
+    } else if (w.attempt->require_lease_expired && current->lease_expires_at_ms > now_ms) {
+      return errc::version_conflict;
+    }
+  }
+
+  write_receipt receipt{w.expected_version + 1, now_ms, 0};
+  {
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(upsert_intent_sql));
+    bind_intent(stmt, w.intent, receipt.version, now_ms, now_ms);  // created_at kept on update
+    BOOST_OUTCOME_TRY(stmt.run());
+  }
+  std::uint64_t fence = 0;
+  if (w.attempt) {
+    attempt value = w.attempt->value;
+    if (w.attempt->lease_ttl_ms > 0) value.lease_expires_at_ms = now_ms + w.attempt->lease_ttl_ms;
+    value.created_at_ms = current ? current->created_at_ms : now_ms;
+    value.updated_at_ms = now_ms;
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(upsert_attempt_sql));
+    bind_attempt(stmt, w.intent.tenant, w.intent.id, value);
+    BOOST_OUTCOME_TRY(stmt.run());
+    fence = value.fence;
+    receipt.lease_expires_at_ms = value.lease_expires_at_ms;
+  }
+  BOOST_OUTCOME_TRY(append_audit(conn, w, now_ms, fence));
+  return receipt;
+}
+
+result<claim_result> apply_claim(connection& conn, const claim_request& request,
+                                 std::int64_t now_ms) {
+  claim_result out;
+  {
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_key_sql));
+    stmt.bind(1, request.key.tenant.str()).bind(2, request.key.key.str());
+    BOOST_OUTCOME_TRY(auto row, stmt.step());
+    if (row) {
+      BOOST_OUTCOME_TRY(out.existing, read_key(stmt));
+      out.status = out.existing.fingerprint == request.key.fingerprint ? claim_status::replay
+                                                                       : claim_status::mismatch;
+      return out;
+    }
+  }
+  if (request.write) {
+    BOOST_OUTCOME_TRY(out.receipt, apply_write(conn, *request.write, now_ms));
+  }
+  key_record key = request.key;
+  key.created_at_ms = now_ms;
+  key.expires_at_ms = now_ms + request.retention_ms;
+  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(insert_key_sql));
+  bind_key(stmt, key);
+  BOOST_OUTCOME_TRY(stmt.run());
+  out.status = claim_status::claimed;
+  return out;
+}
+
+}  // namespace payintent::sqlite_detail

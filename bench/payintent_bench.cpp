@@ -1,0 +1,123 @@
+// payintent_bench: library time per charge against an instant fake network.
+//
+//   payintent_bench --store memory|sqlite:PATH --threads N --seconds S
+//
+// Every thread charges distinct keys as fast as it can for S seconds; the
+// program prints one JSON line with throughput and per-charge latency.
+#include <payintent/memory_store.hpp>
+#include <payintent/payintent.hpp>
+#include <payintent/testing/fake_card_network.hpp>
+#ifdef PAYINTENT_BENCH_SQLITE
+#include <payintent/sqlite_store.hpp>
+#endif
+
+#include <boost/json.hpp>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace {
+
+struct config {
+  std::string store = "memory";
+  int threads = 2;
+  double seconds = 5;
+};
+
+int usage(const char* why) {
+  fmt::print(stderr, "payintent_bench: {}\nusage: payintent_bench --store memory|sqlite:PATH "
+                     "--threads N --seconds S\n", why);
+  return 2;
+}
+
+std::unique_ptr<payintent::idempotency_store> open_store(const std::string& spec) {
+  if (spec == "memory") return std::make_unique<payintent::memory_store>();
+#ifdef PAYINTENT_BENCH_SQLITE
+  if (spec.rfind("sqlite:", 0) == 0) {
+    const std::string path = spec.substr(7);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+    auto s = payintent::sqlite_store::open({.path = path});
+    if (s) return std::move(s.value());
+    fmt::print(stderr, "cannot open {}: {}\n", path, s.error().message());
+  }
+#endif
+  return nullptr;
+}
+
+double percentile(std::vector<std::int64_t>& v, double q) {
+  if (v.empty()) return 0;
+  auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return static_cast<double>(v[k]) / 1000.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  config c;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string_view flag = argv[i];
+    if (flag == "--store") c.store = argv[i + 1];
+    else if (flag == "--threads") c.threads = std::atoi(argv[i + 1]);
+    else if (flag == "--seconds") c.seconds = std::atof(argv[i + 1]);
+    else return usage("unknown flag");
+  }
+  if (c.threads < 1 || c.seconds <= 0) return usage("threads and seconds must be positive");
+  auto store = open_store(c.store);
+  if (!store) return usage("unknown or unopenable store");
+
+  payintent::testing::fake_card_network network;  // zero latency: completes inline
+  payintent::payment_service service(*store, network, {.node_id = "bench"});
+
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> errors{0};
+  std::vector<std::vector<std::int64_t>> latencies(static_cast<std::size_t>(c.threads));
+  std::vector<std::thread> workers;
+  const auto start = std::chrono::steady_clock::now();
+  for (int t = 0; t < c.threads; ++t) {
+    workers.emplace_back([&, t] {
+      auto& mine = latencies[static_cast<std::size_t>(t)];
+      mine.reserve(1 << 20);
+      const payintent::charge_params p{
+          .amount = 1999, .currency = "EUR", .payment_method = "pm_card_visa"};
+      std::string key;
+      for (std::int64_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
+        key = fmt::format("bench-{}-{}", t, n);
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = service.charge("bench", key, p);
+        const auto t1 = std::chrono::steady_clock::now();
+        if (!r || r.value().intent.status != payintent::intent_status::succeeded) ++errors;
+        mine.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(c.seconds));
+  stop = true;
+  for (auto& w : workers) w.join();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::vector<std::int64_t> all;
+  for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
+  const auto charges = static_cast<std::int64_t>(all.size());
+  boost::json::object out;
+  out["store"] = c.store;
+  out["threads"] = c.threads;
+  out["seconds"] = elapsed;
+  out["charges"] = charges;
+  out["errors"] = errors.load();
+  out["authorizations"] = network.authorizations();
+  out["charges_per_s"] = static_cast<double>(charges) / elapsed;
+  out["p50_us"] = percentile(all, 0.50);
+  out["p99_us"] = percentile(all, 0.99);
+  fmt::print("{}\n", boost::json::serialize(out));
+  return errors.load() == 0 && network.authorizations() == static_cast<std::size_t>(charges) ? 0 : 1;
+}

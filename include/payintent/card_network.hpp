@@ -1,0 +1,147 @@
+// payintent — the card network, supplied by you (DESIGN section 4).
+//
+// payintent never talks to a card network itself: you implement this
+// interface around your acquirer or gateway client. The service calls
+// `async_authorize` at most once per attempt reference, after the attempt has
+// been durably written; it never assumes the network deduplicates, but passes
+// a deterministic reference so one that does can.
+//
+// Threading: calls may come from any thread, concurrently. Complete each
+// handler exactly once, from any thread, possibly before the call returns.
+// Throwing from a call is allowed and caught: the service treats it as
+// "outcome unknown" for authorize (the request may have left) and as a failed
+// lookup or void otherwise.
+#pragma once
+
+#include "payintent/currency.hpp"
+#include "payintent/error.hpp"
+#include "payintent/ids.hpp"
+#include "payintent/records.hpp"
+
+#include <boost/asio/any_completion_handler.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace payintent {
+
+// 3-D Secure authentication data carried by an authorization after a
+// challenge. Sensitive: payintent never logs it and never returns it.
+struct three_ds_authentication {
+  std::string authentication_value;  // CAVV / AAV
+  std::string eci;                   // electronic commerce indicator, e.g. "05"
+  std::string ds_transaction_id;     // directory server transaction id
+  std::string version;               // "2.2.0"
+};
+
+// What the service asks the network to do.
+struct authorization_request {
+  std::string reference;  // attempt_reference(intent, attempt_number): stable across retries
+  tenant_id tenant;
+  intent_id intent;
+  int attempt_number = 0;
+  money amount;
+  std::string payment_method;  // opaque token
+  std::optional<three_ds_authentication> authentication;
+};
+
+enum class outcome_kind : std::uint8_t {
+  approved = 1,   // money moved
+  declined = 2,   // definitely refused; decline_code says why
+  challenge = 3,  // 3-D Secure step-up needed; action says how
+  pending = 4,    // the network will decide later (lookup will tell)
+  unknown = 5,    // sent, but no answer: timeout, connection lost
+  not_sent = 6,   // provably never left (connect refused, validation failed locally)
+};
+std::string_view to_string(outcome_kind k) noexcept;
+
+// The network's answer to an authorization (or what lookup learned).
+struct network_outcome {
+  outcome_kind kind = outcome_kind::unknown;
+  std::string decline_code;            // for declined: "insufficient_funds", ...
+  std::optional<next_action> action;   // for challenge
+  std::string network_transaction_id;  // when the network assigns one
+  std::string message;                 // for people; never a card number
+
+  static network_outcome approved(std::string network_transaction_id = {});
+  static network_outcome declined(std::string decline_code);
+  static network_outcome challenge(next_action action);
+  static network_outcome pending();
+  static network_outcome unknown(std::string message = {});
+  static network_outcome not_sent(std::string message = {});
+};
+
+// What a lookup found for a reference.
+struct lookup_result {
+  bool found = false;         // false: the network has no authorization under it
+  network_outcome outcome;    // when found: approved, declined, pending, ...
+};
+
+class card_network {
+ public:
+  using authorize_handler = boost::asio::any_completion_handler<void(network_outcome)>;
+  using lookup_handler = boost::asio::any_completion_handler<void(error_code, lookup_result)>;
+  using void_handler = boost::asio::any_completion_handler<void(error_code)>;
+
+  virtual ~card_network() = default;
+  card_network(const card_network&) = delete;
+  card_network& operator=(const card_network&) = delete;
+
+  // Sends one authorization. Complete with the outcome; report transport
+  // failures after sending as outcome_kind::unknown, before as not_sent.
+  virtual void async_authorize(const authorization_request& request,
+                               authorize_handler handler) = 0;
+
+  // Asks what happened to `reference`. Default: errc::not_supported.
+  virtual void async_lookup(const std::string& reference, lookup_handler handler);
+
+  // Reverses any authorization under `reference` (idempotent: voiding what
+  // does not exist succeeds). Default: errc::not_supported.
+  virtual void async_void(const std::string& reference, void_handler handler);
+
+ protected:
+  card_network() = default;
+};
+
+// Adapts a blocking network client: override the three blocking functions;
+// each call runs on this adapter's own thread pool, so the service's threads
+// never block on the network. Destruction waits for calls in flight.
+class blocking_card_network : public card_network {
+ public:
+  // threads: how many blocking calls may run at once. Default: 8.
+  explicit blocking_card_network(std::size_t threads = 8);
+  ~blocking_card_network() override;
+
+  void async_authorize(const authorization_request& request, authorize_handler handler) final;
+  void async_lookup(const std::string& reference, lookup_handler handler) final;
+  void async_void(const std::string& reference, void_handler handler) final;
+
+ protected:
+  virtual network_outcome authorize(const authorization_request& request) = 0;
+  // Default: errc::not_supported.
+  virtual result<lookup_result> lookup(const std::string& reference);
+  // Default: errc::not_supported.
+  virtual result<void> void_authorization(const std::string& reference);
+
+  // Waits for the calls in flight, then completes later calls at once
+  // (authorize: not_sent; lookup, void: errc::card_network_error). Call it
+  // first in your destructor when your blocking functions use your members:
+  // the base destructor runs after they are gone. Idempotent.
+  void shutdown() noexcept;
+
+ private:
+  struct pool;
+  std::unique_ptr<pool> pool_;
+};
+
+}  // namespace payintent
+
+template <>
+struct fmt::formatter<payintent::outcome_kind> : fmt::formatter<std::string_view> {
+  auto format(payintent::outcome_kind k, format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(payintent::to_string(k), ctx);
+  }
+};

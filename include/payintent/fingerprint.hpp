@@ -1,0 +1,46 @@
+// payintent — request fingerprints (DESIGN section 3).
+//
+// A fingerprint is the SHA-256 of a canonical encoding of an operation and its
+// parameters. The same key with a different fingerprint is
+// errc::idempotency_key_reused. The encoding is versioned; the version is
+// stored with each key so an encoding change never turns an honest retry into
+// a mismatch: a retry is compared using the version its key was stored with.
+#pragma once
+
+#include "payintent/records.hpp"
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace payintent {
+
+inline constexpr int current_fingerprint_version = 1;
+
+// Accumulates named fields in a fixed order and hashes them.
+// Encoding v1: "payintent-fp/1\n" "op=" <operation> "\n", then for each field
+// "<name>=<byte length>:<bytes>\n" in the order added; maps are added as
+// sorted "<name>.<key>" fields. Lengths make the encoding unambiguous.
+class fingerprint_builder {
+ public:
+  explicit fingerprint_builder(operation op, int version = current_fingerprint_version);
+
+  fingerprint_builder& add(std::string_view name, std::string_view value);
+  fingerprint_builder& add(std::string_view name, std::int64_t value);
+  fingerprint_builder& add(std::string_view name, const std::map<std::string, std::string>& values);
+
+  int version() const noexcept { return version_; }
+  // Lower-case hex SHA-256 of the encoding.
+  std::string hex_digest() const;
+
+ private:
+  int version_;
+  std::string encoding_;
+};
+
+// Lower-case hex SHA-256 of arbitrary bytes (OpenSSL). Thread-safe.
+std::string sha256_hex(std::string_view bytes);
+
+}  // namespace payintent

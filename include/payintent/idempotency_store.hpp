@@ -1,0 +1,198 @@
+// payintent — the pluggable store (DESIGN section 6).
+//
+// A store keeps intents, attempts, idempotency keys and audit entries. It is
+// deliberately small and dumb: the service decides every transition; the store
+// applies each one atomically with compare-and-set preconditions, so the same
+// engine is exactly-once on any store that honours this contract. Write your
+// own by deriving from `idempotency_store`, then prove it with the conformance
+// suite in <payintent/testing/store_conformance.hpp> (docs/adapters.md).
+//
+// Contract every implementation honours:
+//  - Every operation is atomic: it happens whole or not at all. A failed call
+//    (any error) has written nothing.
+//  - Every operation is safe to call concurrently from many threads; stores
+//    shared between processes or servers (SQLite, PostgreSQL) are safe across
+//    them too.
+//  - Times come from the store's clock (`now_ms`), one clock for every process
+//    that shares the store. Leases expire by that clock, never the caller's.
+//  - Calls block the calling thread; the service never calls a store from a
+//    thread that must not block.
+//  - Transient trouble (lock timeouts, lost connections) is `errc::busy` or
+//    `errc::store_unavailable`; a full disk `errc::storage_full`; a read-only
+//    database `errc::storage_read_only`; damaged data `errc::storage_corrupt`.
+//  - No exception escapes (the service also catches, as a second line).
+//
+// Interfaces grow without breaking implementers: operations added later get a
+// default body answering `errc::not_supported`.
+#pragma once
+
+#include "payintent/error.hpp"
+#include "payintent/records.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace payintent {
+
+// A change to one attempt, inside an intent_write.
+struct attempt_write {
+  attempt value;  // the attempt's new state (number identifies it)
+  // nullopt: insert a new attempt (its number must be the next one).
+  // Otherwise: the attempt's current fence must equal this, else fenced_out.
+  std::optional<std::uint64_t> expected_fence;
+  // Only with expected_fence: also require the current lease to have expired
+  // by the store clock (a takeover), else version_conflict.
+  bool require_lease_expired = false;
+  // > 0: the store sets value.lease_expires_at_ms = now + lease_ttl_ms.
+  // 0: the store stores value.lease_expires_at_ms as given (0 releases it).
+  std::int64_t lease_ttl_ms = 0;
+};
+
+// One atomic change to an intent: its row, at most one attempt, audit entries.
+struct intent_write {
+  // The intent's new state. `attempts` is ignored (see `attempt`); `version`,
+  // `created_at_ms` and `updated_at_ms` are set by the store.
+  payment_intent intent;
+  // 0: the intent must not exist (insert). Otherwise its current version must
+  // equal this, else version_conflict. The store writes expected_version + 1.
+  std::uint64_t expected_version = 0;
+  std::optional<attempt_write> attempt;
+  // Appended to the intent's chain in order; the store stamps sequence, time,
+  // tenant, intent, node_id, fence (the attempt's, if any) and the hashes via
+  // payintent::seal_audit_entry.
+  std::vector<audit_event> audit;
+  std::string node_id;  // the writer, recorded in the audit entries
+};
+
+// What a successful write left behind.
+struct write_receipt {
+  std::uint64_t version = 0;            // the intent's new version
+  std::int64_t store_time_ms = 0;       // the store clock at commit
+  std::int64_t lease_expires_at_ms = 0; // of the written attempt, if any
+};
+
+// Insert-or-inspect an idempotency key, and apply `write` with it.
+struct claim_request {
+  // The key and its stored result. created_at/expires_at are set by the store.
+  key_record key;
+  std::int64_t retention_ms = 0;  // expires_at = now + retention_ms
+  // Applied in the same transaction when (and only when) the key is new.
+  // nullopt for a definitive rejection that changes no intent.
+  std::optional<intent_write> write;
+};
+
+enum class claim_status : std::uint8_t {
+  claimed = 1,   // the key was new: the key and the write are committed
+  replay = 2,    // the key exists with the same fingerprint: nothing written
+  mismatch = 3,  // the key exists with another fingerprint: nothing written
+  // Not answered by the bundled stores, whose claim is one transaction; a
+  // store that claims in two phases answers it while the first phase holds the
+  // key, and the service then waits up to its bound before answering
+  // errc::idempotency_key_in_use.
+  in_progress = 4,
+};
+
+struct claim_result {
+  claim_status status = claim_status::claimed;
+  key_record existing;  // for replay and mismatch: the stored record
+  write_receipt receipt;  // for claimed with a write
+};
+
+// An attempt that is init, pending or unknown, as listed for recovery.
+struct unresolved_attempt {
+  tenant_id tenant;
+  intent_id intent;
+  int attempt_number = 0;
+  attempt_state state = attempt_state::init;
+  std::int64_t lease_expires_at_ms = 0;
+  bool lease_expired = false;  // by the store clock at listing time
+};
+
+class idempotency_store {
+ public:
+  virtual ~idempotency_store() = default;
+  idempotency_store(const idempotency_store&) = delete;
+  idempotency_store& operator=(const idempotency_store&) = delete;
+
+  // Atomically: if (key.tenant, key.key) exists, answer replay (same
+  // fingerprint) or mismatch (other fingerprint) with the stored record and
+  // write nothing. Otherwise check `write`'s preconditions (version_conflict,
+  // fenced_out), then insert the key and apply the write in one transaction.
+  // A key is always checked before the write's preconditions, so a retry whose
+  // intent has moved on still replays.
+  virtual result<claim_result> claim(const claim_request& request) = 0;
+
+  // Atomically applies a write that needs no key (an attempt's outcome, a
+  // recovery step). Errors: version_conflict, fenced_out, not_found (expected
+  // version > 0 but no such intent), and the transient ones.
+  virtual result<write_receipt> commit(const intent_write& write) = 0;
+
+  // The intent with all its attempts, or nullopt when (tenant, id) does not
+  // exist. Another tenant's intent does not exist.
+  virtual result<std::optional<payment_intent>> load(const tenant_id& tenant,
+                                                     const intent_id& id) = 0;
+
+  // The key record, or nullopt.
+  virtual result<std::optional<key_record>> load_key(const tenant_id& tenant,
+                                                     const idempotency_key& key) = 0;
+
+  // Up to `limit` attempts in state init, pending or unknown, oldest lease
+  // first, across all tenants.
+  virtual result<std::vector<unresolved_attempt>> list_unresolved(std::size_t limit) = 0;
+
+  // The intent's audit entries in sequence order; empty for an unknown intent.
+  virtual result<std::vector<audit_entry>> audit_trail(const tenant_id& tenant,
+                                                       const intent_id& id) = 0;
+
+  // Deletes up to `limit` keys whose expires_at has passed by the store clock,
+  // never one whose attempt is unresolved. Returns how many were deleted.
+  virtual result<std::size_t> purge_expired_keys(std::size_t limit) = 0;
+
+  // The store's clock, milliseconds since the Unix epoch.
+  virtual result<std::int64_t> now_ms() = 0;
+
+ protected:
+  idempotency_store() = default;
+};
+
+// Forwards every call to another store. Derive from it to decorate a store
+// (metrics, fault injection, latency) overriding only what you need. The
+// wrapped store must outlive the wrapper.
+class store_wrapper : public idempotency_store {
+ public:
+  explicit store_wrapper(idempotency_store& target) noexcept : target_(target) {}
+
+  result<claim_result> claim(const claim_request& r) override { return target_.claim(r); }
+  result<write_receipt> commit(const intent_write& w) override { return target_.commit(w); }
+  result<std::optional<payment_intent>> load(const tenant_id& t, const intent_id& id) override {
+    return target_.load(t, id);
+  }
+  result<std::optional<key_record>> load_key(const tenant_id& t, const idempotency_key& k) override {
+    return target_.load_key(t, k);
+  }
+  result<std::vector<unresolved_attempt>> list_unresolved(std::size_t limit) override {
+    return target_.list_unresolved(limit);
+  }
+  result<std::vector<audit_entry>> audit_trail(const tenant_id& t, const intent_id& id) override {
+    return target_.audit_trail(t, id);
+  }
+  result<std::size_t> purge_expired_keys(std::size_t limit) override {
+    return target_.purge_expired_keys(limit);
+  }
+  result<std::int64_t> now_ms() override { return target_.now_ms(); }
+
+ protected:
+  idempotency_store& target() noexcept { return target_; }
+
+ private:
+  idempotency_store& target_;
+};
+
+}  // namespace payintent
+
+template <>
+struct fmt::formatter<payintent::claim_status> : fmt::formatter<std::string_view> {
+  auto format(payintent::claim_status s, format_context& ctx) const -> format_context::iterator;
+};

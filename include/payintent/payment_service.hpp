@@ -1,0 +1,146 @@
+// payintent — the payment service: the one object an application talks to.
+//
+//   payintent::memory_store store;
+//   my_card_network network;                       // implements card_network
+//   payintent::payment_service payments(store, network);
+//   auto r = payments.charge("acme", request_key, {.amount = 1999,
+//                            .currency = "EUR", .payment_method = "pm_card_visa"});
+//
+// Every mutating call names a tenant and an idempotency key. Calling again
+// with the same (tenant, key) and the same parameters, from any thread,
+// process or server sharing the store, never moves money twice: the retry
+// answers what the first call answered, with the intent as it is now and
+// `replayed == true`. The same key with other parameters is
+// errc::idempotency_key_reused.
+//
+// Thread safety: a payment_service is safe for concurrent use from many
+// threads without external synchronisation. Several services (in one process
+// or many) may share one store.
+//
+// Ownership: the store and the network are borrowed and must outlive the
+// service. The destructor waits for attempts still in flight to record their
+// outcomes.
+//
+// Errors: results carry a payintent::errc (see error.hpp for the HTTP mapping);
+// pass a diagnostics* to receive the human detail. A store error leaves nothing
+// cached: the key is free and a retry runs again.
+#pragma once
+
+#include "payintent/card_network.hpp"
+#include "payintent/error.hpp"
+#include "payintent/idempotency_store.hpp"
+#include "payintent/records.hpp"
+#include "payintent/validation.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace payintent {
+
+struct service_options {
+  // Names this server in attempts and audit entries. Default: "<hostname>:<pid>".
+  std::string node_id;
+  // How long a key replays before it may be purged. Default: 24 h.
+  std::chrono::milliseconds key_retention = std::chrono::hours(24);
+  // How long the node that wrote an attempt owns it. The card network must
+  // answer (even if only "unknown") well within it. Default: 60 s.
+  std::chrono::milliseconds attempt_lease = std::chrono::seconds(60);
+  // How long confirm and charge wait for the network's outcome when the call
+  // does not say. On expiry the call answers the intent as it is (processing)
+  // and the attempt finishes in the background. Default: 30 s.
+  std::chrono::milliseconds default_wait_budget = std::chrono::seconds(30);
+  // How long a duplicate waits for a concurrent holder of the same key before
+  // answering errc::idempotency_key_in_use. Default: 2 s.
+  std::chrono::milliseconds key_in_use_wait = std::chrono::seconds(2);
+  // Bounds on amounts. Default: see amount_limits.
+  amount_limits limits;
+  // How often a write that lost a compare-and-set race is decided again
+  // before the call answers errc::busy. Default: 32.
+  int max_conflict_retries = 32;
+};
+
+// Creates an intent in status created. Nothing is sent to the network.
+struct create_params {
+  std::int64_t amount = 0;   // minor units, > 0
+  std::string currency;      // ISO 4217, any case
+  std::string payment_method;  // optional here; required by confirm if empty
+  std::string description;   // optional, <= 1000 bytes
+  std::map<std::string, std::string> metadata;  // optional, see validate_metadata
+};
+
+// Sends the intent to the card network as a new attempt.
+struct confirm_params {
+  std::string payment_method;  // empty: use the intent's
+  // nullopt: service_options::default_wait_budget. Not part of the fingerprint.
+  std::optional<std::chrono::milliseconds> wait_budget;
+};
+
+// Create and confirm as one idempotent call.
+struct charge_params {
+  std::int64_t amount = 0;
+  std::string currency;
+  std::string payment_method;  // required
+  std::string description;
+  std::map<std::string, std::string> metadata;
+  std::optional<std::chrono::milliseconds> wait_budget;
+};
+
+struct cancel_params {
+  std::string reason;  // optional: "requested_by_customer", "duplicate", "fraudulent", "abandoned"
+};
+
+// The answer to a mutating call.
+struct payment_response {
+  payment_intent intent;  // as it is now (after the outcome, or at the wait budget)
+  bool replayed = false;  // true: this key was answered before; nothing new was done
+};
+
+class payment_service {
+ public:
+  payment_service(idempotency_store& store, card_network& network, service_options options = {});
+  ~payment_service();
+  payment_service(const payment_service&) = delete;
+  payment_service& operator=(const payment_service&) = delete;
+
+  result<payment_response> create_intent(std::string_view tenant, std::string_view key,
+                                         const create_params& params,
+                                         diagnostics* diag = nullptr);
+
+  // From created or failed (a new attempt); errc::invalid_state from any other
+  // status. Returns when the outcome is recorded or the wait budget passes.
+  result<payment_response> confirm(std::string_view tenant, std::string_view key,
+                                   std::string_view intent, const confirm_params& params,
+                                   diagnostics* diag = nullptr);
+
+  // The seed's "charge a card for an amount and currency and return the
+  // outcome": creates the intent and its first attempt in one claim.
+  result<payment_response> charge(std::string_view tenant, std::string_view key,
+                                  const charge_params& params, diagnostics* diag = nullptr);
+
+  // From created, requires_action or failed; errc::invalid_state otherwise.
+  result<payment_response> cancel(std::string_view tenant, std::string_view key,
+                                  std::string_view intent, const cancel_params& params,
+                                  diagnostics* diag = nullptr);
+
+  // The intent as it is now. Another tenant's intent is errc::not_found.
+  result<payment_intent> retrieve(std::string_view tenant, std::string_view intent,
+                                  diagnostics* diag = nullptr);
+
+  // The intent's audit entries, oldest first; verify with verify_audit().
+  result<std::vector<audit_entry>> audit_trail(std::string_view tenant, std::string_view intent,
+                                               diagnostics* diag = nullptr);
+
+  const service_options& options() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace payintent

@@ -1,0 +1,87 @@
+// payintent::testing — a scriptable fake card network (target payintent::testing).
+//
+// For tests, examples and benchmarks. It decides each authorization from the
+// payment method token, like a sandbox gateway's test cards, unless a script
+// says otherwise, and keeps a ledger of every authorization per reference, so
+// a test can count that money moved exactly once. With a journal file it also
+// appends one line per authorization, so several processes can be counted
+// from outside their memory.
+//
+// Thread-safe. Latency is simulated with timers on the fake's own threads:
+// callers never block, and the handler completes on a fake thread (or inline
+// when the latency is zero).
+#pragma once
+
+#include "payintent/card_network.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace payintent::testing {
+
+// Test tokens (any other token is approved):
+inline constexpr const char* pm_approve = "pm_card_visa";
+inline constexpr const char* pm_decline = "pm_card_chargeDeclined";                 // declined "generic_decline"
+inline constexpr const char* pm_insufficient_funds = "pm_card_insufficientFunds";   // declined "insufficient_funds"
+inline constexpr const char* pm_challenge = "pm_card_threeDSecureRequired";         // challenge, then approve after 3DS
+inline constexpr const char* pm_pending = "pm_card_pending";                        // pending; lookup later finds approved
+inline constexpr const char* pm_unknown = "pm_card_timeout";  // approved by the "network", answered unknown
+inline constexpr const char* pm_not_sent = "pm_card_notSent";  // not_sent, nothing recorded
+inline constexpr const char* pm_throw = "pm_card_throw";       // async_authorize throws std::runtime_error
+
+struct fake_network_options {
+  // Each call completes after a uniformly random delay in [min, max].
+  // Default: 0-0 (complete inline).
+  std::chrono::milliseconds min_latency{0};
+  std::chrono::milliseconds max_latency{0};
+  // When set, every authorization that moved money is appended as one line
+  // "authorize <reference> <amount> <currency>\n" (and "void <reference>\n"
+  // for voids), with O_APPEND so many processes can share it. Default: none.
+  std::string journal_path;
+  // Whether lookup and void are supported. Default: true.
+  bool supports_lookup = true;
+  bool supports_void = true;
+  // Threads that run the simulated latency. Default: 2.
+  std::size_t threads = 2;
+};
+
+class fake_card_network final : public card_network {
+ public:
+  explicit fake_card_network(fake_network_options options = {});
+  ~fake_card_network() override;  // waits for pending completions
+
+  void async_authorize(const authorization_request& request, authorize_handler handler) override;
+  void async_lookup(const std::string& reference, lookup_handler handler) override;
+  void async_void(const std::string& reference, void_handler handler) override;
+
+  // Script: the next authorization calls (in order, any reference) answer
+  // these outcomes instead of the token's. An approved/unknown/pending
+  // scripted outcome records money moved like the token would.
+  void script_next(network_outcome outcome);
+
+  // Ledger. Thread-safe snapshots.
+  std::size_t authorize_calls() const;                           // every call
+  std::size_t authorize_calls(const std::string& reference) const;
+  std::size_t authorizations() const;                  // calls that moved money (approved,
+                                                       // and the unknown/pending that did)
+  std::size_t authorizations(const std::string& reference) const;
+  std::size_t voids() const;
+  bool is_voided(const std::string& reference) const;
+  std::vector<authorization_request> requests() const;  // every call, in order
+
+ private:
+  struct state;
+  std::shared_ptr<state> state_;
+};
+
+// Counts the "authorize" lines of a journal file, per reference.
+std::map<std::string, std::size_t> read_journal_authorizations(const std::string& path);
+
+}  // namespace payintent::testing

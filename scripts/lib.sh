@@ -1,0 +1,33 @@
+# Shared by scripts/demo and scripts/test: install what is missing, configure.
+# Sourced, not run.
+set -euo pipefail
+
+PAYINTENT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${PAYINTENT_BUILD_DIR:-$PAYINTENT_ROOT/build}"
+
+# Debian 12 packages the build needs; nothing is vendored or downloaded.
+PAYINTENT_PACKAGES=(g++ cmake ninja-build ccache pkg-config
+  libboost1.81-dev libboost-json1.81-dev libsqlite3-dev libfmt-dev doctest-dev libssl-dev)
+
+# install_missing <package>...: apt-get installs only what dpkg lacks.
+install_missing() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# configure <build type> [cmake args...]
+configure() {
+  local type="$1"; shift
+  cmake -S "$PAYINTENT_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$type" \
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "$@" >/dev/null
+}
+
+jobs() { nproc 2>/dev/null || echo 2; }

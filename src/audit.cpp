@@ -1,0 +1,91 @@
+#include "payintent/audit.hpp"
+
+#include "payintent/fingerprint.hpp"
+
+namespace payintent {
+namespace {
+
+// Canonical encoding v1: a tag, then every field as "<length>:<bytes>\n" in a
+// fixed order. Length prefixes make it unambiguous whatever the fields hold.
+class entry_encoder {
+ public:
+  entry_encoder() : text_("payintent-audit/1\n") {}
+
+  void add(std::string_view value) {
+    fmt::format_to(std::back_inserter(text_), "{}:", value.size());
+    text_.append(value);
+    text_.push_back('\n');
+  }
+  template <class Integer>
+  void add_number(Integer value) {
+    add(std::string_view(fmt::format("{}", value)));
+  }
+  const std::string& text() const noexcept { return text_; }
+
+ private:
+  std::string text_;
+};
+
+audit_verification broken(std::uint64_t sequence, std::string reason) {
+  return audit_verification{false, sequence, std::move(reason)};
+}
+
+}  // namespace
+
+std::string audit_entry_hash(const audit_entry& e) {
+  entry_encoder enc;
+  enc.add_number(e.sequence);
+  enc.add_number(e.time_ms);
+  enc.add(e.tenant.str());
+  enc.add(e.intent.str());
+  enc.add_number(e.attempt_number);
+  enc.add(e.event);
+  enc.add(e.from);
+  enc.add(e.to);
+  enc.add(e.detail);
+  enc.add(e.node_id);
+  enc.add_number(e.fence);
+  enc.add(e.prev_hash);
+  return sha256_hex(enc.text());
+}
+
+audit_entry seal_audit_entry(const audit_event& event, const audit_entry* previous,
+                             const tenant_id& tenant, const intent_id& intent, std::int64_t time_ms,
+                             std::string_view node_id, std::uint64_t fence) {
+  audit_entry e;
+  e.sequence = previous ? previous->sequence + 1 : 1;
+  e.time_ms = time_ms;
+  e.tenant = tenant;
+  e.intent = intent;
+  e.attempt_number = event.attempt_number;
+  e.event = event.event;
+  e.from = event.from;
+  e.to = event.to;
+  e.detail = event.detail;
+  e.node_id = std::string(node_id);
+  e.fence = fence;
+  e.prev_hash = previous ? previous->hash : std::string(audit_genesis_hash);
+  e.hash = audit_entry_hash(e);
+  return e;
+}
+
+audit_verification verify_audit(std::span<const audit_entry> entries) {
+  const audit_entry* previous = nullptr;
+  for (const audit_entry& e : entries) {
+    const std::uint64_t expected_sequence = previous ? previous->sequence + 1 : 1;
+    // Report the position, not the stored number: a tampered or missing
+    // entry's own sequence says nothing about where the chain broke.
+    if (e.sequence != expected_sequence) return broken(expected_sequence, "sequence gap");
+    if (previous && (e.tenant != previous->tenant || e.intent != previous->intent)) {
+      return broken(e.sequence, "foreign entry");
+    }
+    const std::string_view expected_prev =
+        previous ? std::string_view(previous->hash) : audit_genesis_hash;
+    if (e.prev_hash != expected_prev) return broken(e.sequence, "broken link");
+    if (e.hash != audit_entry_hash(e)) return broken(e.sequence, "hash mismatch");
+    previous = &e;
+  }
+  return {};
+}
+
+}  // namespace payintent

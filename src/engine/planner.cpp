@@ -1,0 +1,226 @@
+#include "engine/planner.hpp"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+namespace payintent::detail {
+namespace {
+
+audit_event intent_event(intent_status from, intent_status to, std::string detail = {}) {
+  return {0, fmt::format("intent.{}", to), std::string(to_string(from)), std::string(to_string(to)),
+          std::move(detail)};
+}
+
+audit_event attempt_event(int number, std::optional<attempt_state> from, attempt_state to,
+                          std::string detail = {}) {
+  return {number, fmt::format("attempt.{}", to),
+          from ? std::string(to_string(*from)) : std::string(), std::string(to_string(to)),
+          std::move(detail)};
+}
+
+intent_write update_of(const payment_intent& current, const write_context& ctx) {
+  intent_write w;
+  w.intent = current;
+  w.intent.attempts.clear();
+  w.expected_version = current.version;
+  w.node_id = ctx.node_id;
+  return w;
+}
+
+// Appends attempt `number` in init to `w`, moving the intent to processing.
+void start_attempt(intent_write& w, intent_status from, int number, const write_context& ctx) {
+  attempt a;
+  a.number = number;
+  a.reference = attempt_reference(w.intent.id, number);
+  a.state = attempt_state::init;
+  a.payment_method = w.intent.payment_method;
+  a.fence = 1;
+  a.node_id = ctx.node_id;
+  w.intent.status = intent_status::processing;
+  w.intent.last_error.reset();
+  w.intent.next_action.reset();
+  w.attempt = attempt_write{std::move(a), std::nullopt, false, ctx.lease_ttl_ms};
+  w.audit.push_back(intent_event(from, intent_status::processing));
+  w.audit.push_back(attempt_event(number, std::nullopt, attempt_state::init));
+}
+
+intent_write insert_of(payment_intent fresh, const write_context& ctx) {
+  intent_write w;
+  fresh.status = intent_status::created;
+  fresh.attempts.clear();
+  w.intent = std::move(fresh);
+  w.expected_version = 0;
+  w.node_id = ctx.node_id;
+  w.audit.push_back({0, "intent.created", "", "created", {}});
+  return w;
+}
+
+struct outcome_effect {
+  attempt_state attempt_to;
+  intent_status intent_to;
+  std::optional<payment_error> error;
+};
+
+outcome_effect effect_of(const network_outcome& o) {
+  switch (o.kind) {
+    case outcome_kind::approved:
+      return {attempt_state::authorized, intent_status::succeeded, std::nullopt};
+    case outcome_kind::declined:
+      return {attempt_state::declined, intent_status::failed,
+              payment_error{"card_declined", o.decline_code, "The card was declined."}};
+    case outcome_kind::challenge:
+      return {attempt_state::challenge_pending, intent_status::requires_action, std::nullopt};
+    case outcome_kind::pending:
+      return {attempt_state::pending, intent_status::processing, std::nullopt};
+    case outcome_kind::not_sent:
+      return {attempt_state::not_sent, intent_status::failed,
+              payment_error{"network_not_sent", "",
+                            "The card network could not be reached; nothing was sent. "
+                            "Confirm again to retry."}};
+    case outcome_kind::unknown:
+      break;
+  }
+  return {attempt_state::unknown, intent_status::processing, std::nullopt};
+}
+
+}  // namespace
+
+plan plan::reject(errc code, std::string message) {
+  plan p;
+  p.rejection = code;
+  p.message = std::move(message);
+  return p;
+}
+
+intent_write plan_create(payment_intent fresh, const write_context& ctx) {
+  return insert_of(std::move(fresh), ctx);
+}
+
+intent_write plan_charge(payment_intent fresh, const write_context& ctx) {
+  intent_write w = insert_of(std::move(fresh), ctx);
+  start_attempt(w, intent_status::created, 1, ctx);
+  return w;
+}
+
+plan plan_confirm(const payment_intent& current, const std::string& payment_method,
+                  const write_context& ctx) {
+  if (current.status != intent_status::created && current.status != intent_status::failed) {
+    return plan::reject(errc::invalid_state,
+                        fmt::format("cannot confirm a payment intent in status {}", current.status));
+  }
+  if (const attempt* last = current.latest_attempt(); last && is_unresolved(last->state)) {
+    return plan::reject(errc::invalid_state,
+                        "the previous attempt is unresolved; it must be reconciled first");
+  }
+  if (payment_method.empty() && current.payment_method.empty()) {
+    return plan::reject(errc::invalid_argument, "payment_method is required to confirm");
+  }
+  plan p;
+  p.write = update_of(current, ctx);
+  if (!payment_method.empty()) p.write->intent.payment_method = payment_method;
+  start_attempt(*p.write, current.status, static_cast<int>(current.attempts.size()) + 1, ctx);
+  p.started_attempt = p.write->attempt->value.number;
+  return p;
+}
+
+plan plan_cancel(const payment_intent& current, const std::string& reason,
+                 const write_context& ctx) {
+  const auto s = current.status;
+  if (s != intent_status::created && s != intent_status::requires_action &&
+      s != intent_status::failed) {
+    return plan::reject(errc::invalid_state,
+                        fmt::format("cannot cancel a payment intent in status {}", s));
+  }
+  plan p;
+  p.write = update_of(current, ctx);
+  p.write->intent.status = intent_status::canceled;
+  p.write->intent.next_action.reset();
+  if (const attempt* last = current.latest_attempt();
+      last && last->state == attempt_state::challenge_pending) {
+    // The step-up is abandoned: the attempt ends as refused, never authorized.
+    attempt a = *last;
+    a.state = attempt_state::declined;
+    a.decline_code = "canceled";
+    a.lease_expires_at_ms = 0;
+    p.write->audit.push_back(
+        attempt_event(a.number, last->state, attempt_state::declined, "canceled"));
+    p.write->attempt = attempt_write{std::move(a), last->fence, false, 0};
+  }
+  p.write->audit.push_back(intent_event(s, intent_status::canceled, reason));
+  return p;
+}
+
+std::optional<intent_write> plan_outcome(const payment_intent& current, int number,
+                                         std::uint64_t fence, const network_outcome& outcome,
+                                         const write_context& ctx) {
+  if (number < 1 || number > static_cast<int>(current.attempts.size())) return std::nullopt;
+  const attempt& held = current.attempts[static_cast<std::size_t>(number - 1)];
+  if (held.fence != fence || !is_unresolved(held.state)) return std::nullopt;
+  if (is_terminal(current.status)) return std::nullopt;  // invariant 1, defensively
+
+  const outcome_effect e = effect_of(outcome);
+  intent_write w = update_of(current, ctx);
+  attempt a = held;
+  a.state = e.attempt_to;
+  a.decline_code = outcome.decline_code;
+  if (!outcome.network_transaction_id.empty()) {
+    a.network_transaction_id = outcome.network_transaction_id;
+  }
+  // pending and unknown stay unresolved but nobody holds them: recovery does.
+  a.lease_expires_at_ms = 0;
+  w.intent.status = e.intent_to;
+  w.intent.last_error = e.error;
+  w.intent.next_action = outcome.kind == outcome_kind::challenge ? outcome.action : std::nullopt;
+  if (held.state != a.state) {
+    w.audit.push_back(attempt_event(number, held.state, a.state, outcome.decline_code));
+  }
+  if (current.status != w.intent.status) {
+    w.audit.push_back(intent_event(current.status, w.intent.status));
+  }
+  w.attempt = attempt_write{std::move(a), fence, false, 0};
+  return w;
+}
+
+intent_write plan_late_outcome(const payment_intent& current, int number, std::uint64_t fence,
+                               const network_outcome& outcome, const write_context& ctx) {
+  intent_write w = update_of(current, ctx);
+  w.audit.push_back({number, "late_outcome", "", std::string(to_string(outcome.kind)),
+                     fmt::format("fence {} was fenced out{}", fence,
+                                 money_may_have_moved(outcome.kind) ? "; voiding" : "")});
+  return w;
+}
+
+bool money_may_have_moved(outcome_kind kind) noexcept {
+  return kind == outcome_kind::approved || kind == outcome_kind::pending ||
+         kind == outcome_kind::unknown;
+}
+
+}  // namespace payintent::detail
+
+namespace payintent::detail {
+
+payment_intent after_write(const payment_intent* before, const intent_write& w,
+                           const write_receipt& receipt) {
+  payment_intent out = w.intent;
+  out.attempts = before ? before->attempts : std::vector<attempt>{};
+  out.version = receipt.version;
+  out.updated_at_ms = receipt.store_time_ms;
+  out.created_at_ms = before ? before->created_at_ms : receipt.store_time_ms;
+  if (w.attempt) {
+    attempt a = w.attempt->value;
+    a.updated_at_ms = receipt.store_time_ms;
+    if (w.attempt->lease_ttl_ms > 0) a.lease_expires_at_ms = receipt.lease_expires_at_ms;
+    const auto index = static_cast<std::size_t>(a.number - 1);
+    if (index < out.attempts.size()) {
+      a.created_at_ms = out.attempts[index].created_at_ms;
+      out.attempts[index] = std::move(a);
+    } else {
+      a.created_at_ms = receipt.store_time_ms;
+      out.attempts.push_back(std::move(a));
+    }
+  }
+  return out;
+}
+
+}  // namespace payintent::detail

@@ -1,0 +1,68 @@
+// The state machine as pure functions: given an intent as loaded and a
+// request, decide the one atomic write that performs it, or the definitive
+// rejection that answers it. No I/O here, so every rule is unit-testable and
+// every store sees the same transitions.
+#pragma once
+
+#include "payintent/card_network.hpp"
+#include "payintent/idempotency_store.hpp"
+
+#include <optional>
+#include <string>
+
+namespace payintent::detail {
+
+// What a request resolves to: exactly one of `write` or a rejection code.
+struct plan {
+  std::optional<intent_write> write;
+  errc rejection{};         // meaningful when !write
+  std::string message;      // the rejection's diagnostics
+  int started_attempt = 0;  // the attempt number the write dispatches, 0 if none
+
+  static plan reject(errc code, std::string message);
+};
+
+struct write_context {
+  std::string node_id;
+  std::int64_t lease_ttl_ms = 0;
+};
+
+// A new intent in status created.
+intent_write plan_create(payment_intent fresh, const write_context& ctx);
+
+// A new intent that goes straight to processing with attempt 1 in init.
+intent_write plan_charge(payment_intent fresh, const write_context& ctx);
+
+// A new attempt on an existing intent (from created or failed).
+plan plan_confirm(const payment_intent& current, const std::string& payment_method,
+                  const write_context& ctx);
+
+// Cancel from created, requires_action or failed.
+plan plan_cancel(const payment_intent& current, const std::string& reason,
+                 const write_context& ctx);
+
+// How an outcome lands on the attempt `number` held under `fence`.
+// nullopt when the attempt is no longer this holder's to write (its fence
+// moved on, or it already left init/unknown/pending): a late outcome.
+std::optional<intent_write> plan_outcome(const payment_intent& current, int number,
+                                         std::uint64_t fence, const network_outcome& outcome,
+                                         const write_context& ctx);
+
+// An audit-only write recording an outcome that arrived after its writer was
+// fenced out (DESIGN section 4): the money trail is never dropped silently.
+intent_write plan_late_outcome(const payment_intent& current, int number, std::uint64_t fence,
+                               const network_outcome& outcome, const write_context& ctx);
+
+// True when the outcome says money may have moved (it must be voided if late).
+bool money_may_have_moved(outcome_kind kind) noexcept;
+
+}  // namespace payintent::detail
+
+namespace payintent::detail {
+
+// The intent as it is after `w` committed with `receipt`, given the intent
+// it was planned from (nullptr for an insert). Spares a reload.
+payment_intent after_write(const payment_intent* before, const intent_write& w,
+                           const write_receipt& receipt);
+
+}  // namespace payintent::detail

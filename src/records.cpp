@@ -1,0 +1,59 @@
+#include "payintent/records.hpp"
+#include "payintent/idempotency_store.hpp"
+
+#include <chrono>
+#include <iterator>
+#include <string>
+
+namespace {
+
+// "2026-11-25T12:00:01.250Z": the store clock is UTC milliseconds.
+void append_utc_time(std::string& out, std::int64_t time_ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> t{milliseconds(time_ms)};
+  const auto day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss<milliseconds> tod{t - day};
+  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                 static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                 static_cast<unsigned>(ymd.day()), tod.hours().count(), tod.minutes().count(),
+                 tod.seconds().count(), tod.subseconds().count());
+}
+
+}  // namespace
+
+auto fmt::formatter<payintent::audit_entry>::format(const payintent::audit_entry& e,
+                                                    format_context& ctx) const
+    -> format_context::iterator {
+  std::string text = fmt::format("#{} ", e.sequence);
+  append_utc_time(text, e.time_ms);
+  auto out = std::back_inserter(text);
+  fmt::format_to(out, " {} ", e.event);
+  if (!e.from.empty()) fmt::format_to(out, "{}->", e.from);
+  text += e.to;
+  if (e.attempt_number != 0) fmt::format_to(out, " a{}", e.attempt_number);
+  fmt::format_to(out, " fence={} node={}", e.fence, e.node_id);
+  if (!e.detail.empty()) fmt::format_to(out, " ({})", e.detail);
+  return fmt::formatter<std::string_view>::format(text, ctx);
+}
+
+auto fmt::formatter<payintent::claim_status>::format(payintent::claim_status s,
+                                                     format_context& ctx) const
+    -> format_context::iterator {
+  std::string_view name = "invalid";
+  switch (s) {
+    case payintent::claim_status::claimed:
+      name = "claimed";
+      break;
+    case payintent::claim_status::replay:
+      name = "replay";
+      break;
+    case payintent::claim_status::mismatch:
+      name = "mismatch";
+      break;
+    case payintent::claim_status::in_progress:
+      name = "in_progress";
+      break;
+  }
+  return fmt::formatter<std::string_view>::format(name, ctx);
+}

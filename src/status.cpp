@@ -1,0 +1,78 @@
+#include "payintent/status.hpp"
+#include "payintent/records.hpp"
+
+#include <array>
+#include <utility>
+
+namespace payintent {
+namespace {
+
+constexpr std::array<std::pair<intent_status, std::string_view>, 7> intent_status_names{{
+    {intent_status::created, "created"},
+    {intent_status::processing, "processing"},
+    {intent_status::requires_action, "requires_action"},
+    {intent_status::succeeded, "succeeded"},
+    {intent_status::failed, "failed"},
+    {intent_status::canceled, "canceled"},
+    {intent_status::requires_review, "requires_review"},
+}};
+
+constexpr std::array<std::pair<attempt_state, std::string_view>, 8> attempt_state_names{{
+    {attempt_state::init, "init"},
+    {attempt_state::authorized, "authorized"},
+    {attempt_state::declined, "declined"},
+    {attempt_state::challenge_pending, "challenge_pending"},
+    {attempt_state::pending, "pending"},
+    {attempt_state::unknown, "unknown"},
+    {attempt_state::not_sent, "not_sent"},
+    {attempt_state::voided, "voided"},
+}};
+
+constexpr std::array<std::pair<operation, std::string_view>, 5> operation_names{{
+    {operation::create_intent, "create_intent"},
+    {operation::confirm, "confirm"},
+    {operation::charge, "charge"},
+    {operation::cancel, "cancel"},
+    {operation::authenticate, "authenticate"},
+}};
+
+// Values come from storage too, so an out-of-range one must still print.
+template <class Enum, std::size_t N>
+std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& names,
+                         Enum value) noexcept {
+  for (const auto& [e, name] : names) {
+    if (e == value) return name;
+  }
+  return "invalid";
+}
+
+template <class Enum, std::size_t N>
+std::optional<Enum> value_of(const std::array<std::pair<Enum, std::string_view>, N>& names,
+                             std::string_view name) noexcept {
+  for (const auto& [e, n] : names) {
+    if (n == name) return e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(intent_status s) noexcept {
+  return name_of(intent_status_names, s);
+}
+std::string_view to_string(attempt_state s) noexcept {
+  return name_of(attempt_state_names, s);
+}
+std::string_view to_string(operation op) noexcept {
+  return name_of(operation_names, op);
+}
+
+std::optional<intent_status> parse_intent_status(std::string_view name) noexcept {
+  return value_of(intent_status_names, name);
+}
+
+std::optional<attempt_state> parse_attempt_state(std::string_view name) noexcept {
+  return value_of(attempt_state_names, name);
+}
+
+}  // namespace payintent

@@ -1,0 +1,291 @@
+// The fake card network: decides by token (or script), records money moved at
+// the moment the request "arrives", then answers after simulated latency.
+#include "payintent/testing/fake_card_network.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+namespace payintent::testing {
+namespace {
+
+struct reference_ledger {
+  std::size_t calls = 0;
+  std::size_t authorizations = 0;
+  bool voided = false;
+  std::optional<network_outcome> recorded;  // what lookup finds
+};
+
+}  // namespace
+
+struct fake_card_network::state {
+  fake_network_options options;
+  int journal_fd = -1;
+  std::atomic<bool> accepting{true};
+  boost::asio::thread_pool pool;
+
+  mutable std::mutex mutex;
+  std::deque<network_outcome> script;
+  std::size_t calls = 0;
+  std::size_t authorizations = 0;
+  std::size_t voids = 0;
+  std::unordered_map<std::string, reference_ledger> by_reference;
+  std::vector<authorization_request> requests;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::uint64_t next_serial = 1;
+
+  explicit state(fake_network_options o)
+      : options(std::move(o)), pool(options.threads == 0 ? 1 : options.threads) {
+    if (!options.journal_path.empty()) {
+      journal_fd =
+          ::open(options.journal_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+      if (journal_fd < 0)
+        throw std::system_error(errno, std::generic_category(), "open fake network journal");
+    }
+  }
+
+  ~state() {
+    if (journal_fd >= 0) ::close(journal_fd);
+  }
+
+  // One write(2) per line: with O_APPEND the kernel never interleaves it with
+  // another process's line.
+  void journal(const std::string& line) const {
+    if (journal_fd < 0) return;
+    [[maybe_unused]] auto n = ::write(journal_fd, line.data(), line.size());
+  }
+
+  // Under `mutex`.
+  std::string generate_id(std::string_view prefix) {
+    return fmt::format("{}{:016x}{:04x}", prefix, rng(), next_serial++ & 0xffff);
+  }
+
+  // Under `mutex`.
+  std::chrono::milliseconds pick_latency() {
+    auto lo = options.min_latency.count();
+    auto hi = options.max_latency.count();
+    if (hi <= 0) return std::chrono::milliseconds{0};
+    if (lo > hi) lo = hi;
+    if (lo < 0) lo = 0;
+    std::uniform_int_distribution<long long> dist(lo, hi);
+    return std::chrono::milliseconds{dist(rng)};
+  }
+
+  // Runs `fn` inline for zero latency, else on the pool after the delay. The
+  // callback holds no reference to this state, so the pool can be joined in
+  // the destructor while callbacks still run.
+  template <class Fn>
+  void complete_after(std::chrono::milliseconds delay, Fn&& fn) {
+    if (delay.count() <= 0) {
+      fn();
+      return;
+    }
+    auto timer = std::make_shared<boost::asio::steady_timer>(pool, delay);
+    timer->async_wait(
+        [timer, fn = std::forward<Fn>(fn)](const boost::system::error_code&) mutable { fn(); });
+  }
+
+  // Under `mutex`: money moved under `reference`.
+  std::string record_money_moved(const authorization_request& r, reference_ledger& ledger,
+                                 const std::string& transaction_id) {
+    ++authorizations;
+    ++ledger.authorizations;
+    ledger.recorded = network_outcome::approved(transaction_id);
+    return fmt::format("authorize {} {} {}\n", r.reference, r.amount.minor_units,
+                       r.amount.currency ? r.amount.currency->code : std::string_view{"???"});
+  }
+};
+
+fake_card_network::fake_card_network(fake_network_options options)
+    : state_(std::make_shared<state>(std::move(options))) {
+}
+
+fake_card_network::~fake_card_network() {
+  state_->accepting = false;
+  // Timers already waiting still fire; join returns once every handler ran.
+  state_->pool.join();
+}
+
+void fake_card_network::async_authorize(const authorization_request& request,
+                                        authorize_handler handler) {
+  auto& s = *state_;
+  network_outcome outcome;
+  std::string journal_line;
+  std::chrono::milliseconds delay{0};
+  {
+    std::lock_guard lock(s.mutex);
+    std::optional<network_outcome> scripted;
+    if (!s.script.empty()) {
+      scripted = std::move(s.script.front());
+      s.script.pop_front();
+    } else if (request.payment_method == pm_throw) {
+      throw std::runtime_error("fake card network: scripted throw");
+    }
+    ++s.calls;
+    s.requests.push_back(request);
+    auto& ledger = s.by_reference[request.reference];
+    ++ledger.calls;
+    delay = s.pick_latency();
+
+    const std::string& pm = request.payment_method;
+    if (!s.accepting) {
+      delay = std::chrono::milliseconds{0};  // the pool is being joined
+      outcome = network_outcome::not_sent("fake card network is shutting down");
+    } else if (scripted) {
+      outcome = std::move(*scripted);
+    } else if (pm == pm_decline) {
+      outcome = network_outcome::declined("generic_decline");
+    } else if (pm == pm_insufficient_funds) {
+      outcome = network_outcome::declined("insufficient_funds");
+    } else if (pm == pm_challenge && !request.authentication) {
+      next_action action;
+      action.type = "redirect_to_url";
+      action.redirect_url = "https://acs.example/challenge/" + request.reference;
+      action.three_ds_server_trans_id = s.generate_id("3ds_");
+      outcome = network_outcome::challenge(std::move(action));
+    } else if (pm == pm_pending) {
+      outcome = network_outcome::pending();
+    } else if (pm == pm_unknown) {
+      outcome = network_outcome::unknown("fake card network: simulated timeout");
+    } else if (pm == pm_not_sent) {
+      outcome = network_outcome::not_sent("fake card network: simulated connect failure");
+    } else {
+      outcome = network_outcome::approved(s.generate_id("ntx_"));
+    }
+
+    switch (outcome.kind) {
+      case outcome_kind::approved:
+      case outcome_kind::pending:
+      case outcome_kind::unknown: {
+        std::string txn = outcome.network_transaction_id.empty() ? s.generate_id("ntx_")
+                                                                 : outcome.network_transaction_id;
+        if (outcome.kind == outcome_kind::approved) outcome.network_transaction_id = txn;
+        journal_line = s.record_money_moved(request, ledger, txn);
+        break;
+      }
+      case outcome_kind::declined:
+        ledger.recorded = network_outcome::declined(outcome.decline_code);
+        break;
+      default:
+        break;
+    }
+  }
+  s.journal(journal_line);
+  s.complete_after(delay, [h = std::move(handler), o = std::move(outcome)]() mutable {
+    std::move(h)(std::move(o));
+  });
+}
+
+void fake_card_network::async_lookup(const std::string& reference, lookup_handler handler) {
+  auto& s = *state_;
+  error_code ec;
+  lookup_result found;
+  std::chrono::milliseconds delay{0};
+  {
+    std::lock_guard lock(s.mutex);
+    delay = s.pick_latency();
+    if (!s.options.supports_lookup) {
+      ec = errc::not_supported;
+    } else if (auto it = s.by_reference.find(reference);
+               it != s.by_reference.end() && it->second.recorded && !it->second.voided) {
+      found.found = true;
+      found.outcome = *it->second.recorded;
+    }
+  }
+  s.complete_after(delay, [h = std::move(handler), ec, found = std::move(found)]() mutable {
+    std::move(h)(ec, std::move(found));
+  });
+}
+
+void fake_card_network::async_void(const std::string& reference, void_handler handler) {
+  auto& s = *state_;
+  error_code ec;
+  std::chrono::milliseconds delay{0};
+  bool journal = false;
+  {
+    std::lock_guard lock(s.mutex);
+    delay = s.pick_latency();
+    if (!s.options.supports_void) {
+      ec = errc::not_supported;
+    } else {
+      ++s.voids;
+      s.by_reference[reference].voided = true;
+      journal = true;
+    }
+  }
+  if (journal) s.journal(fmt::format("void {}\n", reference));
+  s.complete_after(delay, [h = std::move(handler), ec]() mutable { std::move(h)(ec); });
+}
+
+void fake_card_network::script_next(network_outcome outcome) {
+  std::lock_guard lock(state_->mutex);
+  state_->script.push_back(std::move(outcome));
+}
+
+std::size_t fake_card_network::authorize_calls() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->calls;
+}
+
+std::size_t fake_card_network::authorize_calls(const std::string& reference) const {
+  std::lock_guard lock(state_->mutex);
+  auto it = state_->by_reference.find(reference);
+  return it == state_->by_reference.end() ? 0 : it->second.calls;
+}
+
+std::size_t fake_card_network::authorizations() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->authorizations;
+}
+
+std::size_t fake_card_network::authorizations(const std::string& reference) const {
+  std::lock_guard lock(state_->mutex);
+  auto it = state_->by_reference.find(reference);
+  return it == state_->by_reference.end() ? 0 : it->second.authorizations;
+}
+
+std::size_t fake_card_network::voids() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->voids;
+}
+
+bool fake_card_network::is_voided(const std::string& reference) const {
+  std::lock_guard lock(state_->mutex);
+  auto it = state_->by_reference.find(reference);
+  return it != state_->by_reference.end() && it->second.voided;
+}
+
+std::vector<authorization_request> fake_card_network::requests() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->requests;
+}
+
+std::map<std::string, std::size_t> read_journal_authorizations(const std::string& path) {
+  std::map<std::string, std::size_t> counts;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string verb, reference;
+    if (fields >> verb >> reference && verb == "authorize") ++counts[reference];
+  }
+  return counts;
+}
+
+}  // namespace payintent::testing

@@ -1,0 +1,7 @@
+// The conformance suite against the SQLite store, a temporary file per case.
+#include "payintent/testing/store_conformance.hpp"
+#include "sqlite_fixture.hpp"
+
+#include <doctest/doctest.h>
+
+PAYINTENT_STORE_CONFORMANCE_SUITE("sqlite", payintent::sqlite_test::sqlite_under_test())

@@ -1,0 +1,29 @@
+// Links every installed target and charges once through each store.
+#include <payintent/memory_store.hpp>
+#include <payintent/payintent.hpp>
+#include <payintent/sqlite_store.hpp>
+#include <payintent/testing/fake_card_network.hpp>
+
+#include <cstdio>
+#include <filesystem>
+
+int main(int argc, char** argv) {
+  payintent::testing::fake_card_network network;
+  payintent::memory_store memory;
+  const std::string file = argc > 1 ? argv[1] : "consumer.db";
+  std::filesystem::remove(file);
+  auto sqlite = payintent::sqlite_store::open({.path = file});
+  if (!sqlite) return 2;
+  for (payintent::idempotency_store* store :
+       {static_cast<payintent::idempotency_store*>(&memory),
+        static_cast<payintent::idempotency_store*>(sqlite.value().get())}) {
+    payintent::payment_service payments(*store, network);
+    payintent::charge_params p{.amount = 500, .currency = "USD", .payment_method = "pm_card_visa"};
+    auto first = payments.charge("consumer", "k1", p);
+    auto again = payments.charge("consumer", "k1", p);
+    if (!first || !again || !again.value().replayed) return 1;
+  }
+  std::printf("consumer ok: payintent %s, authorizations=%zu\n", PAYINTENT_VERSION_STRING,
+              network.authorizations());
+  return network.authorizations() == 2 ? 0 : 1;
+}

@@ -1,0 +1,213 @@
+#include "payintent/card_network.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <future>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+using namespace payintent;
+
+namespace {
+
+class throwing_network final : public blocking_card_network {
+ protected:
+  network_outcome authorize(const authorization_request&) override {
+    throw std::runtime_error("socket closed");
+  }
+  result<lookup_result> lookup(const std::string&) override { throw std::runtime_error("boom"); }
+  result<void> void_authorization(const std::string&) override { throw 42; }
+};
+
+class approving_network final : public blocking_card_network {
+ public:
+  approving_network() : blocking_card_network(2) {}
+
+ protected:
+  network_outcome authorize(const authorization_request& r) override {
+    return network_outcome::approved("txn-" + r.reference);
+  }
+};
+
+class leaky_network final : public blocking_card_network {
+ protected:
+  network_outcome authorize(const authorization_request&) override {
+    throw std::runtime_error("bad pan 4242424242424242");
+  }
+};
+
+class trivial_network final : public card_network {
+ public:
+  void async_authorize(const authorization_request&, authorize_handler h) override {
+    std::move(h)(network_outcome::pending());
+  }
+};
+
+struct authorize_result {
+  network_outcome outcome;
+  std::thread::id thread;
+};
+
+authorize_result authorize_and_wait(card_network& net, const authorization_request& request) {
+  // Shared with the handler: the pool thread may still be inside set_value
+  // when get() returns here.
+  auto done = std::make_shared<std::promise<authorize_result>>();
+  auto f = done->get_future();
+  net.async_authorize(request, [done](network_outcome o) {
+    done->set_value({std::move(o), std::this_thread::get_id()});
+  });
+  return f.get();
+}
+
+}  // namespace
+
+TEST_CASE("network_outcome factories set the kind and payload") {
+  CHECK(network_outcome::approved("t1").kind == outcome_kind::approved);
+  CHECK(network_outcome::approved("t1").network_transaction_id == "t1");
+  CHECK(network_outcome::declined("insufficient_funds").decline_code == "insufficient_funds");
+  CHECK(network_outcome::declined("x").kind == outcome_kind::declined);
+  next_action action;
+  action.type = "redirect_to_url";
+  action.redirect_url = "https://acs.example/c";
+  const auto c = network_outcome::challenge(action);
+  CHECK(c.kind == outcome_kind::challenge);
+  REQUIRE(c.action.has_value());
+  CHECK(*c.action == action);
+  CHECK(network_outcome::pending().kind == outcome_kind::pending);
+  CHECK(network_outcome::unknown("timeout").message == "timeout");
+  CHECK(network_outcome::not_sent().kind == outcome_kind::not_sent);
+  CHECK(fmt::format("{}", outcome_kind::not_sent) == "not_sent");
+  CHECK(to_string(outcome_kind::approved) == "approved");
+}
+
+TEST_CASE("authorize runs on the pool and its result reaches the handler") {
+  approving_network net;
+  authorization_request req;
+  req.reference = "pi_x-a1";
+  const auto r = authorize_and_wait(net, req);
+  CHECK(r.outcome.kind == outcome_kind::approved);
+  CHECK(r.outcome.network_transaction_id == "txn-pi_x-a1");
+  CHECK(r.thread != std::this_thread::get_id());
+}
+
+TEST_CASE("a throwing authorize is an unknown outcome") {
+  throwing_network net;
+  const auto r = authorize_and_wait(net, authorization_request{});
+  CHECK(r.outcome.kind == outcome_kind::unknown);
+  CHECK(r.outcome.message == "authorize threw: socket closed");
+  CHECK(r.thread != std::this_thread::get_id());
+}
+
+TEST_CASE("an exception message holding a card number is withheld") {
+  leaky_network net;
+  const auto r = authorize_and_wait(net, authorization_request{});
+  CHECK(r.outcome.kind == outcome_kind::unknown);
+  CHECK(r.outcome.message.find("4242") == std::string::npos);
+}
+
+TEST_CASE("throwing lookup and void are card_network_error") {
+  std::promise<error_code> looked, voided;  // outlive the pool: declared first
+  throwing_network net;
+  net.async_lookup("ref", [&](error_code ec, lookup_result) { looked.set_value(ec); });
+  net.async_void("ref", [&](error_code ec) { voided.set_value(ec); });
+  CHECK(looked.get_future().get() == errc::card_network_error);
+  CHECK(voided.get_future().get() == errc::card_network_error);
+}
+
+TEST_CASE("default lookup and void answer not_supported, off the calling thread") {
+  std::promise<std::pair<error_code, std::thread::id>> looked, voided;
+  approving_network net;
+  net.async_lookup("ref", [&](error_code ec, lookup_result r) {
+    CHECK_FALSE(r.found);
+    looked.set_value({ec, std::this_thread::get_id()});
+  });
+  net.async_void("ref", [&](error_code ec) { voided.set_value({ec, std::this_thread::get_id()}); });
+  const auto l = looked.get_future().get();
+  const auto v = voided.get_future().get();
+  CHECK(l.first == errc::not_supported);
+  CHECK(v.first == errc::not_supported);
+  CHECK(l.second != std::this_thread::get_id());
+  CHECK(v.second != std::this_thread::get_id());
+}
+
+TEST_CASE("card_network's own defaults complete with not_supported") {
+  trivial_network net;
+  error_code looked, voided;
+  int calls = 0;
+  net.async_lookup("ref", [&](error_code ec, lookup_result) {
+    looked = ec;
+    ++calls;
+  });
+  net.async_void("ref", [&](error_code ec) {
+    voided = ec;
+    ++calls;
+  });
+  CHECK(calls == 2);
+  CHECK(looked == errc::not_supported);
+  CHECK(voided == errc::not_supported);
+}
+
+TEST_CASE("many concurrent calls each complete exactly once") {
+  constexpr int n = 200;
+  std::vector<std::promise<network_outcome>> promises(n);
+  approving_network net;
+  for (int i = 0; i < n; ++i) {
+    authorization_request req;
+    req.reference = "r" + std::to_string(i);
+    net.async_authorize(req, [&promises, i](network_outcome o) {
+      promises[static_cast<std::size_t>(i)].set_value(std::move(o));
+    });
+  }
+  for (int i = 0; i < n; ++i) {
+    auto o = promises[static_cast<std::size_t>(i)].get_future().get();
+    CHECK(o.network_transaction_id == "txn-r" + std::to_string(i));
+  }
+}
+
+namespace {
+
+// Uses its own member in authorize, so it shuts the pool down before the
+// member dies, as the header asks.
+class counting_network final : public blocking_card_network {
+ public:
+  counting_network() : blocking_card_network(3) {}
+  ~counting_network() override { shutdown(); }
+  void stop() { shutdown(); }
+
+ protected:
+  network_outcome authorize(const authorization_request&) override {
+    ++authorized_;
+    return network_outcome::approved();
+  }
+
+ private:
+  std::atomic<int> authorized_{0};
+};
+
+}  // namespace
+
+TEST_CASE("shutdown waits for calls in flight, then answers at once") {
+  std::atomic<int> completed{0};
+  counting_network net;
+  for (int i = 0; i < 50; ++i) {
+    net.async_authorize(authorization_request{}, [&completed](network_outcome o) {
+      if (o.kind == outcome_kind::approved) ++completed;
+    });
+  }
+  net.stop();
+  CHECK(completed == 50);
+
+  std::optional<network_outcome> late;
+  net.async_authorize(authorization_request{}, [&late](network_outcome o) { late = o; });
+  REQUIRE(late.has_value());
+  CHECK(late->kind == outcome_kind::not_sent);
+  error_code looked, voided;
+  net.async_lookup("ref", [&](error_code ec, lookup_result) { looked = ec; });
+  net.async_void("ref", [&](error_code ec) { voided = ec; });
+  CHECK(looked == errc::card_network_error);
+  CHECK(voided == errc::card_network_error);
+  net.stop();  // idempotent
+}

@@ -1,0 +1,95 @@
+#include "payintent/idempotency_store.hpp"
+#include "payintent/ids.hpp"
+#include "payintent/records.hpp"
+#include "payintent/status.hpp"
+#include "payintent/validation.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace payintent;
+
+TEST_CASE("generated intent ids have the documented shape and validate") {
+  for (int i = 0; i < 100; ++i) {
+    const intent_id id = generate_intent_id();
+    REQUIRE(id.str().size() == 27);
+    CHECK(id.str().starts_with("pi_"));
+    CHECK(validate_intent_id(id.str()).has_value());
+  }
+}
+
+TEST_CASE("generated ids are unique across threads and use the whole alphabet") {
+  std::vector<std::vector<std::string>> per_thread(4);
+  std::vector<std::thread> threads;
+  for (auto& out : per_thread) {
+    threads.emplace_back([&out] {
+      for (int i = 0; i < 500; ++i) out.push_back(generate_intent_id().str());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> ids;
+  std::map<char, int> histogram;
+  for (const auto& out : per_thread) {
+    for (const auto& id : out) {
+      ids.insert(id);
+      for (char c : id.substr(3)) ++histogram[c];
+    }
+  }
+  CHECK(ids.size() == 2000);
+  // 48,000 characters over 62 symbols: each is expected ~774 times.
+  CHECK(histogram.size() == 62);
+  for (const auto& [c, n] : histogram) CHECK_MESSAGE(n > 500, c);
+}
+
+TEST_CASE("attempt references are deterministic") {
+  const intent_id id("pi_abcdefghijklmnopqrstuvwx");
+  CHECK(attempt_reference(id, 1) == "pi_abcdefghijklmnopqrstuvwx-a1");
+  CHECK(attempt_reference(id, 12) == "pi_abcdefghijklmnopqrstuvwx-a12");
+  CHECK(attempt_reference(id, 2) == attempt_reference(id, 2));
+}
+
+TEST_CASE("status names round-trip") {
+  for (int v = 1; v <= 7; ++v) {
+    const auto s = static_cast<intent_status>(v);
+    const auto name = to_string(s);
+    CHECK(parse_intent_status(name) == s);
+    CHECK(fmt::format("{}", s) == name);
+  }
+  for (int v = 1; v <= 8; ++v) {
+    const auto s = static_cast<attempt_state>(v);
+    CHECK(parse_attempt_state(to_string(s)) == s);
+  }
+  CHECK(to_string(intent_status::requires_action) == "requires_action");
+  CHECK(to_string(attempt_state::challenge_pending) == "challenge_pending");
+  CHECK(to_string(attempt_state::not_sent) == "not_sent");
+  CHECK_FALSE(parse_intent_status("Succeeded").has_value());
+  CHECK_FALSE(parse_intent_status("").has_value());
+  CHECK_FALSE(parse_attempt_state("bogus").has_value());
+  CHECK(to_string(operation::create_intent) == "create_intent");
+  CHECK(fmt::format("{}", operation::authenticate) == "authenticate");
+  CHECK(fmt::format("{}", claim_status::in_progress) == "in_progress");
+  CHECK(fmt::format("{}", claim_status::replay) == "replay");
+}
+
+TEST_CASE("audit entries format for logs") {
+  audit_entry e;
+  e.sequence = 3;
+  e.time_ms = 1795608001250;  // 2026-11-25T12:00:01.250Z
+  e.event = "attempt.authorized";
+  e.from = "init";
+  e.to = "authorized";
+  e.attempt_number = 1;
+  e.fence = 1;
+  e.node_id = "node-1";
+  CHECK(fmt::format("{}", e) ==
+        "#3 2026-11-25T12:00:01.250Z attempt.authorized init->authorized a1 fence=1 node=node-1");
+  e.detail = "insufficient_funds";
+  CHECK(fmt::format("{}", e).ends_with(" node=node-1 (insufficient_funds)"));
+  e.time_ms = 0;
+  CHECK(fmt::format("{}", e).starts_with("#3 1970-01-01T00:00:00.000Z "));
+}
