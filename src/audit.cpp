@@ -9,16 +9,20 @@ namespace {
 // fixed order. Length prefixes make it unambiguous whatever the fields hold.
 class entry_encoder {
  public:
-  entry_encoder() : text_("payintent-audit/1\n") {}
+  entry_encoder() {
+    text_.reserve(320);  // a typical entry: no reallocation while encoding
+    text_ = "payintent-audit/1\n";
+  }
 
   void add(std::string_view value) {
-    fmt::format_to(std::back_inserter(text_), "{}:", value.size());
-    text_.append(value);
-    text_.push_back('\n');
+    const fmt::format_int length(value.size());
+    text_.append(length.data(), length.size()).push_back(':');
+    text_.append(value).push_back('\n');
   }
   template <class Integer>
   void add_number(Integer value) {
-    add(std::string_view(fmt::format("{}", value)));
+    const fmt::format_int digits(value);
+    add(std::string_view(digits.data(), digits.size()));
   }
   const std::string& text() const noexcept { return text_; }
 

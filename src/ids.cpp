@@ -2,7 +2,10 @@
 
 #include <openssl/rand.h>
 
+#include <pthread.h>
+
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <random>
 
@@ -25,19 +28,38 @@ void random_bytes(unsigned char* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(device());
 }
 
+// Bumped in the child of every fork, so a forked process never reuses random
+// bytes its parent had already buffered (two processes minting one id).
+std::atomic<unsigned> fork_generation{0};
+const int fork_handler_installed =
+    pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1); });
+
+// Random bytes drawn from the CSPRNG in blocks: one RAND_bytes call serves
+// about sixteen ids instead of one.
+unsigned char next_random_byte() {
+  struct block {
+    std::array<unsigned char, 512> bytes{};
+    std::size_t used = 512;
+    unsigned generation = ~0u;
+  };
+  thread_local block b;
+  const unsigned generation = fork_generation.load(std::memory_order_relaxed);
+  if (b.used == b.bytes.size() || b.generation != generation) {
+    random_bytes(b.bytes.data(), b.bytes.size());
+    b.used = 0;
+    b.generation = generation;
+  }
+  return b.bytes[b.used++];
+}
+
 }  // namespace
 
 intent_id generate_intent_id() {
   std::string id = "pi_";
   id.reserve(3 + intent_id_random_chars);
-  std::array<unsigned char, 32> buffer{};
   while (id.size() < 3 + intent_id_random_chars) {
-    random_bytes(buffer.data(), buffer.size());
-    for (unsigned char b : buffer) {
-      if (b >= rejection_bound) continue;
-      id.push_back(base62[b % 62]);
-      if (id.size() == 3 + intent_id_random_chars) break;
-    }
+    const unsigned char b = next_random_byte();
+    if (b < rejection_bound) id.push_back(base62[b % 62]);
   }
   return intent_id(std::move(id));
 }

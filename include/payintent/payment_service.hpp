@@ -32,7 +32,10 @@
 #include "payintent/records.hpp"
 #include "payintent/validation.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -63,6 +66,14 @@ struct service_options {
   // How often a write that lost a compare-and-set race is decided again
   // before the call answers errc::busy. Default: 32.
   int max_conflict_retries = 32;
+  // Recovery: the delays between tries when lookup or void fails or the
+  // network still says pending; after the last, the intent goes to
+  // requires_review. Default: 5 s, 1 min, 5 min, 1 h.
+  std::vector<std::chrono::milliseconds> recovery_backoff = {
+      std::chrono::seconds(5), std::chrono::minutes(1), std::chrono::minutes(5),
+      std::chrono::hours(1)};
+  // How long recovery waits for one lookup or void. Default: 30 s.
+  std::chrono::milliseconds network_timeout = std::chrono::seconds(30);
 };
 
 // Creates an intent in status created. Nothing is sent to the network.
@@ -93,6 +104,17 @@ struct charge_params {
 
 struct cancel_params {
   std::string reason;  // optional: "requested_by_customer", "duplicate", "fraudulent", "abandoned"
+};
+
+// What one recovery pass did (see payment_service::recover).
+struct recovery_report {
+  std::size_t examined = 0;  // unresolved attempts listed
+  std::size_t adopted = 0;   // outcome learned by lookup and recorded
+  std::size_t voided = 0;    // unknown to the network: voided, intent failed and retryable
+  std::size_t retried = 0;   // lookup or void failed, or still pending: scheduled again
+  std::size_t reviewed = 0;  // handed to a person: intent requires_review
+  std::size_t skipped = 0;   // lease still held, already resolved, or another node won
+  std::size_t errors = 0;    // store errors: left for the next pass
 };
 
 // The answer to a mutating call.
@@ -128,13 +150,38 @@ class payment_service {
                                   std::string_view intent, const cancel_params& params,
                                   diagnostics* diag = nullptr);
 
-  // The intent as it is now. Another tenant's intent is errc::not_found.
+  // The intent as it is now. Another tenant's intent is errc::not_found. An
+  // intent whose attempt's lease has expired (its node crashed or paused) is
+  // reconciled first, so the answer is never stuck on a dead holder; confirm
+  // and cancel do the same.
   result<payment_intent> retrieve(std::string_view tenant, std::string_view intent,
                                   diagnostics* diag = nullptr);
 
   // The intent's audit entries, oldest first; verify with verify_audit().
   result<std::vector<audit_entry>> audit_trail(std::string_view tenant, std::string_view intent,
                                                diagnostics* diag = nullptr);
+
+  // One recovery pass over up to `limit` unresolved attempts whose lease has
+  // expired by the store clock, across all tenants. Never authorizes again:
+  // each attempt is taken over under a new fencing token, then
+  // card_network::async_lookup decides — found: the outcome is adopted; not
+  // found: async_void (so a late arrival is reversed), then the intent fails,
+  // retryable with a new confirm; lookup or void unsupported, or failing past
+  // options().recovery_backoff: requires_review, the reason in the audit
+  // trail. Safe to run on many nodes at once: the store's lease check lets one
+  // node take each attempt. Blocks on the network (up to
+  // options().network_timeout per call). Errors only when listing fails.
+  result<recovery_report> recover(std::size_t limit = 100, diagnostics* diag = nullptr);
+
+  // Runs recover(batch) every `interval` on `executor` until stop_recovery()
+  // or destruction. A pass blocks the executor's thread on the store and the
+  // network: give it a dedicated executor (a one-thread asio::thread_pool).
+  // Calling it again replaces the running loop.
+  void start_recovery(boost::asio::any_io_executor executor,
+                      std::chrono::milliseconds interval = std::chrono::seconds(5),
+                      std::size_t batch = 100);
+  // Stops the loop and waits for a pass in progress. Idempotent.
+  void stop_recovery() noexcept;
 
   const service_options& options() const noexcept;
 

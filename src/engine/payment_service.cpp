@@ -3,6 +3,8 @@
 #include "engine/attempt_runner.hpp"
 #include "engine/guarded.hpp"
 #include "engine/planner.hpp"
+#include "engine/reconciler.hpp"
+#include "engine/recovery_loop.hpp"
 #include "payintent/fingerprint.hpp"
 
 #include <fmt/format.h>
@@ -66,7 +68,8 @@ struct payment_service::impl {
       : store(s),
         options(normalized(std::move(o))),
         ctx{options.node_id, options.attempt_lease.count()},
-        runner(s, n, ctx) {}
+        runner(s, n, ctx),
+        reconciler(s, n, ctx, {options.recovery_backoff, options.network_timeout}) {}
 
   static service_options normalized(service_options o) {
     if (o.node_id.empty()) o.node_id = default_node_id();
@@ -81,11 +84,15 @@ struct payment_service::impl {
                                   diagnostics* diag,
                                   const detail::attempt_runner::ticket& own = nullptr);
   result<payment_intent> load(const tenant_id& tenant, const intent_id& id, diagnostics* diag);
+  result<payment_intent> load_reconciled(const tenant_id& tenant, const intent_id& id,
+                                         diagnostics* diag);
 
   idempotency_store& store;
   const service_options options;
   const detail::write_context ctx;
   detail::attempt_runner runner;
+  detail::reconciler reconciler;
+  detail::recovery_loop loop;  // last: stopped first, while the rest is alive
 };
 
 result<payment_response> payment_service::impl::run(const mutation& m, diagnostics* diag) {
@@ -94,7 +101,7 @@ result<payment_response> payment_service::impl::run(const mutation& m, diagnosti
   for (int round = 0; round < options.max_conflict_retries;) {
     std::optional<payment_intent> current;
     if (m.target) {
-      BOOST_OUTCOME_TRY(current, load(m.tenant, *m.target, diag));
+      BOOST_OUTCOME_TRY(current, load_reconciled(m.tenant, *m.target, diag));
     }
     plan p = m.decide(current ? &*current : nullptr);
 
@@ -182,6 +189,21 @@ result<payment_intent> payment_service::impl::load(const tenant_id& tenant, cons
   if (!loaded) return store_failure(loaded.error(), diag);
   if (!loaded.value()) return fail(errc::not_found, diag, fmt::format("no such payment intent: {}", id));
   return std::move(*loaded.value());
+}
+
+result<payment_intent> payment_service::impl::load_reconciled(const tenant_id& tenant,
+                                                             const intent_id& id,
+                                                             diagnostics* diag) {
+  BOOST_OUTCOME_TRY(auto intent, load(tenant, id, diag));
+  const attempt* last = intent.latest_attempt();
+  if (!last || !is_unresolved(last->state)) return intent;
+  auto now = guarded([&] { return store.now_ms(); });
+  if (!now) return store_failure(now.error(), diag);
+  if (!detail::reconciler::needs_reconciling(intent, now.value())) return intent;
+  // The holder is gone: settle its attempt before deciding anything on it.
+  auto settled = reconciler.reconcile(tenant, id, last->number);
+  if (!settled) return store_failure(settled.error(), diag);
+  return load(tenant, id, diag);
 }
 
 payment_service::payment_service(idempotency_store& store, card_network& network,
@@ -316,8 +338,41 @@ result<payment_intent> payment_service::retrieve(std::string_view tenant, std::s
                                                  diagnostics* diag) {
   BOOST_OUTCOME_TRY(auto t, validate_tenant(tenant, diag));
   BOOST_OUTCOME_TRY(auto id, validate_intent_id(intent, diag));
-  return impl_->load(t, id, diag);
+  return impl_->load_reconciled(t, id, diag);
 }
+
+result<recovery_report> payment_service::recover(std::size_t limit, diagnostics* diag) {
+  auto listed = guarded([&] { return impl_->store.list_unresolved(limit); });
+  if (!listed) return store_failure(listed.error(), diag);
+  recovery_report report;
+  for (const unresolved_attempt& u : listed.value()) {
+    ++report.examined;
+    if (!u.lease_expired) {
+      ++report.skipped;
+      continue;
+    }
+    auto v = impl_->reconciler.reconcile(u.tenant, u.intent, u.attempt_number);
+    if (!v) {
+      ++report.errors;
+      continue;
+    }
+    switch (v.value()) {
+      case detail::verdict::skipped: ++report.skipped; break;
+      case detail::verdict::adopted: ++report.adopted; break;
+      case detail::verdict::voided: ++report.voided; break;
+      case detail::verdict::retry_later: ++report.retried; break;
+      case detail::verdict::review: ++report.reviewed; break;
+    }
+  }
+  return report;
+}
+
+void payment_service::start_recovery(boost::asio::any_io_executor executor,
+                                     std::chrono::milliseconds interval, std::size_t batch) {
+  impl_->loop.start(std::move(executor), interval, [this, batch] { (void)recover(batch); });
+}
+
+void payment_service::stop_recovery() noexcept { impl_->loop.stop(); }
 
 result<std::vector<audit_entry>> payment_service::audit_trail(std::string_view tenant,
                                                               std::string_view intent,

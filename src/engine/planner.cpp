@@ -224,3 +224,69 @@ payment_intent after_write(const payment_intent* before, const intent_write& w,
 }
 
 }  // namespace payintent::detail
+
+namespace payintent::detail {
+namespace {
+
+constexpr std::int64_t review_parking_ms = 100LL * 365 * 24 * 3600 * 1000;
+
+// An update of attempt `number` under `fence`, the intent otherwise unchanged.
+intent_write attempt_update(const payment_intent& current, int number, std::uint64_t fence,
+                            std::int64_t lease_ttl_ms, const write_context& ctx) {
+  intent_write w = update_of(current, ctx);
+  attempt a = current.attempts.at(static_cast<std::size_t>(number - 1));
+  a.node_id = ctx.node_id;
+  a.lease_expires_at_ms = 0;
+  w.attempt = attempt_write{std::move(a), fence, false, lease_ttl_ms};
+  return w;
+}
+
+}  // namespace
+
+intent_write plan_takeover(const payment_intent& current, int number, const write_context& ctx) {
+  const attempt& held = current.attempts.at(static_cast<std::size_t>(number - 1));
+  intent_write w = attempt_update(current, number, held.fence, ctx.lease_ttl_ms, ctx);
+  w.attempt->value.fence = held.fence + 1;
+  w.attempt->require_lease_expired = true;
+  w.audit.push_back({number, "attempt.takeover", std::string(to_string(held.state)),
+                     std::string(to_string(held.state)),
+                     fmt::format("lease of {} expired; reconciling by lookup", held.node_id)});
+  return w;
+}
+
+intent_write plan_voided(const payment_intent& current, int number, std::uint64_t fence,
+                         const write_context& ctx) {
+  intent_write w = attempt_update(current, number, fence, 0, ctx);
+  const attempt_state from = w.attempt->value.state;
+  w.attempt->value.state = attempt_state::voided;
+  w.intent.status = intent_status::failed;
+  w.intent.last_error = payment_error{
+      "authorization_not_found", "",
+      "The card network has no record of the attempt; it was voided so a late arrival is "
+      "reversed. Confirm again to retry."};
+  w.audit.push_back(attempt_event(number, from, attempt_state::voided, "not found by lookup"));
+  w.audit.push_back(intent_event(current.status, intent_status::failed));
+  return w;
+}
+
+intent_write plan_review(const payment_intent& current, int number, std::uint64_t fence,
+                         std::string reason, const write_context& ctx) {
+  intent_write w = attempt_update(current, number, fence, review_parking_ms, ctx);
+  w.intent.status = intent_status::requires_review;
+  w.intent.last_error = payment_error{"requires_review", "",
+                                      "The outcome could not be learned from the card network; "
+                                      "a person must decide."};
+  w.audit.push_back(intent_event(current.status, intent_status::requires_review, std::move(reason)));
+  return w;
+}
+
+intent_write plan_retry_later(const payment_intent& current, int number, std::uint64_t fence,
+                              std::string reason, std::int64_t delay_ms,
+                              const write_context& ctx) {
+  intent_write w = attempt_update(current, number, fence, delay_ms, ctx);
+  const std::string state(to_string(w.attempt->value.state));
+  w.audit.push_back({number, "recovery.retry", state, state, std::move(reason)});
+  return w;
+}
+
+}  // namespace payintent::detail

@@ -66,3 +66,33 @@ payment_intent after_write(const payment_intent* before, const intent_write& w,
                            const write_receipt& receipt);
 
 }  // namespace payintent::detail
+
+namespace payintent::detail {
+
+// Recovery's steps (DESIGN section 4). Each is fenced: `fence` is the token
+// recovery holds after plan_takeover.
+
+// Takes over attempt `number` whose lease has expired by the store clock:
+// a new fence, this node, a fresh lease. The store refuses it while the old
+// lease is alive, so two recoverers never both hold an attempt.
+intent_write plan_takeover(const payment_intent& current, int number, const write_context& ctx);
+
+// The network has no authorization under the reference and it was voided, so
+// a late arrival is reversed: the attempt is voided, the intent failed and
+// retryable with a new confirm.
+intent_write plan_voided(const payment_intent& current, int number, std::uint64_t fence,
+                         const write_context& ctx);
+
+// Recovery could not learn the outcome: a person decides. The attempt keeps
+// its state; its lease is parked for decades, held by review, so recovery
+// passes skip it and nothing else may touch it.
+intent_write plan_review(const payment_intent& current, int number, std::uint64_t fence,
+                         std::string reason, const write_context& ctx);
+
+// A lookup or void failed, or the network still says pending: try again
+// after `delay_ms` (the lease is the timer), recording why.
+intent_write plan_retry_later(const payment_intent& current, int number, std::uint64_t fence,
+                              std::string reason, std::int64_t delay_ms,
+                              const write_context& ctx);
+
+}  // namespace payintent::detail

@@ -130,17 +130,18 @@ void fake_card_network::async_authorize(const authorization_request& request,
   std::chrono::milliseconds delay{0};
   {
     std::lock_guard lock(s.mutex);
+    ++s.calls;
+    s.requests.push_back(request);
+    auto& ledger = s.by_reference[request.reference];
+    ++ledger.calls;
     std::optional<network_outcome> scripted;
     if (!s.script.empty()) {
       scripted = std::move(s.script.front());
       s.script.pop_front();
     } else if (request.payment_method == pm_throw) {
+      // Counted as a call (it was made) but no money moved and no outcome.
       throw std::runtime_error("fake card network: scripted throw");
     }
-    ++s.calls;
-    s.requests.push_back(request);
-    auto& ledger = s.by_reference[request.reference];
-    ++ledger.calls;
     delay = s.pick_latency();
 
     const std::string& pm = request.payment_method;

@@ -128,15 +128,19 @@ TEST_CASE("tokens decide the outcome") {
   CHECK(net.requests()[2].reference == "r2");
 }
 
-TEST_CASE("the throw token throws before anything is recorded") {
+TEST_CASE("the throw token throws: the call counts, no money moves, nothing to look up") {
   fake_card_network net;
   bool called = false;
   CHECK_THROWS_AS(
       net.async_authorize(make_request("rt", pm_throw), [&](network_outcome) { called = true; }),
       std::runtime_error);
   CHECK_FALSE(called);
-  CHECK(net.authorize_calls() == 0);
-  CHECK(net.requests().empty());
+  CHECK(net.authorize_calls() == 1);
+  CHECK(net.authorize_calls("rt") == 1);
+  CHECK(net.authorizations() == 0);
+  CHECK(net.authorizations("rt") == 0);
+  error_code ec;
+  CHECK_FALSE(lookup(net, "rt", ec).found);
 }
 
 TEST_CASE("script_next overrides the token, in order") {

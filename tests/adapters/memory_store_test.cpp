@@ -405,3 +405,68 @@ TEST_CASE("16 threads racing one key: exactly one claims") {
     if (store.load(tenant_a, intent_id{"pi_race_" + std::to_string(t)}).value()) ++intents;
   CHECK(intents == 1);
 }
+
+TEST_CASE("concurrent writers to one intent: every commit lands once, chain verifies") {
+  memory_store store;
+  REQUIRE(store.claim(make_claim(tenant_a, "k0", "fp", create_write(tenant_a, "pi_hot"))));
+  constexpr int threads = 8, per_thread = 200;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (int done = 0; done < per_thread;) {
+        auto pi = store.load(tenant_a, intent_id{"pi_hot"});
+        if (!pi || !pi.value()) {
+          ++errors;
+          return;
+        }
+        intent_write w;
+        w.intent = *pi.value();
+        w.expected_version = pi.value()->version;
+        w.audit = {{0, "intent.touched", "processing", "processing", ""}};
+        w.node_id = "node-x";
+        auto r = store.commit(w);
+        if (r) {
+          ++done;
+        } else if (r.error() != errc::version_conflict) {
+          ++errors;
+          return;
+        }
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  CHECK(errors == 0);
+  auto pi = store.load(tenant_a, intent_id{"pi_hot"}).value();
+  REQUIRE(pi);
+  CHECK(pi->version == 1 + threads * per_thread);
+  auto trail = store.audit_trail(tenant_a, intent_id{"pi_hot"}).value();
+  CHECK(trail.size() == 2 + threads * per_thread);
+  CHECK(verify_audit(trail).ok);
+}
+
+TEST_CASE("racing creations of one intent under distinct keys: one wins, losers store no key") {
+  memory_store store;
+  std::atomic<int> claimed{0}, conflicts{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 8; ++t) {
+    pool.emplace_back([&, t] {
+      while (!go) std::this_thread::yield();
+      auto r = store.claim(
+          make_claim(tenant_a, "key-" + std::to_string(t), "fp", create_write(tenant_a, "pi_one")));
+      if (r && r.value().status == claim_status::claimed) ++claimed;
+      if (!r && r.error() == errc::version_conflict) ++conflicts;
+    });
+  }
+  go = true;
+  for (auto& th : pool) th.join();
+  CHECK(claimed == 1);
+  CHECK(conflicts == 7);
+  int keys = 0;
+  for (int t = 0; t < 8; ++t)
+    if (store.load_key(tenant_a, idempotency_key{"key-" + std::to_string(t)}).value()) ++keys;
+  CHECK(keys == 1);
+  CHECK(store.list_unresolved(10).value().size() == 1);
+  CHECK(store.audit_trail(tenant_a, intent_id{"pi_one"}).value().size() == 2);
+}

@@ -35,12 +35,13 @@ struct service_fixture {
   payment_service service;
 };
 
-// Fails the test with the diagnostics when `r` holds an error.
+// Fails the test with the diagnostics when `r` holds an error; returns the
+// value by value, so `for (auto& x : require_ok(store.f()))` never dangles.
 template <class T>
-const T& require_ok(const result<T>& r, const diagnostics& diag = {}) {
+T require_ok(result<T> r, const diagnostics& diag = {}) {
   if (!r) FAIL_CHECK(r.error().message() << " / " << diag.message);
   REQUIRE(r.has_value());
-  return r.value();
+  return std::move(r).value();
 }
 
 }  // namespace payintent::test

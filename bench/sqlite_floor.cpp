@@ -1,0 +1,313 @@
+// sqlite_floor: what a charge's durable commits cost in SQLite by hand.
+//
+//   sqlite_floor --path PATH --threads N --seconds S
+//
+// The lower bound payintent_bench --store sqlite:PATH is measured against
+// (docs/benchmarks.md). Each charge is the two transactions the SQLite store
+// commits for a charge, with the same schema, WAL, synchronous=FULL, rows and
+// row sizes, written with raw prepared statements and precomputed hashes:
+//
+//   claim:   BEGIN IMMEDIATE; insert key, intent (processing), attempt
+//            (init), 3 audit rows; COMMIT
+//   outcome: BEGIN IMMEDIATE; read the intent's version and the attempt's
+//            fence; update intent (succeeded) and attempt (authorized);
+//            2 audit rows; COMMIT
+//
+// No validation, fingerprinting, hashing, engine or network: the difference
+// to payintent_bench is the library's own cost. One connection per thread;
+// lock waits use SQLite's busy timeout, and a transaction that still finds
+// the lock taken is rolled back and retried. Prints one JSON line like
+// payintent_bench. Keep the schema in step with adapters/sqlite/src/schema.cpp.
+#include <sqlite3.h>
+
+#include <fmt/core.h>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr const char* schema_sql = R"sql(
+PRAGMA journal_mode = WAL;
+CREATE TABLE intents (
+  tenant TEXT NOT NULL, id TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
+  status INTEGER NOT NULL, payment_method TEXT NOT NULL, description TEXT NOT NULL,
+  metadata TEXT NOT NULL, last_error_code TEXT, last_error_decline_code TEXT,
+  last_error_message TEXT, next_action_type TEXT, next_action_redirect_url TEXT,
+  next_action_sdk_payload TEXT, next_action_3ds_trans_id TEXT, version INTEGER NOT NULL,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (tenant, id));
+CREATE TABLE attempts (
+  tenant TEXT NOT NULL, intent_id TEXT NOT NULL, number INTEGER NOT NULL,
+  reference TEXT NOT NULL, state INTEGER NOT NULL, payment_method TEXT NOT NULL,
+  decline_code TEXT NOT NULL, network_transaction_id TEXT NOT NULL, fence INTEGER NOT NULL,
+  lease_expires_at INTEGER NOT NULL, node_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL, PRIMARY KEY (tenant, intent_id, number));
+CREATE INDEX attempts_unresolved ON attempts (lease_expires_at) WHERE state IN (1, 5, 6);
+CREATE TABLE idempotency_keys (
+  tenant TEXT NOT NULL, "key" TEXT NOT NULL, op INTEGER NOT NULL, fingerprint TEXT NOT NULL,
+  fingerprint_version INTEGER NOT NULL, result_code INTEGER NOT NULL,
+  result_message TEXT NOT NULL, result_intent TEXT NOT NULL, result_attempt INTEGER NOT NULL,
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (tenant, "key"));
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+CREATE TABLE audit (
+  tenant TEXT NOT NULL, intent_id TEXT NOT NULL, sequence INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL, attempt INTEGER NOT NULL, event TEXT NOT NULL,
+  from_state TEXT NOT NULL, to_state TEXT NOT NULL, detail TEXT NOT NULL, node_id TEXT NOT NULL,
+  fence INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+  PRIMARY KEY (tenant, intent_id, sequence));
+PRAGMA user_version = 1;
+)sql";
+
+constexpr const char* insert_key_sql =
+    "INSERT INTO idempotency_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+constexpr const char* insert_intent_sql =
+    "INSERT INTO intents VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+    "?15, ?16, ?17, ?18)";
+constexpr const char* insert_attempt_sql =
+    "INSERT INTO attempts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+constexpr const char* insert_audit_sql =
+    "INSERT INTO audit VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+constexpr const char* select_fence_sql =
+    "SELECT i.version, a.fence FROM intents AS i JOIN attempts AS a ON a.tenant = i.tenant AND "
+    "a.intent_id = i.id AND a.number = ?3 WHERE i.tenant = ?1 AND i.id = ?2";
+constexpr const char* update_intent_sql =
+    "UPDATE intents SET status = ?3, version = ?4, updated_at = ?5 WHERE tenant = ?1 AND id = ?2";
+constexpr const char* update_attempt_sql =
+    "UPDATE attempts SET state = ?4, network_transaction_id = ?5, lease_expires_at = 0, "
+    "updated_at = ?6 WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3";
+
+// Precomputed stand-ins for the SHA-256 hex strings the library computes.
+const std::string fingerprint(64, 'f');
+const std::string hashes[6] = {std::string(64, '0'), std::string(64, '1'), std::string(64, '2'),
+                               std::string(64, '3'), std::string(64, '4'), std::string(64, '5')};
+constexpr std::string_view tenant = "bench";
+constexpr std::string_view node = "bench";
+constexpr std::int64_t lease_ms = 30'000;
+constexpr std::int64_t retention_ms = 24 * 3600 * 1000;
+
+struct null_t {};
+
+void bind_one(sqlite3_stmt* s, int i, std::int64_t v) {
+  sqlite3_bind_int64(s, i, v);
+}
+void bind_one(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+void bind_one(sqlite3_stmt* s, int i, null_t) {
+  sqlite3_bind_null(s, i);
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+[[noreturn]] void die(sqlite3* db, std::string_view what) {
+  fmt::print(stderr, "sqlite_floor: {}: {}\n", what, db ? sqlite3_errmsg(db) : "");
+  std::exit(1);
+}
+
+// One thread's connection and its statements, prepared once.
+class floor_connection {
+ public:
+  explicit floor_connection(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
+      die(db_, "open");
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    exec("PRAGMA synchronous = FULL");
+    for (auto [slot, sql] : {std::pair{&begin_, "BEGIN IMMEDIATE"},
+                             {&commit_, "COMMIT"},
+                             {&insert_key_, insert_key_sql},
+                             {&insert_intent_, insert_intent_sql},
+                             {&insert_attempt_, insert_attempt_sql},
+                             {&insert_audit_, insert_audit_sql},
+                             {&select_fence_, select_fence_sql},
+                             {&update_intent_, update_intent_sql},
+                             {&update_attempt_, update_attempt_sql}}) {
+      if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, nullptr) != SQLITE_OK)
+        die(db_, sql);
+    }
+  }
+  ~floor_connection() {
+    for (auto* s : {begin_, commit_, insert_key_, insert_intent_, insert_attempt_, insert_audit_,
+                    select_fence_, update_intent_, update_attempt_}) {
+      sqlite3_finalize(s);
+    }
+    sqlite3_close_v2(db_);
+  }
+  floor_connection(const floor_connection&) = delete;
+  floor_connection& operator=(const floor_connection&) = delete;
+
+  void exec(const char* sql) {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) die(db_, sql);
+  }
+
+  // One charge: the claim transaction, then the outcome transaction.
+  void charge(std::string_view key, std::string_view intent, std::string_view reference) {
+    transaction([&](std::int64_t now) {
+      run(insert_key_, tenant, key, 3, fingerprint, 1, 0, "", intent, 1, now, now + retention_ms);
+      run(insert_intent_, tenant, intent, 1999, "EUR", 2, "pm_card_visa", "", "{}", null_t{},
+          null_t{}, null_t{}, null_t{}, null_t{}, null_t{}, null_t{}, 1, now, now);
+      run(insert_attempt_, tenant, intent, 1, reference, 1, "pm_card_visa", "", "", 1,
+          now + lease_ms, node, now, now);
+      audit(intent, 1, now, 0, "intent.created", "", "created", 1);
+      audit(intent, 2, now, 0, "intent.processing", "created", "processing", 1);
+      audit(intent, 3, now, 1, "attempt.init", "", "init", 1);
+    });
+    transaction([&](std::int64_t now) {
+      bind_all(select_fence_, tenant, intent, 1);
+      if (sqlite3_step(select_fence_) != SQLITE_ROW) die(db_, "outcome: no attempt");
+      const bool held = sqlite3_column_int64(select_fence_, 0) == 1 &&
+                        sqlite3_column_int64(select_fence_, 1) == 1;
+      sqlite3_reset(select_fence_);
+      if (!held) die(db_, "outcome: version or fence moved");
+      run(update_intent_, tenant, intent, 4, 2, now);
+      run(update_attempt_, tenant, intent, 1, 2, "ntx_0123456789abcdef", now);
+      audit(intent, 4, now, 1, "attempt.authorized", "init", "authorized", 1);
+      audit(intent, 5, now, 0, "intent.succeeded", "processing", "succeeded", 1);
+    });
+  }
+
+  std::int64_t busy_retries() const { return busy_retries_; }
+
+ private:
+  template <class... A>
+  static void bind_all(sqlite3_stmt* s, const A&... args) {
+    int i = 0;
+    (bind_one(s, ++i, args), ...);
+  }
+
+  template <class... A>
+  void run(sqlite3_stmt* s, const A&... args) {
+    bind_all(s, args...);
+    const int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) die(db_, sqlite3_sql(s));
+  }
+
+  void audit(std::string_view intent, std::int64_t sequence, std::int64_t now, std::int64_t attempt,
+             std::string_view event, std::string_view from, std::string_view to,
+             std::int64_t fence) {
+    run(insert_audit_, tenant, intent, sequence, now, attempt, event, from, to, "", node, fence,
+        hashes[sequence - 1], hashes[sequence]);
+  }
+
+  // BEGIN IMMEDIATE, body, COMMIT; a BEGIN still busy after the busy timeout
+  // is retried, as the library retries a busy transaction.
+  template <class F>
+  void transaction(F&& body) {
+    for (;;) {
+      const int rc = sqlite3_step(begin_);
+      sqlite3_reset(begin_);
+      if (rc == SQLITE_DONE) break;
+      if ((rc & 0xff) != SQLITE_BUSY) die(db_, "BEGIN IMMEDIATE");
+      ++busy_retries_;
+    }
+    body(now_ms());
+    const int rc = sqlite3_step(commit_);
+    sqlite3_reset(commit_);
+    if (rc != SQLITE_DONE) die(db_, "COMMIT");
+  }
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt *begin_ = nullptr, *commit_ = nullptr, *insert_key_ = nullptr,
+               *insert_intent_ = nullptr, *insert_attempt_ = nullptr, *insert_audit_ = nullptr,
+               *select_fence_ = nullptr, *update_intent_ = nullptr, *update_attempt_ = nullptr;
+  std::int64_t busy_retries_ = 0;
+};
+
+int usage(const char* why) {
+  fmt::print(stderr, "sqlite_floor: {}\nusage: sqlite_floor --path PATH --threads N --seconds S\n",
+             why);
+  return 2;
+}
+
+double percentile(std::vector<std::int64_t>& v, double q) {
+  if (v.empty()) return 0;
+  auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return static_cast<double>(v[k]) / 1000.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path;
+  int threads = 1;
+  double seconds = 5;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string_view flag = argv[i];
+    if (flag == "--path") {
+      path = argv[i + 1];
+    } else if (flag == "--threads") {
+      threads = std::atoi(argv[i + 1]);
+    } else if (flag == "--seconds") {
+      seconds = std::atof(argv[i + 1]);
+    } else {
+      return usage("unknown flag");
+    }
+  }
+  if (path.empty() || threads < 1 || seconds <= 0) return usage("path, threads and seconds needed");
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  {
+    sqlite3* db = nullptr;
+    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) die(db, "create");
+    if (sqlite3_exec(db, schema_sql, nullptr, nullptr, nullptr) != SQLITE_OK) die(db, "schema");
+    sqlite3_close(db);
+  }
+
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> busy{0};
+  std::vector<std::vector<std::int64_t>> latencies(static_cast<std::size_t>(threads));
+  std::vector<std::thread> workers;
+  const auto start = std::chrono::steady_clock::now();
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      floor_connection conn(path);
+      auto& mine = latencies[static_cast<std::size_t>(t)];
+      mine.reserve(1 << 20);
+      std::string key, intent, reference;
+      for (std::int64_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
+        key = fmt::format("bench-{}-{}", t, n);
+        intent = fmt::format("pi_{:02}{:022}", t, n);  // 27 characters, like a real id
+        reference = intent + "-a1";
+        const auto t0 = std::chrono::steady_clock::now();
+        conn.charge(key, intent, reference);
+        const auto t1 = std::chrono::steady_clock::now();
+        mine.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+      }
+      busy += conn.busy_retries();
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& w : workers) w.join();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::vector<std::int64_t> all;
+  for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
+  const auto charges = static_cast<std::int64_t>(all.size());
+  boost::json::object out;
+  out["store"] = "sqlite-floor:" + path;
+  out["threads"] = threads;
+  out["seconds"] = elapsed;
+  out["charges"] = charges;
+  out["busy_retries"] = busy.load();
+  out["charges_per_s"] = static_cast<double>(charges) / elapsed;
+  out["p50_us"] = percentile(all, 0.50);
+  out["p99_us"] = percentile(all, 0.99);
+  fmt::print("{}\n", boost::json::serialize(out));
+  return 0;
+}

@@ -1,0 +1,119 @@
+#include "engine/reconciler.hpp"
+
+#include "engine/guarded.hpp"
+#include "engine/network_calls.hpp"
+
+#include <algorithm>
+
+namespace payintent::detail {
+namespace {
+
+const attempt* attempt_of(const payment_intent& intent, int number) {
+  if (number < 1 || number > static_cast<int>(intent.attempts.size())) return nullptr;
+  return &intent.attempts[static_cast<std::size_t>(number - 1)];
+}
+
+bool lost_race(const error_code& ec) {
+  return ec == errc::version_conflict || ec == errc::fenced_out;
+}
+
+}  // namespace
+
+reconciler::reconciler(idempotency_store& store, card_network& network, write_context ctx,
+                       recovery_policy policy)
+    : store_(store), network_(network), ctx_(std::move(ctx)), policy_(std::move(policy)) {}
+
+bool reconciler::needs_reconciling(const payment_intent& intent, std::int64_t now_ms) noexcept {
+  const attempt* a = intent.latest_attempt();
+  return a && is_unresolved(a->state) && a->lease_expires_at_ms <= now_ms &&
+         intent.status != intent_status::requires_review;
+}
+
+result<verdict> reconciler::reconcile(const tenant_id& tenant, const intent_id& id, int number,
+                                      std::string* why) {
+  BOOST_OUTCOME_TRY(auto loaded, guarded([&] { return store_.load(tenant, id); }));
+  if (!loaded) return verdict::skipped;
+  const attempt* a = attempt_of(*loaded, number);
+  BOOST_OUTCOME_TRY(auto now, guarded([&] { return store_.now_ms(); }));
+  if (!a || a->number != static_cast<int>(loaded->attempts.size()) ||
+      !needs_reconciling(*loaded, now)) {
+    return verdict::skipped;
+  }
+  // The store checks the lease again, by its own clock, in the same
+  // transaction: of two recoverers racing here only one gets the new fence.
+  const intent_write takeover = plan_takeover(*loaded, number, ctx_);
+  auto receipt = guarded([&] { return store_.commit(takeover); });
+  if (!receipt) {
+    if (lost_race(receipt.error())) return verdict::skipped;
+    return receipt.error();
+  }
+  return settle(after_write(&*loaded, takeover, receipt.value()), number,
+                takeover.attempt->value.fence, why);
+}
+
+result<verdict> reconciler::settle(payment_intent current, int number, std::uint64_t fence,
+                                   std::string* why) {
+  const std::string reference = attempt_reference(current.id, number);
+  std::string failure;
+  auto found = lookup_blocking(network_, reference, policy_.network_timeout, &failure);
+  if (!found) {
+    if (found.error() == errc::not_supported) {
+      return review(current, number, fence, "the card network does not support lookup", why);
+    }
+    return later(current, number, fence, failure, why);
+  }
+  if (found.value().found) {
+    const network_outcome& outcome = found.value().outcome;
+    if (outcome.kind == outcome_kind::pending || outcome.kind == outcome_kind::unknown) {
+      return later(current, number, fence, "the card network still reports it pending", why);
+    }
+    auto w = plan_outcome(current, number, fence, outcome, ctx_);
+    if (!w) return verdict::skipped;
+    auto r = guarded([&] { return store_.commit(*w); });
+    if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
+    return verdict::adopted;
+  }
+  auto voided = void_blocking(network_, reference, policy_.network_timeout, &failure);
+  if (!voided) {
+    if (voided.error() == errc::not_supported) {
+      return review(current, number, fence,
+                    "lookup found nothing and the card network does not support void", why);
+    }
+    return later(current, number, fence, failure, why);
+  }
+  auto r = guarded([&] { return store_.commit(plan_voided(current, number, fence, ctx_)); });
+  if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
+  return verdict::voided;
+}
+
+result<verdict> reconciler::later(const payment_intent& current, int number, std::uint64_t fence,
+                                  std::string reason, std::string* why) {
+  // The schedule's position is how many retries the audit trail records.
+  BOOST_OUTCOME_TRY(auto trail,
+                    guarded([&] { return store_.audit_trail(current.tenant, current.id); }));
+  const auto tries = static_cast<std::size_t>(
+      std::count_if(trail.begin(), trail.end(), [&](const audit_entry& e) {
+        return e.event == "recovery.retry" && e.attempt_number == number;
+      }));
+  if (tries >= policy_.backoff.size()) {
+    return review(current, number, fence, reason + "; retries exhausted", why);
+  }
+  if (why) *why = reason;
+  auto r = guarded([&] {
+    return store_.commit(plan_retry_later(current, number, fence, std::move(reason),
+                                          policy_.backoff[tries].count(), ctx_));
+  });
+  if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
+  return verdict::retry_later;
+}
+
+result<verdict> reconciler::review(const payment_intent& current, int number, std::uint64_t fence,
+                                   std::string reason, std::string* why) {
+  if (why) *why = reason;
+  auto r = guarded(
+      [&] { return store_.commit(plan_review(current, number, fence, std::move(reason), ctx_)); });
+  if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
+  return verdict::review;
+}
+
+}  // namespace payintent::detail

@@ -1,0 +1,22 @@
+// The conformance suite against examples/custom_store/map_store: the worked
+// example of docs/adapters.md, proved the way an integrator proves theirs.
+#include "map_store.hpp"
+
+#include <payintent/testing/store_conformance.hpp>
+
+#include <doctest/doctest.h>
+
+namespace {
+
+// A fresh, empty store whose clock only the suite moves.
+payintent::testing::store_under_test map_store_under_test() {
+  payintent::testing::manual_clock clock;
+  payintent::testing::store_under_test s;
+  s.store = std::make_unique<example::map_store>(example::map_store_options{clock.as_function()});
+  s.advance_clock_ms = [clock](std::int64_t ms) { clock.advance(ms); };
+  return s;
+}
+
+}  // namespace
+
+PAYINTENT_STORE_CONFORMANCE_SUITE("map_store", map_store_under_test())

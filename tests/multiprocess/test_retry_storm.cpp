@@ -1,0 +1,175 @@
+// retry_storm under test: processes x threads retry the same charges against
+// one SQLite file and a non-idempotent network. Each case checks the tool's
+// JSON, then recounts from the journal and the file without trusting it.
+#include "sqlite/raw_sqlite.hpp"
+#include "sqlite/sqlite_fixture.hpp"
+
+#include <payintent/testing/fake_card_network.hpp>
+
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using payintent::sqlite_test::raw_db;
+using payintent::sqlite_test::temp_dir;
+
+namespace {
+
+struct storm_run {
+  int exit_code = -1;
+  boost::json::object summary;  // the JSON line; empty when there was none
+
+  std::int64_t operator[](const char* field) const {
+    return summary.at(field).to_number<std::int64_t>();
+  }
+};
+
+storm_run run_storm(const std::vector<std::string>& args) {
+  std::string command = PAYINTENT_RETRY_STORM;
+  for (const auto& a : args) command += " '" + a + "'";  // temp paths hold no quotes
+  MESSAGE(command);
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  MESSAGE("retry_storm printed: " << out);
+
+  storm_run run;
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(out, ec);
+  if (!ec && doc.is_object()) run.summary = doc.as_object();
+  return run;
+}
+
+std::vector<std::string> storm_args(const std::string& db, const std::string& journal,
+                                    std::vector<std::string> more) {
+  std::vector<std::string> args{"--store", "sqlite:" + db, "--journal",
+                                journal,   "--tenant",     "storm-test"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+std::vector<std::string> journal_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The references of the authorized attempts in the file (state 2 = authorized).
+std::set<std::string> authorized_references(raw_db& db) {
+  std::istringstream all(
+      db.text("SELECT group_concat(reference, ' ') FROM attempts "
+              "WHERE state = 2"));
+  std::set<std::string> refs;
+  for (std::string r; all >> r;) refs.insert(r);
+  return refs;
+}
+
+// What every storm must leave behind: `keys` keys, each with one intent that
+// succeeded with one attempt, and one journal line per intent.
+void check_exactly_once(const std::string& db_path, const std::string& journal, int keys) {
+  raw_db db(db_path);
+  CHECK(db.integer("SELECT count(*) FROM idempotency_keys") == keys);
+  CHECK(db.integer("SELECT count(DISTINCT result_intent) FROM idempotency_keys") == keys);
+  CHECK(db.integer("SELECT count(*) FROM intents") == keys);
+  CHECK(db.integer("SELECT count(*) FROM intents WHERE status = 4") == keys);  // succeeded
+  CHECK(db.integer("SELECT count(*) FROM attempts") == keys);  // no key started a second one
+  // Every key points at an intent that exists.
+  CHECK(db.integer("SELECT count(*) FROM idempotency_keys k JOIN intents i "
+                   "ON i.tenant = k.tenant AND i.id = k.result_intent") == keys);
+
+  const auto per_reference = payintent::testing::read_journal_authorizations(journal);
+  CHECK(per_reference.size() == static_cast<std::size_t>(keys));
+  std::set<std::string> journalled;
+  for (const auto& [reference, count] : per_reference) {
+    if (count != 1) FAIL_CHECK(reference << " authorized " << count << " times");
+    journalled.insert(reference);
+  }
+  CHECK(journalled == authorized_references(db));
+  // Nothing else moved or was reversed.
+  const auto lines = journal_lines(journal);
+  CHECK(lines.size() == static_cast<std::size_t>(keys));
+  for (const auto& line : lines) {
+    if (!line.starts_with("authorize ") || !line.ends_with(" 1999 EUR")) FAIL_CHECK(line);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("storm: 8 processes x 8 threads on one key authorize it once") {
+  temp_dir dir;
+  const auto db = dir.file("storm.db");
+  const auto journal = dir.file("storm.journal");
+  const auto run = run_storm(storm_args(
+      db, journal,
+      {"--processes", "8", "--threads", "8", "--keys", "1", "--network-latency-ms", "20-80"}));
+  CHECK(run.exit_code == 0);
+  REQUIRE_FALSE(run.summary.empty());
+  CHECK(run["requests"] == 64);
+  CHECK(run["distinct_keys"] == 1);
+  CHECK(run["intents"] == 1);
+  CHECK(run["authorizations"] == 1);
+  CHECK(run["succeeded"] == 1);
+  CHECK(run["failed"] == 0);
+  CHECK(run["errors"] == 0);
+  // One request claimed the key; every other one replayed it or found it in use.
+  CHECK(run["replayed"] + run["in_use"] == 63);
+  check_exactly_once(db, journal, 1);
+}
+
+TEST_CASE("storm: 8 processes x 500 keys each lose none and authorize each once") {
+  temp_dir dir;
+  const auto db = dir.file("storm.db");
+  const auto journal = dir.file("storm.journal");
+  // 4,000 keys over 8 single-thread processes: each starts on its own 500 keys
+  // and then retries the other processes' 3,500.
+  const auto run = run_storm(storm_args(
+      db, journal,
+      {"--processes", "8", "--threads", "1", "--keys", "4000", "--network-latency-ms", "0-2"}));
+  CHECK(run.exit_code == 0);
+  REQUIRE_FALSE(run.summary.empty());
+  CHECK(run["requests"] == 32000);
+  CHECK(run["distinct_keys"] == 4000);
+  CHECK(run["intents"] == 4000);
+  CHECK(run["authorizations"] == 4000);
+  CHECK(run["succeeded"] == 4000);
+  CHECK(run["failed"] == 0);
+  CHECK(run["errors"] == 0);
+  CHECK(run["replayed"] + run["in_use"] == 32000 - 4000);
+  check_exactly_once(db, journal, 4000);
+}
+
+TEST_CASE("storm: a memory store runs in one process only") {
+  temp_dir dir;
+  const auto journal = dir.file("storm.journal");
+  SUBCASE("several processes are refused as a usage error") {
+    const auto run = run_storm({"--store", "memory", "--processes", "2", "--threads", "1", "--keys",
+                                "1", "--network-latency-ms", "0-0", "--journal", journal});
+    CHECK(run.exit_code == 2);
+    CHECK(run.summary.empty());
+  }
+  SUBCASE("one process with threads storms in-process") {
+    const auto run = run_storm({"--store", "memory", "--processes", "1", "--threads", "4", "--keys",
+                                "50", "--network-latency-ms", "0-1", "--journal", journal});
+    CHECK(run.exit_code == 0);
+    REQUIRE_FALSE(run.summary.empty());
+    CHECK(run["requests"] == 200);
+    CHECK(run["authorizations"] == 50);
+    CHECK(run["succeeded"] == 50);
+    const auto per_reference = payintent::testing::read_journal_authorizations(journal);
+    CHECK(per_reference.size() == 50);
+    for (const auto& [reference, count] : per_reference) CHECK(count == 1);
+  }
+}
