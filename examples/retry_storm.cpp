@@ -175,6 +175,8 @@ int main(int argc, char** argv) {
     diagnostics diag;
     auto opened = open_store(args.store, &diag);
     if (!opened) {
+      for (const auto& p : problems) fmt::print(stderr, "retry_storm: {}\n", p);
+      if (!merged.fatal.empty()) fmt::print(stderr, "retry_storm: {}\n", merged.fatal);
       fmt::print(stderr, "retry_storm: {}: {}\n", diag.message, opened.error().message());
       return 1;
     }

@@ -249,8 +249,9 @@ result<std::size_t> map_store::purge_expired_keys(std::size_t limit) {
     // `limit` per call (callers purge in small batches).
     std::vector<std::pair<std::int64_t, scoped_name>> expired;
     for (const auto& [name, k] : keys_) {
-      if (k.expires_at_ms <= t && !guards_unresolved(k))
+      if (k.expires_at_ms <= t && !guards_unresolved(k)) {
         expired.emplace_back(k.expires_at_ms, name);
+      }
     }
     std::sort(expired.begin(), expired.end());
     if (expired.size() > limit) expired.resize(limit);

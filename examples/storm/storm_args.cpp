@@ -64,11 +64,6 @@ std::variant<storm_args, std::string> parse_storm_args(int argc, const char* con
     if (!given.emplace(name, value).second) return fmt::format("{} given twice", name);
   }
 
-  constexpr std::string_view required[] = {"--store", "--processes",          "--threads",
-                                           "--keys",  "--network-latency-ms", "--journal"};
-  for (const auto flag : required) {
-    if (!given.contains(flag)) return fmt::format("missing {}", flag);
-  }
   for (const auto& [flag, value] : given) {
     if (flag == "--store") {
       auto spec = parse_store_spec(value);
@@ -113,6 +108,11 @@ std::variant<storm_args, std::string> parse_storm_args(int argc, const char* con
     } else {
       return fmt::format("unknown option {}", flag);
     }
+  }
+  constexpr std::string_view required[] = {"--store", "--processes",          "--threads",
+                                           "--keys",  "--network-latency-ms", "--journal"};
+  for (const auto flag : required) {
+    if (!given.contains(flag)) return fmt::format("missing {}", flag);
   }
   if (!args.store.shared_between_processes() && args.processes > 1) {
     return "--store memory needs --processes 1: each process would have its own memory store, "

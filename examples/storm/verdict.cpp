@@ -6,9 +6,23 @@
 #include <fmt/ranges.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <iterator>
 #include <set>
+#include <vector>
 
 namespace payintent::storm {
+
+namespace {
+
+// A few of `ids`, for a message that stays one line.
+std::string first_few(const std::set<std::string>& ids) {
+  constexpr std::size_t shown = 3;
+  std::vector<std::string> few(ids.begin(), std::next(ids.begin(), std::min(ids.size(), shown)));
+  return fmt::format("[{}{}]", fmt::join(few, ", "), ids.size() > shown ? ", ..." : "");
+}
+
+}  // namespace
 
 verdict judge(const storm_args& args, const worker_report& merged, idempotency_store& store) {
   verdict v;
@@ -21,8 +35,8 @@ verdict judge(const storm_args& args, const worker_report& merged, idempotency_s
     const auto& ids = index < merged.intents_by_key.size() ? merged.intents_by_key[index]
                                                            : std::set<std::string>{};
     if (ids.size() != 1) {
-      v.problems.push_back(
-          fmt::format("{} was answered with {} intents {}", storm_key(k), ids.size(), ids));
+      v.problems.push_back(fmt::format("{} was answered with {} intents {}", storm_key(k),
+                                       ids.size(), first_few(ids)));
     }
     intents.insert(ids.begin(), ids.end());
     // The durable truth must agree with what the callers were told.

@@ -173,6 +173,12 @@ class payment_service {
   // options().network_timeout per call). Errors only when listing fails.
   result<recovery_report> recover(std::size_t limit = 100, diagnostics* diag = nullptr);
 
+  // Deletes idempotency keys past options().key_retention, `batch` at a
+  // time, until none is left; never a key whose attempt is unresolved (its
+  // retry must still replay). Intents and audit entries are kept. Returns how
+  // many keys were deleted; an error stops it, and what was deleted stays so.
+  result<std::size_t> purge_expired_keys(std::size_t batch = 500, diagnostics* diag = nullptr);
+
   // Runs recover(batch) every `interval` on `executor` until stop_recovery()
   // or destruction. A pass blocks the executor's thread on the store and the
   // network: give it a dedicated executor (a one-thread asio::thread_pool).

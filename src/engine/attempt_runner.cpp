@@ -1,5 +1,6 @@
 #include "engine/attempt_runner.hpp"
 
+#include "engine/crash_point.hpp"
 #include "engine/guarded.hpp"
 
 #include <fmt/format.h>
@@ -75,8 +76,11 @@ attempt_runner::ticket attempt_runner::dispatch(
   auto answered = std::make_shared<std::atomic<bool>>(false);
   try {
     network_.async_authorize(request, [this, f, answered](network_outcome outcome) {
-      if (!answered->exchange(true)) record(f, outcome);
+      if (answered->exchange(true)) return;
+      crash_point("outcome.received");
+      record(f, outcome);
     });
+    crash_point("authorize.sent");
   } catch (const std::exception& e) {
     if (!answered->exchange(true)) {
       callback_threw(f, fmt::format("card_network.async_authorize threw: {}", e.what()));
@@ -112,7 +116,10 @@ void attempt_runner::record(const std::shared_ptr<flight>& f, const network_outc
       break;
     }
     auto receipt = guarded([&] { return store_.commit(*w); });
-    if (receipt) return finish(f, after_write(&current, *w, receipt.value()));
+    if (receipt) {
+      crash_point("outcome.committed");
+      return finish(f, after_write(&current, *w, receipt.value()));
+    }
     // version_conflict and fenced_out: reload and decide again; others: back off.
   }
   finish(f, std::nullopt);

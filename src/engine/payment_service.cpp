@@ -1,6 +1,7 @@
 #include "payintent/payment_service.hpp"
 
 #include "engine/attempt_runner.hpp"
+#include "engine/crash_point.hpp"
 #include "engine/guarded.hpp"
 #include "engine/planner.hpp"
 #include "engine/reconciler.hpp"
@@ -135,6 +136,7 @@ result<payment_response> payment_service::impl::run(const mutation& m, diagnosti
         const payment_intent after =
             detail::after_write(current ? &*current : nullptr, *request.write, claimed.value().receipt);
         if (p.started_attempt == 0) return payment_response{after, false};
+        detail::crash_point("claim.committed");
         auto ticket = runner.dispatch(after, p.started_attempt);
         return answer(after, p.started_attempt, m.wait_budget, false, diag, ticket);
       }
@@ -365,6 +367,17 @@ result<recovery_report> payment_service::recover(std::size_t limit, diagnostics*
     }
   }
   return report;
+}
+
+result<std::size_t> payment_service::purge_expired_keys(std::size_t batch, diagnostics* diag) {
+  std::size_t total = 0;
+  for (;;) {
+    auto deleted = guarded([&] { return impl_->store.purge_expired_keys(batch); });
+    if (!deleted) return store_failure(deleted.error(), diag);
+    total += deleted.value();
+    if (deleted.value() < batch || batch == 0) return total;
+    detail::crash_point("purge.batch");
+  }
 }
 
 void payment_service::start_recovery(boost::asio::any_io_executor executor,

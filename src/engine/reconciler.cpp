@@ -1,5 +1,6 @@
 #include "engine/reconciler.hpp"
 
+#include "engine/crash_point.hpp"
 #include "engine/guarded.hpp"
 #include "engine/network_calls.hpp"
 
@@ -47,6 +48,7 @@ result<verdict> reconciler::reconcile(const tenant_id& tenant, const intent_id& 
     if (lost_race(receipt.error())) return verdict::skipped;
     return receipt.error();
   }
+  crash_point("recovery.taken_over");
   return settle(after_write(&*loaded, takeover, receipt.value()), number,
                 takeover.attempt->value.fence, why);
 }
@@ -56,6 +58,7 @@ result<verdict> reconciler::settle(payment_intent current, int number, std::uint
   const std::string reference = attempt_reference(current.id, number);
   std::string failure;
   auto found = lookup_blocking(network_, reference, policy_.network_timeout, &failure);
+  crash_point("recovery.looked_up");
   if (!found) {
     if (found.error() == errc::not_supported) {
       return review(current, number, fence, "the card network does not support lookup", why);
@@ -81,6 +84,7 @@ result<verdict> reconciler::settle(payment_intent current, int number, std::uint
     }
     return later(current, number, fence, failure, why);
   }
+  crash_point("recovery.voided");
   auto r = guarded([&] { return store_.commit(plan_voided(current, number, fence, ctx_)); });
   if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
   return verdict::voided;

@@ -131,7 +131,7 @@ void fake_card_network::async_authorize(const authorization_request& request,
   {
     std::lock_guard lock(s.mutex);
     ++s.calls;
-    s.requests.push_back(request);
+    if (s.options.keep_requests) s.requests.push_back(request);
     auto& ledger = s.by_reference[request.reference];
     ++ledger.calls;
     std::optional<network_outcome> scripted;
@@ -207,6 +207,14 @@ void fake_card_network::async_lookup(const std::string& reference, lookup_handle
                it != s.by_reference.end() && it->second.recorded && !it->second.voided) {
       found.found = true;
       found.outcome = *it->second.recorded;
+    } else if (it == s.by_reference.end() && !s.options.journal_path.empty()) {
+      // Another process (perhaps one that crashed) may have sent it: the
+      // journal is the network's durable memory.
+      const journal_entry seen = read_journal_entry(s.options.journal_path, reference);
+      if (seen.authorized && !seen.voided) {
+        found.found = true;
+        found.outcome = network_outcome::approved();
+      }
     }
   }
   s.complete_after(delay, [h = std::move(handler), ec, found = std::move(found)]() mutable {
@@ -275,6 +283,19 @@ bool fake_card_network::is_voided(const std::string& reference) const {
 std::vector<authorization_request> fake_card_network::requests() const {
   std::lock_guard lock(state_->mutex);
   return state_->requests;
+}
+
+journal_entry read_journal_entry(const std::string& path, const std::string& reference) {
+  journal_entry entry;
+  std::ifstream in(path);
+  std::string line, verb, ref;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    if (!(fields >> verb >> ref) || ref != reference) continue;
+    if (verb == "authorize") entry.authorized = true;
+    if (verb == "void") entry.voided = true;
+  }
+  return entry;
 }
 
 std::map<std::string, std::size_t> read_journal_authorizations(const std::string& path) {

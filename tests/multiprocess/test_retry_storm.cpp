@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -93,17 +94,21 @@ void check_exactly_once(const std::string& db_path, const std::string& journal, 
   const auto per_reference = payintent::testing::read_journal_authorizations(journal);
   CHECK(per_reference.size() == static_cast<std::size_t>(keys));
   std::set<std::string> journalled;
+  std::vector<std::string> twice;
   for (const auto& [reference, count] : per_reference) {
-    if (count != 1) FAIL_CHECK(reference << " authorized " << count << " times");
+    if (count != 1) twice.push_back(reference + " x" + std::to_string(count));
     journalled.insert(reference);
   }
+  CHECK_MESSAGE(twice.empty(), "authorized more than once: " << (twice.empty() ? "" : twice[0]));
   CHECK(journalled == authorized_references(db));
   // Nothing else moved or was reversed.
   const auto lines = journal_lines(journal);
   CHECK(lines.size() == static_cast<std::size_t>(keys));
-  for (const auto& line : lines) {
-    if (!line.starts_with("authorize ") || !line.ends_with(" 1999 EUR")) FAIL_CHECK(line);
-  }
+  const auto odd = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+    return !line.starts_with("authorize ") || !line.ends_with(" 1999 EUR");
+  });
+  CHECK_MESSAGE(odd == lines.end(),
+                "unexpected journal line: " << (odd == lines.end() ? "" : *odd));
 }
 
 }  // namespace

@@ -50,6 +50,9 @@ struct fake_network_options {
   bool supports_void = true;
   // Threads that run the simulated latency. Default: 2.
   std::size_t threads = 2;
+  // Whether requests() keeps a copy of every call. Benchmarks turn it off so
+  // the fake's memory does not grow with the run. Default: true.
+  bool keep_requests = true;
 };
 
 class fake_card_network final : public card_network {
@@ -75,11 +78,21 @@ class fake_card_network final : public card_network {
   std::size_t voids() const;
   bool is_voided(const std::string& reference) const;
   std::vector<authorization_request> requests() const;  // every call, in order
+                                                        // (empty unless keep_requests)
 
  private:
   struct state;
   std::shared_ptr<state> state_;
 };
+
+// What a journal file says of one reference. A fake whose lookup misses in
+// its own memory consults its journal this way, so a process recovering
+// after another's crash learns what the network saw.
+struct journal_entry {
+  bool authorized = false;
+  bool voided = false;
+};
+journal_entry read_journal_entry(const std::string& path, const std::string& reference);
 
 // Counts the "authorize" lines of a journal file, per reference.
 std::map<std::string, std::size_t> read_journal_authorizations(const std::string& path);

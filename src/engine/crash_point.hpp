@@ -1,0 +1,11 @@
+// Announces a named gap between durable steps to the test hook, if any
+// (payintent/testing/crash_points.hpp).
+#pragma once
+
+#include <string_view>
+
+namespace payintent::detail {
+
+void crash_point(std::string_view name) noexcept;
+
+}  // namespace payintent::detail

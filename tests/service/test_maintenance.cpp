@@ -1,0 +1,66 @@
+// Key retention and the crash-point hook.
+#include "support/held_network.hpp"
+#include "support/service_fixture.hpp"
+
+#include "payintent/testing/crash_points.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <vector>
+
+using namespace payintent;
+using namespace std::chrono_literals;
+using payintent::test::require_ok;
+
+TEST_CASE("expired keys are purged in batches, never while their attempt is unresolved") {
+  std::atomic<std::int64_t> now{1'800'000'000'000};
+  memory_store store({.clock = [&] { return now.load(); }});
+  test::held_network held;  // answers nothing: the charge below stays in init
+  testing::fake_card_network instant;
+  auto options = test::test_options();
+  options.key_retention = 1h;
+  payment_service service(store, instant, options);
+  payment_service stuck_service(store, held, options);
+
+  charge_params p{.amount = 100, .currency = "EUR", .payment_method = "pm_card_visa",
+                  .wait_budget = 0ms};
+  for (int i = 0; i < 7; ++i) require_ok(service.charge("acme", "done-" + std::to_string(i), p));
+  require_ok(stuck_service.charge("acme", "stuck", p));
+
+  CHECK(require_ok(service.purge_expired_keys(3)) == 0);  // nothing expired yet
+  now += 3'600'001;
+  CHECK(require_ok(service.purge_expired_keys(3)) == 7);  // 3 + 3 + 1
+  CHECK_FALSE(require_ok(store.load_key(tenant_id("acme"), idempotency_key("done-0"))));
+  CHECK(require_ok(store.load_key(tenant_id("acme"), idempotency_key("stuck"))));
+  CHECK(require_ok(service.purge_expired_keys(3)) == 0);
+  held.release(network_outcome::approved());
+}
+
+namespace {
+
+std::mutex seen_mutex;
+std::vector<std::string> seen;
+
+void record_point(std::string_view point) noexcept {
+  std::lock_guard lock(seen_mutex);
+  seen.emplace_back(point);
+}
+
+}  // namespace
+
+TEST_CASE("a charge passes its crash points in protocol order") {
+  test::service_fixture f;
+  seen.clear();
+  testing::set_crash_hook(record_point);
+  require_ok(f.service.charge("acme", "hooked", f.card()));
+  testing::set_crash_hook(nullptr);
+  // The fake answers inline, so the outcome lands before async_authorize returns.
+  CHECK(seen == std::vector<std::string>{"claim.committed", "outcome.received",
+                                         "outcome.committed", "authorize.sent"});
+  for (const auto& point : seen) {
+    CHECK(std::find(testing::all_crash_points.begin(), testing::all_crash_points.end(), point) !=
+          testing::all_crash_points.end());
+  }
+}
