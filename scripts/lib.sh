@@ -4,6 +4,9 @@ set -euo pipefail
 
 PAYINTENT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${PAYINTENT_BUILD_DIR:-$PAYINTENT_ROOT/build}"
+# Let ccache share objects between build directories (the packaging test
+# builds the library again as a consumer would).
+export CCACHE_BASEDIR="$PAYINTENT_ROOT" CCACHE_NOHASHDIR=true
 
 # Debian 12 packages the build needs; nothing is vendored or downloaded.
 PAYINTENT_PACKAGES=(g++ cmake ninja-build ccache pkg-config

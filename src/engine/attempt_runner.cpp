@@ -41,6 +41,7 @@ struct attempt_runner::flight {
   std::condition_variable done_cv;
   bool done = false;
   std::optional<payment_intent> final_intent;  // when recorded by this flight
+  payment_intent dispatched;  // as committed by the claim: the first guess of "current"
   std::string callback_failure;                // authorize threw: why
 };
 
@@ -64,6 +65,7 @@ attempt_runner::ticket attempt_runner::dispatch(
   f->number = number;
   f->fence = a->fence;
   f->reference = a->reference;
+  f->dispatched = intent;
   {
     std::lock_guard lock(mutex_);
     flights_.emplace(f->reference, f);
@@ -104,21 +106,28 @@ void attempt_runner::callback_threw(const std::shared_ptr<flight>& f, std::strin
 }
 
 void attempt_runner::record(const std::shared_ptr<flight>& f, const network_outcome& outcome) {
+  // The intent is usually as the claim left it, so the first try plans on
+  // that snapshot; the store's fence and version checks catch any change, and
+  // later tries reload.
+  std::optional<payment_intent> current = std::move(f->dispatched);
   for (int i = 0; i < record_attempts; ++i) {
-    if (i > 0) std::this_thread::sleep_for(backoff(i, record_backoff_cap));
-    auto loaded = guarded([&] { return store_.load(f->tenant, f->intent); });
-    if (!loaded) continue;
-    if (!loaded.value()) break;  // the intent vanished: nothing to record against
-    const payment_intent& current = *loaded.value();
-    auto w = plan_outcome(current, f->number, f->fence, outcome, ctx_);
+    if (i > 0) {
+      std::this_thread::sleep_for(backoff(i, record_backoff_cap));
+      auto loaded = guarded([&] { return store_.load(f->tenant, f->intent); });
+      if (!loaded) continue;
+      if (!loaded.value()) break;  // the intent vanished: nothing to record against
+      current = std::move(*loaded.value());
+    }
+    auto w = plan_outcome(*current, f->number, f->fence, outcome, ctx_);
     if (!w) {
-      record_late(current, *f, outcome);
+      if (i == 0) continue;  // judge lateness on what the store holds, not the snapshot
+      record_late(*current, *f, outcome);
       break;
     }
     auto receipt = guarded([&] { return store_.commit(*w); });
     if (receipt) {
       crash_point("outcome.committed");
-      return finish(f, after_write(&current, *w, receipt.value()));
+      return finish(f, after_write(&*current, *w, receipt.value()));
     }
     // version_conflict and fenced_out: reload and decide again; others: back off.
   }

@@ -12,7 +12,7 @@ function(run)
   message(STATUS "${out}")
 endfunction()
 
-set(generator_args -G Ninja)
+set(generator_args -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE})
 if(DEFINED LAUNCHER AND NOT LAUNCHER STREQUAL "")
   list(APPEND generator_args -DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER})
 endif()
