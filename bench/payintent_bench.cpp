@@ -82,7 +82,9 @@ int main(int argc, char** argv) {
   // Zero latency: completes inline. Keeps no request copies, so the run
   // measures the library and the store, not the fake's own memory.
   payintent::testing::fake_card_network network({.keep_requests = false});
-  payintent::payment_service service(*store, network, {.node_id = "bench"});
+  payintent::service_options options;
+  options.node_id = "bench";
+  payintent::payment_service service(*store, network, options);
 
   std::atomic<bool> stop{false};
   std::atomic<std::int64_t> errors{0};

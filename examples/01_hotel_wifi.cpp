@@ -56,8 +56,9 @@ int main(int argc, char** argv) {
 
   std::vector<std::unique_ptr<payintent::payment_service>> servers;
   for (int i = 1; i <= 3; ++i) {
-    servers.push_back(std::make_unique<payintent::payment_service>(
-        store, network, payintent::service_options{.node_id = fmt::format("server-{}", i)}));
+    payintent::service_options options;
+    options.node_id = fmt::format("server-{}", i);  // names the server in the audit trail
+    servers.push_back(std::make_unique<payintent::payment_service>(store, network, options));
   }
 
   const std::string tenant = "grand-hotel";

@@ -37,6 +37,32 @@ auto fmt::formatter<payintent::audit_entry>::format(const payintent::audit_entry
   return fmt::formatter<std::string_view>::format(text, ctx);
 }
 
+auto fmt::formatter<payintent::payment_intent>::format(const payintent::payment_intent& i,
+                                                       format_context& ctx) const
+    -> format_context::iterator {
+  const auto n = i.attempts.size();
+  const std::string text = fmt::format("{} {} {} ({}, {} attempt{})", i.id, i.amount, i.status,
+                                       i.tenant, n, n == 1 ? "" : "s");
+  return fmt::formatter<std::string_view>::format(text, ctx);
+}
+
+auto fmt::formatter<payintent::attempt>::format(const payintent::attempt& a,
+                                                format_context& ctx) const
+    -> format_context::iterator {
+  std::string text = fmt::format("a{} {} fence={} node={}", a.number, a.state, a.fence, a.node_id);
+  if (!a.decline_code.empty()) text += fmt::format(" decline={}", a.decline_code);
+  return fmt::formatter<std::string_view>::format(text, ctx);
+}
+
+auto fmt::formatter<payintent::payment_error>::format(const payintent::payment_error& e,
+                                                      format_context& ctx) const
+    -> format_context::iterator {
+  const std::string text =
+      e.decline_code.empty() ? fmt::format("{}: {}", e.code, e.message)
+                             : fmt::format("{}/{}: {}", e.code, e.decline_code, e.message);
+  return fmt::formatter<std::string_view>::format(text, ctx);
+}
+
 auto fmt::formatter<payintent::claim_status>::format(payintent::claim_status s,
                                                      format_context& ctx) const
     -> format_context::iterator {

@@ -147,6 +147,27 @@ struct fmt::formatter<payintent::operation> : fmt::formatter<std::string_view> {
   }
 };
 
+// "pi_4Jx... 19.99 EUR succeeded (acme, 1 attempt)". Metadata, description
+// and payment method are left out: logs need the state, not the data.
+template <>
+struct fmt::formatter<payintent::payment_intent> : fmt::formatter<std::string_view> {
+  auto format(const payintent::payment_intent& i, format_context& ctx) const
+      -> format_context::iterator;
+};
+
+// "a2 authorized fence=1 node=server-1" (plus " decline=<code>" when declined).
+template <>
+struct fmt::formatter<payintent::attempt> : fmt::formatter<std::string_view> {
+  auto format(const payintent::attempt& a, format_context& ctx) const -> format_context::iterator;
+};
+
+// "card_declined/insufficient_funds: The card was declined."
+template <>
+struct fmt::formatter<payintent::payment_error> : fmt::formatter<std::string_view> {
+  auto format(const payintent::payment_error& e, format_context& ctx) const
+      -> format_context::iterator;
+};
+
 // "#3 2026-11-25T12:00:01.250Z attempt.authorized init->authorized a1 fence=1 node=node-1",
 // then " (<detail>)" when there is one; "a<n>" is left out for intent-only entries.
 template <>

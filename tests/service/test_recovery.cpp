@@ -185,8 +185,9 @@ TEST_CASE("many nodes recovering at once: one takes each attempt") {
   n.now += 1001;
   std::vector<std::unique_ptr<payment_service>> nodes;
   for (int i = 0; i < 4; ++i) {
-    nodes.push_back(std::make_unique<payment_service>(
-        n.store, n.network, service_options{.node_id = "r" + std::to_string(i)}));
+    service_options o;
+    o.node_id = "r" + std::to_string(i);
+    nodes.push_back(std::make_unique<payment_service>(n.store, n.network, o));
   }
   std::atomic<std::size_t> adopted{0};
   std::vector<std::thread> threads;

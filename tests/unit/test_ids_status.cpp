@@ -93,3 +93,27 @@ TEST_CASE("audit entries format for logs") {
   e.time_ms = 0;
   CHECK(fmt::format("{}", e).starts_with("#3 1970-01-01T00:00:00.000Z "));
 }
+
+TEST_CASE("intents, attempts and errors format for logs without their data") {
+  payintent::payment_intent i;
+  i.id = payintent::intent_id("pi_AAAAAAAAAAAAAAAAAAAAAAAA");
+  i.tenant = payintent::tenant_id("acme");
+  i.amount = payintent::money{1999, payintent::find_currency("EUR")};
+  i.status = payintent::intent_status::succeeded;
+  i.payment_method = "pm_secret_token";
+  i.metadata = {{"email", "guest@example.com"}};
+  payintent::attempt a;
+  a.number = 1;
+  a.state = payintent::attempt_state::declined;
+  a.fence = 2;
+  a.node_id = "server-1";
+  a.decline_code = "insufficient_funds";
+  i.attempts.push_back(a);
+  const std::string line = fmt::format("{}", i);
+  CHECK(line == "pi_AAAAAAAAAAAAAAAAAAAAAAAA 19.99 EUR succeeded (acme, 1 attempt)");
+  CHECK(line.find("pm_secret_token") == std::string::npos);
+  CHECK(line.find("guest@") == std::string::npos);
+  CHECK(fmt::format("{}", a) == "a1 declined fence=2 node=server-1 decline=insufficient_funds");
+  CHECK(fmt::format("{}", payintent::payment_error{"card_declined", "do_not_honor", "No."}) ==
+        "card_declined/do_not_honor: No.");
+}
