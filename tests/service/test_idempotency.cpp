@@ -1,6 +1,8 @@
 // The idempotency contract (DESIGN section 3).
 #include "support/service_fixture.hpp"
 
+#include "payintent/testing/faulty_store.hpp"
+
 #include <chrono>
 #include <thread>
 
@@ -97,19 +99,6 @@ TEST_CASE("wait budget: the call returns at the budget, the attempt finishes in 
 
 namespace {
 
-// Fails the first `failures` claims as the store being away.
-struct flaky_store : store_wrapper {
-  using store_wrapper::store_wrapper;
-  int failures = 1;
-  result<claim_result> claim(const claim_request& r) override {
-    if (failures > 0) {
-      --failures;
-      return make_error_code(errc::store_unavailable);
-    }
-    return store_wrapper::claim(r);
-  }
-};
-
 // Answers every claim as held by someone else.
 struct held_store : store_wrapper {
   using store_wrapper::store_wrapper;
@@ -124,7 +113,8 @@ struct held_store : store_wrapper {
 
 TEST_CASE("a store error is not cached: the key stays free and a retry runs") {
   memory_store inner;
-  flaky_store store(inner);
+  testing::faulty_store store(inner);
+  store.inject({.op = testing::store_op::claim, .error = errc::store_unavailable});
   testing::fake_card_network network;
   payment_service service(store, network, test::test_options());
   charge_params p;
