@@ -1,27 +1,20 @@
 #include "storm/storm_args.hpp"
 
+#include "common/cli.hpp"
+
 #include <payintent/validation.hpp>
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <chrono>
 #include <map>
 #include <string_view>
+#include <tuple>
 
 namespace payintent::storm {
 namespace {
 
-// A whole decimal number in [lo, hi], or nullopt.
-template <class Int>
-std::optional<Int> parse_int(std::string_view text, Int lo, Int hi) {
-  Int value{};
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < lo || value > hi) {
-    return std::nullopt;
-  }
-  return value;
-}
+using cli::parse_int;
 
 std::string bad(std::string_view flag, std::string_view value, std::string_view expected) {
   return fmt::format("{} '{}': expected {}", flag, value, expected);
@@ -78,14 +71,9 @@ std::variant<storm_args, std::string> parse_storm_args(int argc, const char* con
       if (!n) return bad(flag, value, "a whole number in 1..1000000");
       args.keys = *n;
     } else if (flag == "--network-latency-ms") {
-      const auto dash = value.find('-');
-      const auto lo = parse_int<int>(std::string_view(value).substr(0, dash), 0, 60'000);
-      const auto hi = dash == std::string::npos
-                          ? lo
-                          : parse_int<int>(std::string_view(value).substr(dash + 1), 0, 60'000);
-      if (!lo || !hi || *lo > *hi) return bad(flag, value, "LO-HI in ms, 0 <= LO <= HI <= 60000");
-      args.min_latency = std::chrono::milliseconds(*lo);
-      args.max_latency = std::chrono::milliseconds(*hi);
+      const auto range = cli::parse_latency_range(value);
+      if (!range) return bad(flag, value, "LO-HI in ms, 0 <= LO <= HI <= 60000");
+      std::tie(args.min_latency, args.max_latency) = *range;
     } else if (flag == "--journal") {
       if (value.empty()) return bad(flag, value, "a file path");
       args.journal = value;
