@@ -72,7 +72,7 @@ response mutation_response(const error_code& ec, const payment_response& r, cons
 }
 
 // The idempotency key and form of a POST, or why there are none.
-std::optional<api_error> read_post(const request& req, std::string& key, form_fields& form) {
+std::optional<api_error> read_form(const request& req, std::string& key, form_fields& form) {
   auto header = req.find("Idempotency-Key");
   if (header == req.end()) {
     diagnostics diag{"An Idempotency-Key header is required on every POST"};
@@ -87,13 +87,20 @@ std::optional<api_error> read_post(const request& req, std::string& key, form_fi
   return parse_form(req.body(), form);
 }
 
+// The idempotency key and the parameters `parse` makes of the form.
+template <class Params>
+std::optional<api_error> read_post(const request& req, std::string& key, Params& params,
+                                   std::optional<api_error> (*parse)(const form_fields&, Params&)) {
+  form_fields form;
+  if (auto e = read_form(req, key, form)) return e;
+  return parse(form, params);
+}
+
 awaitable<response> create(const request& req, const router_context& ctx,
                            const std::string& tenant) {
   std::string key;
-  form_fields form;
   create_request params;
-  if (auto e = read_post(req, key, form)) co_return error_response(*e);
-  if (auto e = parse_create(form, params)) co_return error_response(*e);
+  if (auto e = read_post(req, key, params, parse_create)) co_return error_response(*e);
   diagnostics diag;
   if (params.confirm) {
     auto [ec, r] = co_await ctx.calls.async_charge(tenant, key, as_charge(params, ctx.wait_budget),
@@ -108,10 +115,8 @@ awaitable<response> create(const request& req, const router_context& ctx,
 awaitable<response> confirm(const request& req, const router_context& ctx,
                             const std::string& tenant, std::string_view id) {
   std::string key;
-  form_fields form;
   confirm_params params;
-  if (auto e = read_post(req, key, form)) co_return error_response(*e);
-  if (auto e = parse_confirm(form, params)) co_return error_response(*e);
+  if (auto e = read_post(req, key, params, parse_confirm)) co_return error_response(*e);
   params.wait_budget = ctx.wait_budget;
   diagnostics diag;
   auto [ec, r] = co_await ctx.calls.async_confirm(tenant, key, id, params, &diag, use_tuple);
@@ -121,10 +126,8 @@ awaitable<response> confirm(const request& req, const router_context& ctx,
 awaitable<response> cancel(const request& req, const router_context& ctx, const std::string& tenant,
                            std::string_view id) {
   std::string key;
-  form_fields form;
   cancel_params params;
-  if (auto e = read_post(req, key, form)) co_return error_response(*e);
-  if (auto e = parse_cancel(form, params)) co_return error_response(*e);
+  if (auto e = read_post(req, key, params, parse_cancel)) co_return error_response(*e);
   diagnostics diag;
   auto [ec, r] = co_await ctx.calls.async_cancel(tenant, key, id, params, &diag, use_tuple);
   co_return mutation_response(ec, r, diag, false);

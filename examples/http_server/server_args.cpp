@@ -11,13 +11,7 @@
 #include <tuple>
 
 namespace payintent::http {
-namespace {
-
-std::string bad(std::string_view flag, std::string_view value, std::string_view expected) {
-  return fmt::format("{} '{}': expected {}", flag, value, expected);
-}
-
-}  // namespace
+using cli::bad_value;
 
 std::string server_usage() {
   return "usage: http_server --port P --store memory|sqlite:PATH --api-key KEY=TENANT\n"
@@ -34,28 +28,19 @@ std::string server_usage() {
 std::variant<server_args, std::string> parse_server_args(int argc, const char* const* argv) {
   server_args args;
   std::set<std::string, std::less<>> given;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
+  auto split = cli::split_flags(argc, argv);
+  if (auto* message = std::get_if<std::string>(&split)) return *message;
+  for (const auto& [flag, value] : std::get<std::vector<cli::flag_value>>(split)) {
+    if (flag == "--help") {
       args.help = true;
       return args;
-    }
-    if (!arg.starts_with("--")) return fmt::format("unexpected argument '{}'", arg);
-    std::string flag, value;
-    if (const auto eq = arg.find('='); eq != std::string_view::npos) {
-      flag = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-    } else {
-      if (i + 1 >= argc) return fmt::format("{} needs a value", arg);
-      flag = arg;
-      value = argv[++i];
     }
     if (!given.insert(flag).second && flag != "--api-key") {
       return fmt::format("{} given twice", flag);
     }
     if (flag == "--port") {
       const auto n = cli::parse_int<std::uint16_t>(value, 0, 65535);
-      if (!n) return bad(flag, value, "a port in 0..65535");
+      if (!n) return bad_value(flag, value, "a port in 0..65535");
       args.port = *n;
     } else if (flag == "--store") {
       auto spec = storm::parse_store_spec(value);
@@ -66,26 +51,26 @@ std::variant<server_args, std::string> parse_server_args(int argc, const char* c
       if (eq == std::string::npos || eq == 0) return "--api-key: expected KEY=TENANT";
       std::string tenant = value.substr(eq + 1);
       diagnostics diag;
-      if (!validate_tenant(tenant, &diag)) return bad(flag, tenant, diag.message);
+      if (!validate_tenant(tenant, &diag)) return bad_value(flag, tenant, diag.message);
       args.api_keys.emplace_back(value.substr(0, eq), std::move(tenant));
     } else if (flag == "--network-latency-ms") {
       const auto range = cli::parse_latency_range(value);
-      if (!range) return bad(flag, value, "LO-HI in ms, 0 <= LO <= HI <= 60000");
+      if (!range) return bad_value(flag, value, "LO-HI in ms, 0 <= LO <= HI <= 60000");
       std::tie(args.min_latency, args.max_latency) = *range;
     } else if (flag == "--wait-budget-ms" || flag == "--read-timeout-ms") {
       const auto n = cli::parse_int<int>(value, 0, 600'000);
       if (!n || (flag == "--read-timeout-ms" && *n == 0)) {
-        return bad(flag, value, "ms in 0..600000 (read timeout > 0)");
+        return bad_value(flag, value, "ms in 0..600000 (read timeout > 0)");
       }
       (flag == "--wait-budget-ms" ? args.wait_budget : args.read_timeout) =
           std::chrono::milliseconds(*n);
     } else if (flag == "--max-body-bytes") {
       const auto n = cli::parse_int<std::size_t>(value, 64, 64 * 1024 * 1024);
-      if (!n) return bad(flag, value, "bytes in 64..67108864");
+      if (!n) return bad_value(flag, value, "bytes in 64..67108864");
       args.max_body_bytes = *n;
     } else if (flag == "--service-threads") {
       const auto n = cli::parse_int<std::size_t>(value, 1, 4096);
-      if (!n) return bad(flag, value, "a whole number in 1..4096");
+      if (!n) return bad_value(flag, value, "a whole number in 1..4096");
       args.service_threads = *n;
     } else {
       return fmt::format("unknown option {}", flag);

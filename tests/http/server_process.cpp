@@ -1,12 +1,14 @@
 #include "http/server_process.hpp"
 
-#include <fcntl.h>
+#include "support/spawn.hpp"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -28,23 +30,12 @@ std::string fresh_log_path() {
          ".log";
 }
 
-// fork + exec PAYINTENT_HTTP_SERVER with `args`, stdout and stderr to `log`.
+// Starts PAYINTENT_HTTP_SERVER with `args`, stdout and stderr to `log`.
 pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
-  std::vector<std::string> argv_storage{PAYINTENT_HTTP_SERVER};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0) _exit(127);
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  if (pid < 0) throw std::runtime_error("fork failed");
+  int error = 0;
+  const pid_t pid = spawn_program(PAYINTENT_HTTP_SERVER, args, log, true, error);
+  if (pid < 0)
+    throw std::runtime_error("cannot start http_server: " + std::string(std::strerror(error)));
   return pid;
 }
 

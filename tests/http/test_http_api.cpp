@@ -8,17 +8,6 @@
 
 using namespace payintent::test;
 
-namespace {
-
-std::string id_of(const http_reply& r) {
-  return std::string(r.json().at("id").as_string());
-}
-std::string status_of(const http_reply& r) {
-  return std::string(r.json().at("status").as_string());
-}
-
-}  // namespace
-
 TEST_CASE("create answers a Stripe-shaped payment_intent") {
   server_process server;
   http_client client(server.port());
@@ -54,18 +43,18 @@ TEST_CASE("create, confirm, retrieve, cancel on one keep-alive connection") {
       client.post("/v1/payment_intents", "amount=500&currency=jpy&payment_method=pm_card_visa",
                   acme_key, "c-1");
   REQUIRE(created.status == 200);
-  CHECK(status_of(created) == "requires_confirmation");
-  const std::string id = id_of(created);
+  CHECK(created.text("status") == "requires_confirmation");
+  const std::string id = created.text("id");
 
   auto confirmed = client.post("/v1/payment_intents/" + id + "/confirm", "", acme_key, "c-2");
   REQUIRE(confirmed.status == 200);
-  CHECK(status_of(confirmed) == "succeeded");
+  CHECK(confirmed.text("status") == "succeeded");
   CHECK(confirmed.json().at("amount_received") == 500);
 
   auto fetched = client.get("/v1/payment_intents/" + id, acme_key);
   REQUIRE(fetched.status == 200);
-  CHECK(id_of(fetched) == id);
-  CHECK(status_of(fetched) == "succeeded");
+  CHECK(fetched.text("id") == id);
+  CHECK(fetched.text("status") == "succeeded");
 
   // A succeeded intent cannot be canceled: 409, invalid state.
   auto cancel = client.post("/v1/payment_intents/" + id + "/cancel", "", acme_key, "c-3");
@@ -73,10 +62,10 @@ TEST_CASE("create, confirm, retrieve, cancel on one keep-alive connection") {
   CHECK(cancel.error_field("code") == "payment_intent_unexpected_state");
 
   auto other = client.post("/v1/payment_intents", "amount=700&currency=usd", acme_key, "c-4");
-  auto canceled = client.post("/v1/payment_intents/" + id_of(other) + "/cancel",
+  auto canceled = client.post("/v1/payment_intents/" + other.text("id") + "/cancel",
                               "cancellation_reason=requested_by_customer", acme_key, "c-5");
   REQUIRE(canceled.status == 200);
-  CHECK(status_of(canceled) == "canceled");
+  CHECK(canceled.text("status") == "canceled");
 }
 
 TEST_CASE("a declined charge is a 402 card_error carrying the intent") {
@@ -107,7 +96,7 @@ TEST_CASE("a declined charge is a 402 card_error carrying the intent") {
   auto retry = client.post("/v1/payment_intents/" + id + "/confirm", "payment_method=pm_card_visa",
                            acme_key, "decline-2");
   CHECK(retry.status == 200);
-  CHECK(status_of(retry) == "succeeded");
+  CHECK(retry.text("status") == "succeeded");
 }
 
 TEST_CASE("a 3-D Secure challenge answers requires_action with next_action") {
@@ -118,7 +107,7 @@ TEST_CASE("a 3-D Secure challenge answers requires_action with next_action") {
       "amount=2500&currency=eur&confirm=true&payment_method=pm_card_threeDSecureRequired", acme_key,
       "3ds-1");
   REQUIRE(r.status == 200);
-  CHECK(status_of(r) == "requires_action");
+  CHECK(r.text("status") == "requires_action");
   const auto body = r.json();
   const auto& action = body.at("next_action");
   REQUIRE(action.is_object());
@@ -131,7 +120,7 @@ TEST_CASE("API keys: Bearer and basic auth, unknown key 401, other tenant 404") 
   http_client client(server.port());
   auto created = client.post("/v1/payment_intents", "amount=100&currency=eur", acme_key, "auth-1");
   REQUIRE(created.status == 200);
-  const std::string path = "/v1/payment_intents/" + id_of(created);
+  const std::string path = "/v1/payment_intents/" + created.text("id");
 
   // curl -u sk_test_acme: sends "Basic base64(sk_test_acme:)".
   auto basic = client.request("GET", path, {}, {{"Authorization", "Basic c2tfdGVzdF9hY21lOg=="}});

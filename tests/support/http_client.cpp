@@ -27,6 +27,12 @@ boost::json::value http_reply::json() const {
   return boost::json::parse(body);
 }
 
+std::string http_reply::text(std::string_view member) const {
+  const auto parsed = json();
+  const auto* value = parsed.is_object() ? parsed.as_object().if_contains(member) : nullptr;
+  return value && value->is_string() ? std::string(value->as_string()) : std::string();
+}
+
 std::string http_reply::error_field(std::string_view field) const {
   const auto parsed = json();
   const auto* error = parsed.as_object().if_contains("error");

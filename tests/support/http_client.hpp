@@ -25,6 +25,9 @@ struct http_reply {
   std::string header(const std::string& lower_case_name) const;
   // The body parsed as JSON; throws on anything else.
   boost::json::value json() const;
+  // A top-level string member of the JSON body ("id", "status"), or "" when
+  // absent or not a string.
+  std::string text(std::string_view member) const;
   // For a Stripe error body: error.<field> as a string, or "" when absent.
   std::string error_field(std::string_view field) const;
 };
