@@ -73,6 +73,7 @@ struct sent {
   int key_index = 0;
   bool duplicate = false;
   clock_type::time_point scheduled;
+  bool resent = false;  // already sent again after a stale keep-alive connection
 };
 
 struct key_answers {
@@ -84,6 +85,8 @@ struct connection {
   explicit connection(asio::io_context& io) : stream(io) {}
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
+  int served = 0;  // responses read on this connection
+  clock_type::time_point idle_since;
   bhttp::request<bhttp::string_body> req;
   bhttp::response<bhttp::string_body> res;
 };
@@ -140,6 +143,15 @@ class load {
 
   // Starts as many backlogged requests as connections allow.
   void drain() {
+    // Like an HTTP client's pool, drop connections idle for longer than the
+    // server keeps them (its read timeout, 10 s by default) before reusing.
+    const auto stale = clock_type::now() - std::chrono::seconds(5);
+    while (!idle_.empty() && idle_.front()->idle_since < stale) {
+      beast::error_code ignored;
+      idle_.front()->stream.socket().close(ignored);
+      idle_.pop_front();
+      --open_;
+    }
     while (!backlog_.empty()) {
       std::shared_ptr<connection> c;
       if (!idle_.empty()) {
@@ -177,27 +189,38 @@ class load {
     c->req.prepare_payload();
     c->res = {};
     bhttp::async_write(c->stream, c->req, [this, c, s](beast::error_code ec, std::size_t) {
-      if (ec) return failed(c, "write");
+      if (ec) return failed(c, s, "write: " + ec.message());
       bhttp::async_read(c->stream, c->buffer, c->res,
                         [this, c, s](beast::error_code rec, std::size_t) {
-                          if (rec) return failed(c, "read");
+                          if (rec) return failed(c, s, "read: " + rec.message());
                           answered(c, s);
                         });
     });
   }
 
-  void failed(const std::shared_ptr<connection>& c, const char* what) {
-    ++failures_[what];
-    ++done_;
+  // A kept-alive connection the server closed while it sat idle (its read
+  // timeout) fails the next request sent on it. Like any HTTP client, send
+  // that request again on a new connection, once: the Idempotency-Key makes
+  // it safe even if the server had received it.
+  void failed(const std::shared_ptr<connection>& c, sent s, const std::string& what) {
     --open_;
     beast::error_code ignored;
     c->stream.socket().close(ignored);
+    if (c->served > 0 && !s.resent) {
+      ++resent_;
+      s.resent = true;
+      backlog_.push_front(s);
+    } else {
+      ++failures_[what];
+      ++done_;
+    }
     drain();
   }
 
   void answered(const std::shared_ptr<connection>& c, const sent& s) {
     const auto latency = clock_type::now() - s.scheduled;
     latencies_ms_.push_back(std::chrono::duration<double, std::milli>(latency).count());
+    ++c->served;
     const int status = c->res.result_int();
     ++by_status_[status];
     ++done_;
@@ -214,6 +237,7 @@ class load {
       if (s.duplicate) ++duplicates_answered_;
     }
     if (c->res.keep_alive()) {
+      c->idle_since = clock_type::now();
       idle_.push_back(c);
     } else {
       --open_;
@@ -234,10 +258,10 @@ class load {
   std::string run_id_ = letters(std::chrono::system_clock::now().time_since_epoch().count());
   clock_type::time_point start_, sent_all_, finished_;
   std::int64_t total_ = 0, next_ = 0, done_ = 0;
-  int keys_ = 0, duplicates_ = 0, duplicates_answered_ = 0;
+  int keys_ = 0, duplicates_ = 0, duplicates_answered_ = 0, resent_ = 0;
   std::size_t open_ = 0;
   std::deque<sent> backlog_;
-  std::vector<std::shared_ptr<connection>> idle_;
+  std::deque<std::shared_ptr<connection>> idle_;  // most recently used at the back
   std::vector<double> latencies_ms_;
   std::map<int, int> by_status_;
   std::map<std::string, int> failures_;
@@ -285,6 +309,7 @@ boost::json::object load::report(double authorizations, bool& ok) {
   o["errors"] = errors;
   o["intent_statuses"] = std::move(intents);
   o["connections"] = static_cast<std::int64_t>(open_);
+  o["resent_after_stale_connection"] = resent_;
   o["distinct_keys"] = keys_;
   o["duplicates"] = duplicates_;
   o["duplicates_answered"] = duplicates_answered_;
