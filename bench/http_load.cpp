@@ -16,7 +16,7 @@
 // after) equal distinct keys; every key was answered by one intent id; every
 // key has exactly one original answer (the rest carry Idempotent-Replayed).
 // Exits 0 when all hold and no request failed, 1 otherwise, 2 on bad args.
-#include "common/cli.hpp"
+#include "http_load_setup.hpp"
 
 #include <fmt/format.h>
 #include <boost/asio/connect.hpp>
@@ -44,21 +44,15 @@
 
 namespace {
 
+using payintent::bench::authorizations_now;
+using payintent::bench::load_args;
+using payintent::bench::parse_load_args;
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
-
-struct load_args {
-  std::uint16_t port = 0;
-  std::string api_key;
-  int rate = 2000;
-  int seconds = 10;
-  double duplicates = 0.1;
-  std::size_t max_connections = 800;
-  std::string latencies_path;
-};
 
 // A run id in letters: keys of digits only could look like a card number
 // (13-19 digits passing Luhn), which payintent rightly rejects.
@@ -328,69 +322,10 @@ void load::write_latencies(const std::string& path) const {
   for (double ms : latencies_ms_) out << ms << '\n';
 }
 
-// payintent_authorizations_total from GET /metrics, or -1.
-double authorizations_now(std::uint16_t port) {
-  try {
-    asio::io_context io;
-    tcp::socket socket(io);
-    socket.connect(tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), port));
-    bhttp::request<bhttp::empty_body> req(bhttp::verb::get, "/metrics", 11);
-    req.set(bhttp::field::host, "127.0.0.1");
-    bhttp::write(socket, req);
-    beast::flat_buffer buffer;
-    bhttp::response<bhttp::string_body> res;
-    bhttp::read(socket, buffer, res);
-    const std::string& text = res.body();
-    const std::string name = "\npayintent_authorizations_total ";
-    const auto at = text.find(name);
-    if (at == std::string::npos) return -1;
-    return std::stod(text.substr(at + name.size()));
-  } catch (const std::exception&) {
-    return -1;
-  }
-}
-
-std::optional<load_args> parse_args(int argc, char** argv) {
-  using payintent::cli::parse_int;
-  load_args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i], value = argv[i + 1];
-    if (flag == "--port") {
-      auto n = parse_int<std::uint16_t>(value, 1, 65535);
-      if (!n) return std::nullopt;
-      a.port = *n;
-    } else if (flag == "--api-key") {
-      a.api_key = value;
-    } else if (flag == "--rate") {
-      auto n = parse_int<int>(value, 1, 100'000);
-      if (!n) return std::nullopt;
-      a.rate = *n;
-    } else if (flag == "--seconds") {
-      auto n = parse_int<int>(value, 1, 3600);
-      if (!n) return std::nullopt;
-      a.seconds = *n;
-    } else if (flag == "--duplicates") {
-      auto n = parse_int<int>(value, 0, 100);  // percent
-      if (!n) return std::nullopt;
-      a.duplicates = *n / 100.0;
-    } else if (flag == "--max-connections") {
-      auto n = parse_int<std::size_t>(value, 1, 60'000);
-      if (!n) return std::nullopt;
-      a.max_connections = *n;
-    } else if (flag == "--latencies") {
-      a.latencies_path = value;
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (argc % 2 == 0 || a.port == 0 || a.api_key.empty()) return std::nullopt;
-  return a;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto args = parse_args(argc, argv);
+  const auto args = parse_load_args(argc, argv);
   if (!args) {
     fmt::print(
         stderr,
