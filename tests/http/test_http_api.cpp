@@ -60,6 +60,11 @@ TEST_CASE("create, confirm, retrieve, cancel on one keep-alive connection") {
   auto cancel = client.post("/v1/payment_intents/" + id + "/cancel", "", acme_key, "c-3");
   CHECK(cancel.status == 409);
   CHECK(cancel.error_field("code") == "payment_intent_unexpected_state");
+  CHECK(cancel.header("idempotent-replayed").empty());
+  // A definitive rejection is stored with its key: the retry replays it.
+  auto cancel_again = client.post("/v1/payment_intents/" + id + "/cancel", "", acme_key, "c-3");
+  CHECK(cancel_again.status == 409);
+  CHECK(cancel_again.header("idempotent-replayed") == "true");
 
   auto other = client.post("/v1/payment_intents", "amount=700&currency=usd", acme_key, "c-4");
   auto canceled = client.post("/v1/payment_intents/" + other.text("id") + "/cancel",
