@@ -1,10 +1,10 @@
 #include "harness.hpp"
 
 #include "payintent/audit.hpp"
+#include "support/spawn.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,8 +16,6 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
-
-extern char** environ;
 
 namespace payintent::crash_test {
 
@@ -32,23 +30,14 @@ scratch_dir::~scratch_dir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-std::string scratch_dir::file(const std::string& name) const { return path_ + "/" + name; }
+std::string scratch_dir::file(const std::string& name) const {
+  return path_ + "/" + name;
+}
 
 pid_t spawn_child(const std::vector<std::string>& args, const std::string& stdout_path) {
-  std::vector<std::string> argv_storage{PAYINTENT_CRASH_CHILD};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  REQUIRE(posix_spawn_file_actions_init(&actions) == 0);
-  REQUIRE(posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path.c_str(),
-                                           O_WRONLY | O_CREAT | O_TRUNC, 0644) == 0);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE_MESSAGE(rc == 0, "posix_spawn " << argv[0] << ": " << std::strerror(rc));
+  int error = 0;
+  const pid_t pid = test::spawn_program(PAYINTENT_CRASH_CHILD, args, stdout_path, false, error);
+  REQUIRE_MESSAGE(pid > 0, "posix_spawn " << PAYINTENT_CRASH_CHILD << ": " << std::strerror(error));
   return pid;
 }
 
@@ -67,7 +56,9 @@ std::string describe(int s) {
   return "status " + std::to_string(s);
 }
 
-bool killed_by_sigkill(int s) { return WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL; }
+bool killed_by_sigkill(int s) {
+  return WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL;
+}
 
 void child_log::read(const std::string& path) {
   std::ifstream in(path);
@@ -126,9 +117,13 @@ survivor::survivor(const std::string& db, const std::string& journal, std::strin
   service_.emplace(*store_, network_, options);
 }
 
-survivor::~survivor() { service_.reset(); }
+survivor::~survivor() {
+  service_.reset();
+}
 
-void survivor::advance_clock(std::chrono::milliseconds by) { skew_->fetch_add(by.count()); }
+void survivor::advance_clock(std::chrono::milliseconds by) {
+  skew_->fetch_add(by.count());
+}
 
 recovery_report survivor::recover_until_settled() {
   recovery_report total;
@@ -257,8 +252,8 @@ survival_figures check_survival(survivor& s, const std::string& db, const std::s
     CHECK_FALSE(trail.value().empty());
     for (const auto& e : trail.value()) ++f.events[e.event];
     const auto verified = verify_audit(trail.value());
-    CHECK_MESSAGE(verified.ok, "audit entry " << verified.first_broken_sequence << ": "
-                                              << verified.reason);
+    CHECK_MESSAGE(verified.ok,
+                  "audit entry " << verified.first_broken_sequence << ": " << verified.reason);
 
     // Money: what the journal kept for this intent.
     std::size_t kept = 0;
@@ -278,8 +273,7 @@ survival_figures check_survival(survivor& s, const std::string& db, const std::s
       REQUIRE(last != nullptr);
       CHECK(last->state == attempt_state::authorized);
       CHECK(last->reference == kept_reference);
-    } else if (intent.status == intent_status::failed ||
-               intent.status == intent_status::canceled) {
+    } else if (intent.status == intent_status::failed || intent.status == intent_status::canceled) {
       CHECK_MESSAGE(kept == 0, to_string(intent.status) << ", but the network kept money");
     }
   }

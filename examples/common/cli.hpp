@@ -1,0 +1,72 @@
+// Command-line values the example programs share (retry_storm, http_server).
+#pragma once
+
+#include <charconv>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace payintent::cli {
+
+// A whole decimal number in [lo, hi], or nullopt.
+template <class Int>
+std::optional<Int> parse_int(std::string_view text, Int lo, Int hi) {
+  Int value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < lo || value > hi) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// "LO-HI" (or "N" for N-N) in ms, 0 <= LO <= HI <= 60000; nullopt otherwise.
+// The form of --network-latency-ms.
+inline std::optional<std::pair<std::chrono::milliseconds, std::chrono::milliseconds>>
+parse_latency_range(std::string_view text) {
+  const auto dash = text.find('-');
+  const auto lo = parse_int<int>(text.substr(0, dash), 0, 60'000);
+  const auto hi =
+      dash == std::string_view::npos ? lo : parse_int<int>(text.substr(dash + 1), 0, 60'000);
+  if (!lo || !hi || *lo > *hi) return std::nullopt;
+  return std::pair{std::chrono::milliseconds(*lo), std::chrono::milliseconds(*hi)};
+}
+
+// "--flag 'value': expected <expected>", for usage errors.
+inline std::string bad_value(std::string_view flag, std::string_view value,
+                             std::string_view expected) {
+  return std::string(flag) + " '" + std::string(value) + "': expected " + std::string(expected);
+}
+
+struct flag_value {
+  std::string flag;  // "--store"
+  std::string value;
+};
+
+// argv as "--flag value" and "--flag=value" pairs, in order; "--help" and
+// "-h" come back as {"--help", ""}. A message when an argument is not a flag
+// or has no value.
+inline std::variant<std::vector<flag_value>, std::string> split_flags(int argc,
+                                                                      const char* const* argv) {
+  std::vector<flag_value> out;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      out.push_back({"--help", {}});
+    } else if (!arg.starts_with("--")) {
+      return "unexpected argument '" + std::string(arg) + "'";
+    } else if (const auto eq = arg.find('='); eq != std::string_view::npos) {
+      out.push_back({std::string(arg.substr(0, eq)), std::string(arg.substr(eq + 1))});
+    } else if (i + 1 >= argc) {
+      return std::string(arg) + " needs a value";
+    } else {
+      out.push_back({std::string(arg), argv[++i]});
+    }
+  }
+  return out;
+}
+
+}  // namespace payintent::cli

@@ -1,0 +1,97 @@
+// http_server — a Stripe-compatible HTTP front for payintent (docs/http_server.md).
+//
+// Wires the pieces: the store named by --store, a simulated card network
+// answering in --network-latency-ms, the payment service, the service_calls
+// bridge, and the HTTP listener on 127.0.0.1. Exits 0 on SIGINT/SIGTERM after
+// in-flight attempts have recorded their outcomes, 2 on bad arguments, 1
+// when the store cannot be opened or the port bound.
+#include "http_server/auth.hpp"
+#include "http_server/metrics.hpp"
+#include "http_server/router.hpp"
+#include "http_server/server.hpp"
+#include "http_server/server_args.hpp"
+#include "http_server/service_calls.hpp"
+
+#include <payintent/payment_service.hpp>
+#include <payintent/testing/fake_card_network.hpp>
+
+#include <fmt/core.h>
+#include <boost/asio/signal_set.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+int main(int argc, char** argv) {
+  using namespace payintent;
+  auto parsed = http::parse_server_args(argc, argv);
+  if (auto* message = std::get_if<std::string>(&parsed)) {
+    fmt::print(stderr, "http_server: {}\n\n{}", *message, http::server_usage());
+    return 2;
+  }
+  const http::server_args& args = std::get<http::server_args>(parsed);
+  if (args.help) {
+    fmt::print("{}", http::server_usage());
+    return 0;
+  }
+  http::api_keys keys;
+  for (const auto& [key, tenant] : args.api_keys) {
+    if (!keys.add(key, tenant)) {
+      fmt::print(stderr, "http_server: an --api-key was given twice\n");
+      return 2;
+    }
+  }
+
+  diagnostics diag;
+  auto store = storm::open_store(args.store, &diag);
+  if (!store) {
+    fmt::print(stderr, "http_server: {} ({})\n", diag.message, store.error().message());
+    return 1;
+  }
+  testing::fake_network_options network_options;
+  network_options.min_latency = args.min_latency;
+  network_options.max_latency = args.max_latency;
+  network_options.keep_requests = false;  // a long-running server must not grow with traffic
+  testing::fake_card_network network(network_options);
+
+  service_options options;
+  options.default_wait_budget = args.wait_budget;
+  // A duplicate waiting for a concurrent holder is bounded by the budget too.
+  options.key_in_use_wait =
+      std::min<std::chrono::milliseconds>(options.key_in_use_wait, args.wait_budget);
+  payment_service service(*store.value(), network, options);
+  http::service_calls calls(service, args.service_threads);
+  // The one place authorizations are counted from (the transition observer
+  // can replace the fake network's ledger here).
+  http::metrics stats([&network] { return static_cast<std::uint64_t>(network.authorizations()); });
+  const http::router_context ctx{keys, calls, stats, args.wait_budget};
+
+  boost::asio::io_context io;
+  http::server_limits limits;
+  limits.read_timeout = args.read_timeout;
+  limits.max_body_bytes = args.max_body_bytes;
+  std::optional<http::http_listener> listener;
+  try {
+    listener.emplace(io, ctx, limits, args.port);
+  } catch (const boost::system::system_error& e) {
+    fmt::print(stderr, "http_server: cannot listen on 127.0.0.1:{}: {}\n", args.port,
+               e.code().message());
+    return 1;
+  }
+  listener->start();
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    listener->stop();
+    io.stop();
+  });
+  fmt::print("listening on 127.0.0.1:{}\n", listener->port());
+  std::fflush(stdout);
+
+  // Two threads parse and route; the library's blocking work runs in `calls`.
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) threads.emplace_back([&io] { io.run(); });
+  for (auto& t : threads) t.join();
+  fmt::print("stopped\n");
+  return 0;
+}

@@ -1,0 +1,195 @@
+#include "http_server/router.hpp"
+
+#include "http_server/form.hpp"
+#include "http_server/intent_json.hpp"
+#include "http_server/stripe_params.hpp"
+
+#include <payintent/validation.hpp>
+
+#include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace payintent::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using boost::asio::awaitable;
+constexpr auto use_tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+constexpr std::string_view intents_path = "/v1/payment_intents";
+
+response json_response(int status, const boost::json::object& body) {
+  response res(static_cast<bhttp::status>(status), 11);
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = boost::json::serialize(body);
+  return res;
+}
+
+response method_not_allowed(std::string_view allow) {
+  response res = error_response(api_error{405,
+                                          "invalid_request_error",
+                                          "method_not_allowed",
+                                          fmt::format("Use {} on this URL", allow),
+                                          {}});
+  res.set(bhttp::field::allow, allow);
+  return res;
+}
+
+response unknown_url(const request& req) {
+  // The URL is echoed to help the client, unless it holds a card number.
+  const std::string_view target = std::string_view(req.target()).substr(0, 200);
+  return error_response(api_error{
+      404,
+      "invalid_request_error",
+      "resource_missing",
+      fmt::format("Unrecognized request URL ({} {})", std::string_view(req.method_string()),
+                  contains_card_number(target) ? std::string_view("...") : target),
+      {}});
+}
+
+// The outcome of a mutating call as the client sees it. `settles` marks the
+// calls that send an attempt (confirm, charge): a failed attempt is a 402.
+response mutation_response(const error_code& ec, const payment_response& r, const diagnostics& diag,
+                           bool settles) {
+  if (ec) return error_response(from_library(ec, &diag));
+  response res;
+  if (settles && r.intent.status == intent_status::failed && r.intent.last_error) {
+    api_error e = from_library(errc::card_declined, nullptr);
+    e.code = r.intent.last_error->code;
+    e.message = r.intent.last_error->message;
+    boost::json::object extra;
+    if (!r.intent.last_error->decline_code.empty()) {
+      extra["decline_code"] = r.intent.last_error->decline_code;
+    }
+    extra["payment_intent"] = intent_json(r.intent);
+    res = error_response(e, std::move(extra));
+  } else {
+    res = json_response(200, intent_json(r.intent));
+  }
+  if (r.replayed) res.set("Idempotent-Replayed", "true");
+  return res;
+}
+
+// The idempotency key and form of a POST, or why there are none.
+std::optional<api_error> read_form(const request& req, std::string& key, form_fields& form) {
+  auto header = req.find("Idempotency-Key");
+  if (header == req.end()) {
+    diagnostics diag{"An Idempotency-Key header is required on every POST"};
+    return from_library(errc::missing_idempotency_key, &diag);
+  }
+  key = std::string(header->value());
+  const std::string_view type = req[bhttp::field::content_type];
+  if (!req.body().empty() && !type.starts_with("application/x-www-form-urlencoded")) {
+    return invalid_request("Send the body as application/x-www-form-urlencoded", {},
+                           "unsupported_content_type");
+  }
+  return parse_form(req.body(), form);
+}
+
+// The idempotency key and the parameters `parse` makes of the form.
+template <class Params>
+std::optional<api_error> read_post(const request& req, std::string& key, Params& params,
+                                   std::optional<api_error> (*parse)(const form_fields&, Params&)) {
+  form_fields form;
+  if (auto e = read_form(req, key, form)) return e;
+  return parse(form, params);
+}
+
+awaitable<response> create(const request& req, const router_context& ctx,
+                           const std::string& tenant) {
+  std::string key;
+  create_request params;
+  if (auto e = read_post(req, key, params, parse_create)) co_return error_response(*e);
+  diagnostics diag;
+  if (params.confirm) {
+    auto [ec, r] = co_await ctx.calls.async_charge(tenant, key, as_charge(params, ctx.wait_budget),
+                                                   &diag, use_tuple);
+    co_return mutation_response(ec, r, diag, true);
+  }
+  auto [ec, r] =
+      co_await ctx.calls.async_create_intent(tenant, key, params.intent, &diag, use_tuple);
+  co_return mutation_response(ec, r, diag, false);
+}
+
+awaitable<response> confirm(const request& req, const router_context& ctx,
+                            const std::string& tenant, std::string_view id) {
+  std::string key;
+  confirm_params params;
+  if (auto e = read_post(req, key, params, parse_confirm)) co_return error_response(*e);
+  params.wait_budget = ctx.wait_budget;
+  diagnostics diag;
+  auto [ec, r] = co_await ctx.calls.async_confirm(tenant, key, id, params, &diag, use_tuple);
+  co_return mutation_response(ec, r, diag, true);
+}
+
+awaitable<response> cancel(const request& req, const router_context& ctx, const std::string& tenant,
+                           std::string_view id) {
+  std::string key;
+  cancel_params params;
+  if (auto e = read_post(req, key, params, parse_cancel)) co_return error_response(*e);
+  diagnostics diag;
+  auto [ec, r] = co_await ctx.calls.async_cancel(tenant, key, id, params, &diag, use_tuple);
+  co_return mutation_response(ec, r, diag, false);
+}
+
+awaitable<response> retrieve(const router_context& ctx, const std::string& tenant,
+                             std::string_view id) {
+  diagnostics diag;
+  auto [ec, intent] = co_await ctx.calls.async_retrieve(tenant, id, &diag, use_tuple);
+  if (ec) co_return error_response(from_library(ec, &diag));
+  co_return json_response(200, intent_json(intent));
+}
+
+}  // namespace
+
+response error_response(const api_error& e, boost::json::object extra) {
+  response res = json_response(e.status, error_json(e, std::move(extra)));
+  if (e.replayed) res.set("Idempotent-Replayed", "true");
+  if (e.retry_later) res.set(bhttp::field::retry_after, "1");
+  if (e.status == 401) res.set(bhttp::field::www_authenticate, "Basic realm=\"payintent\"");
+  return res;
+}
+
+awaitable<response> route(const request& req, const router_context& ctx) {
+  const std::string_view target = req.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  const bool is_get = req.method() == bhttp::verb::get;
+  const bool is_post = req.method() == bhttp::verb::post;
+
+  if (path == "/metrics") {
+    if (!is_get) co_return method_not_allowed("GET");
+    response res(bhttp::status::ok, 11);
+    res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
+    res.body() = ctx.stats.render();
+    co_return res;
+  }
+  if (path != intents_path && !path.starts_with(std::string(intents_path) + "/")) {
+    co_return unknown_url(req);
+  }
+  auto who = ctx.keys.authenticate(req[bhttp::field::authorization]);
+  if (auto* e = std::get_if<api_error>(&who)) co_return error_response(*e);
+  const std::string& tenant = std::get<std::string>(who);
+
+  if (path == intents_path) {
+    if (!is_post) co_return method_not_allowed("POST");
+    co_return co_await create(req, ctx, tenant);
+  }
+  // "/v1/payment_intents/{id}" or ".../{id}/{action}"
+  const std::string_view rest = path.substr(intents_path.size() + 1);
+  const std::size_t slash = rest.find('/');
+  const std::string_view id = rest.substr(0, slash);
+  const std::string_view action =
+      slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  if (id.empty()) co_return unknown_url(req);
+  if (action.empty()) {
+    if (!is_get) co_return method_not_allowed("GET");
+    co_return co_await retrieve(ctx, tenant, id);
+  }
+  if (action != "confirm" && action != "cancel") co_return unknown_url(req);
+  if (!is_post) co_return method_not_allowed("POST");
+  if (action == "confirm") co_return co_await confirm(req, ctx, tenant, id);
+  co_return co_await cancel(req, ctx, tenant, id);
+}
+
+}  // namespace payintent::http

@@ -1,0 +1,43 @@
+// http_server — the command line.
+//
+//   http_server --port P --store memory|sqlite:PATH --api-key KEY=TENANT [--api-key ...]
+//               --network-latency-ms LO-HI --wait-budget-ms N
+//               [--read-timeout-ms N] [--max-body-bytes N] [--service-threads N]
+#pragma once
+
+#include "storm/store_spec.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace payintent::http {
+
+struct server_args {
+  std::uint16_t port = 0;  // 0: any free port (printed on stdout)
+  storm::store_spec store;
+  std::vector<std::pair<std::string, std::string>> api_keys;  // key, tenant
+  std::chrono::milliseconds min_latency{0};                   // of the simulated card network
+  std::chrono::milliseconds max_latency{0};
+  std::chrono::milliseconds wait_budget{0};
+  // Optional. Default: 10 s (server_limits).
+  std::chrono::milliseconds read_timeout = std::chrono::seconds(10);
+  // Optional. Default: 16 KiB (server_limits).
+  std::size_t max_body_bytes = 16 * 1024;
+  // Optional: threads of the service_calls bridge. Default: 512, enough for
+  // 2,000 requests/s that each wait up to 250 ms.
+  std::size_t service_threads = 512;
+  bool help = false;
+};
+
+std::string server_usage();
+
+// Parses argv; every flag but the optional ones is required. On failure
+// returns a message naming the bad argument (never echoing an API key).
+std::variant<server_args, std::string> parse_server_args(int argc, const char* const* argv);
+
+}  // namespace payintent::http

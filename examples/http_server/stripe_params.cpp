@@ -1,0 +1,110 @@
+#include "http_server/stripe_params.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace payintent::http {
+namespace {
+
+api_error unknown_parameter(const std::string& name) {
+  return invalid_request(fmt::format("Received unknown parameter: {}", name), name,
+                         "parameter_unknown");
+}
+
+std::optional<api_error> parse_amount(const std::string& text, std::int64_t& out) {
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, out);
+  if (text.empty() || ec != std::errc() || ptr != end) {
+    return invalid_request(
+        "Invalid integer: amount must be a whole number of minor units (1999 for 19.99)", "amount",
+        "parameter_invalid_integer");
+  }
+  return std::nullopt;
+}
+
+std::optional<api_error> parse_bool(const form_field& field, bool& out) {
+  if (field.value == "true") {
+    out = true;
+  } else if (field.value == "false") {
+    out = false;
+  } else {
+    return invalid_request(fmt::format("Invalid boolean: {} must be true or false", field.name),
+                           field.name);
+  }
+  return std::nullopt;
+}
+
+// "metadata[order]" -> "order"; nullopt for any other name.
+std::optional<std::string> metadata_key(const std::string& name) {
+  constexpr std::string_view prefix = "metadata[";
+  if (name.size() <= prefix.size() + 1 || !name.starts_with(prefix) || name.back() != ']') {
+    return std::nullopt;
+  }
+  return name.substr(prefix.size(), name.size() - prefix.size() - 1);
+}
+
+}  // namespace
+
+std::optional<api_error> parse_create(const form_fields& form, create_request& out) {
+  bool have_amount = false;
+  bool have_currency = false;
+  for (const form_field& f : form) {
+    if (f.name == "amount") {
+      if (auto e = parse_amount(f.value, out.intent.amount)) return e;
+      have_amount = true;
+    } else if (f.name == "currency") {
+      out.intent.currency = f.value;
+      have_currency = true;
+    } else if (f.name == "payment_method") {
+      out.intent.payment_method = f.value;
+    } else if (f.name == "description") {
+      out.intent.description = f.value;
+    } else if (f.name == "confirm") {
+      if (auto e = parse_bool(f, out.confirm)) return e;
+    } else if (f.name == "capture_method") {
+      if (f.value == "manual") {
+        return invalid_request(
+            "capture_method=manual is not supported: payintent captures on authorization", f.name,
+            "parameter_unsupported");
+      }
+      if (f.value != "automatic") {
+        return invalid_request("Invalid capture_method: use automatic", f.name);
+      }
+    } else if (auto key = metadata_key(f.name)) {
+      out.intent.metadata[*key] = f.value;
+    } else {
+      return unknown_parameter(f.name);
+    }
+  }
+  if (!have_amount)
+    return invalid_request("Missing required param: amount.", "amount", "parameter_missing");
+  if (!have_currency) {
+    return invalid_request("Missing required param: currency.", "currency", "parameter_missing");
+  }
+  return std::nullopt;
+}
+
+std::optional<api_error> parse_confirm(const form_fields& form, confirm_params& out) {
+  for (const form_field& f : form) {
+    if (f.name != "payment_method") return unknown_parameter(f.name);
+    out.payment_method = f.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<api_error> parse_cancel(const form_fields& form, cancel_params& out) {
+  for (const form_field& f : form) {
+    if (f.name != "cancellation_reason") return unknown_parameter(f.name);
+    out.reason = f.value;
+  }
+  return std::nullopt;
+}
+
+charge_params as_charge(const create_request& request, std::chrono::milliseconds wait_budget) {
+  const create_params& c = request.intent;
+  return charge_params{c.amount,      c.currency, c.payment_method,
+                       c.description, c.metadata, wait_budget};
+}
+
+}  // namespace payintent::http
