@@ -25,15 +25,18 @@
 
 namespace payintent::postgres_test {
 
+// The environment variable `name`, or a failed test saying `why` it is needed.
+inline std::string required_env(const char* name, const char* why) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') FAIL(name << " is not set. " << why);
+  return value;
+}
+
 // PAYINTENT_TEST_PG, or a failed test.
 inline std::string server_conninfo() {
-  const char* env = std::getenv("PAYINTENT_TEST_PG");
-  if (env == nullptr || *env == '\0') {
-    FAIL(
-        "PAYINTENT_TEST_PG is not set. This test needs a PostgreSQL server: run "
-        "./scripts/test (it starts one), or eval \"$(scripts/pg_cluster start)\" first.");
-  }
-  return env;
+  return required_env("PAYINTENT_TEST_PG",
+                      "This test needs a PostgreSQL server: run ./scripts/test (it starts one), "
+                      "or eval \"$(scripts/pg_cluster start)\" first.");
 }
 
 // `conninfo` (key=value or URI) with some keywords replaced, as key=value text.
