@@ -28,7 +28,10 @@ namespace payintent::postgres_test {
 // The environment variable `name`, or a failed test saying `why` it is needed.
 inline std::string required_env(const char* name, const char* why) {
   const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') FAIL(name << " is not set. " << why);
+  if (value == nullptr || *value == '\0') {
+    const std::string message = std::string(name) + " is not set. " + why;
+    FAIL(message);
+  }
   return value;
 }
 
