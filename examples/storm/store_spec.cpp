@@ -38,6 +38,7 @@ result<std::unique_ptr<idempotency_store>> open_store(const store_spec& spec, di
     case store_kind::sqlite: {
       sqlite_store_options options;
       options.path = spec.target;
+      if (spec.clock) options.clock = spec.clock;
       auto opened = sqlite_store::open(std::move(options));
       if (!opened) {
         if (diag) diag->message = fmt::format("cannot open SQLite file {}", spec.target);
@@ -50,6 +51,7 @@ result<std::unique_ptr<idempotency_store>> open_store(const store_spec& spec, di
       postgres_store_options options;
       options.conninfo = spec.target;
       if (spec.connections > 0) options.pool_size = spec.connections;
+      if (spec.clock) options.clock = spec.clock;
       diagnostics why;
       auto opened = postgres_store::open(std::move(options), &why);
       if (!opened) {

@@ -10,6 +10,8 @@
 #include <payintent/idempotency_store.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +26,9 @@ struct store_spec {
   std::string target;  // the file (sqlite), the conninfo (postgres); empty for memory
   // Connections a postgres store keeps; 0: the store's default.
   std::size_t connections = 0;
+  // Replaces the store clock (sqlite, postgres; ms since the Unix epoch);
+  // empty: the store's own. For tests that move past leases without sleeping.
+  std::function<std::int64_t()> clock;
 
   // Whether processes that each open this spec share one store. A memory
   // store lives in one process's memory, so several processes would each
