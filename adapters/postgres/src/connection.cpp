@@ -101,7 +101,77 @@ connection::~connection() {
 }
 
 bool connection::broken() const noexcept {
-  return PQstatus(conn_) != CONNECTION_OK;
+  return poisoned_ || PQstatus(conn_) != CONNECTION_OK;
+}
+
+const std::string& connection::name_for(const char* sql, std::string& fresh_name, bool& fresh) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) {
+    fresh = false;
+    return it->second;
+  }
+  fresh = true;
+  fresh_name = "payintent_" + std::to_string(++names_);
+  return fresh_name;
+}
+
+result<void> connection::run_batch(const std::vector<batched>& batch) noexcept {
+  try {
+    if (PQenterPipelineMode(conn_) != 1) return errc::store_unavailable;
+    std::vector<std::pair<const char*, std::string>> prepared_now;
+    int queued = 0;
+    bool sent = true;
+    for (const auto& b : batch) {
+      std::string fresh_name;
+      bool fresh = false;
+      const std::string& name = name_for(b.sql, fresh_name, fresh);
+      if (fresh) {
+        sent = sent && PQsendPrepare(conn_, name.c_str(), b.sql, 0, nullptr) == 1;
+        ++queued;
+        prepared_now.emplace_back(b.sql, name);
+      }
+      b.values.pointers_.clear();
+      for (std::size_t i = 0; i < b.values.values_.size(); ++i) {
+        b.values.pointers_.push_back(b.values.null_[i] ? nullptr : b.values.values_[i].c_str());
+      }
+      sent = sent && PQsendQueryPrepared(conn_, name.c_str(), b.values.size(), b.values.values(),
+                                         nullptr, nullptr, 0) == 1;
+      ++queued;
+    }
+    sent = sent && PQpipelineSync(conn_) == 1;
+    if (!sent) {
+      poisoned_ = true;
+      return errc::store_unavailable;
+    }
+    // Each queued command yields its result, then NULL; an aborted pipeline
+    // answers PGRES_PIPELINE_ABORTED for the commands after a failure.
+    error_code first;
+    for (int i = 0; i < queued && !poisoned_; ++i) {
+      PGresult* res = PQgetResult(conn_);
+      if (res == nullptr) {
+        poisoned_ = true;
+        break;
+      }
+      if (!first && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+        if (auto r = check(res); !r) first = r.error();  // check() frees it
+      } else {
+        PQclear(res);
+      }
+      while ((res = PQgetResult(conn_)) != nullptr) PQclear(res);
+    }
+    if (!poisoned_) {
+      PGresult* sync = PQgetResult(conn_);
+      poisoned_ = PQresultStatus(sync) != PGRES_PIPELINE_SYNC;
+      PQclear(sync);
+      poisoned_ = poisoned_ || PQexitPipelineMode(conn_) != 1;
+    }
+    if (poisoned_) return errc::store_unavailable;
+    if (first) return first;
+    for (auto& [sql, name] : prepared_now) prepared_.emplace(sql, std::move(name));
+    return outcome::success();
+  } catch (...) {
+    poisoned_ = true;
+    return errc::store_unavailable;
+  }
 }
 
 result<rows> connection::check(PGresult* res) noexcept {
@@ -118,7 +188,7 @@ result<rows> connection::query(const char* sql, const params& p) noexcept {
   try {
     auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
-      std::string name = "payintent_" + std::to_string(prepared_.size() + 1);
+      std::string name = "payintent_" + std::to_string(++names_);
       BOOST_OUTCOME_TRY(check(PQprepare(conn_, name.c_str(), sql, 0, nullptr)));
       it = prepared_.emplace(sql, std::move(name)).first;
     }

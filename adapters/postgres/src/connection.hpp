@@ -75,6 +75,17 @@ class connection {
   // connection; `sql` must have static storage: it is keyed by address).
   result<rows> query(const char* sql, const params& p) noexcept;
 
+  // One statement of a batch.
+  struct batched {
+    const char* sql;  // static storage, as for query()
+    params values;
+  };
+  // Sends the statements in one round trip (libpq pipeline mode) and answers
+  // the first failure; statements after a failed one do not run. For writes
+  // whose rows nobody reads, inside a transaction the caller rolls back on
+  // failure.
+  result<void> run_batch(const std::vector<batched>& batch) noexcept;
+
   // Runs SQL text without parameters (BEGIN, COMMIT, DDL); several
   // statements separated by ';' run in one round trip and the last one's
   // rows are returned.
@@ -90,9 +101,14 @@ class connection {
  private:
   explicit connection(pg_conn* conn) noexcept : conn_(conn) {}
   result<rows> check(pg_result* res) noexcept;
+  // The statement name for `sql`; `fresh` tells whether it must be prepared.
+  // Names are never reused, so a prepare lost in a failed batch is harmless.
+  const std::string& name_for(const char* sql, std::string& fresh_name, bool& fresh);
 
   pg_conn* conn_;
   std::unordered_map<const char*, std::string> prepared_;  // sql -> statement name
+  std::size_t names_ = 0;
+  bool poisoned_ = false;  // a batch's results could not be read in order
 };
 
 }  // namespace payintent::postgres_detail

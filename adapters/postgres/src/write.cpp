@@ -5,6 +5,7 @@
 #include "write_rules.hpp"
 
 #include <optional>
+#include <vector>
 
 namespace payintent::postgres_detail {
 namespace {
@@ -68,23 +69,12 @@ result<int> attempt_count(connection& conn, const payment_intent& i) {
   return r.size() == 1 ? static_cast<int>(r.int_at(0, 0)) : 0;
 }
 
-result<void> append_audit(connection& conn, const intent_write& w, std::int64_t now_ms,
-                          std::uint64_t fence) {
-  if (w.audit.empty()) return outcome::success();
-  std::optional<audit_entry> previous;
-  {
-    BOOST_OUTCOME_TRY(auto r, conn.query(last_audit_sql, key_of(w.intent)));
-    if (r.size() == 1) previous = read_audit(r, 0);
-  }
-  for (const auto& event : w.audit) {
-    auto entry = seal_audit_entry(event, previous ? &*previous : nullptr, w.intent.tenant,
-                                  w.intent.id, now_ms, w.node_id, fence);
-    params p;
-    bind_audit(p, entry);
-    BOOST_OUTCOME_TRY(conn.query(insert_audit_sql, p));
-    previous = std::move(entry);
-  }
-  return outcome::success();
+// The intent's newest audit entry, the link the next one chains to.
+result<std::optional<audit_entry>> last_audit(connection& conn, const intent_write& w) {
+  if (w.audit.empty()) return std::optional<audit_entry>{};
+  BOOST_OUTCOME_TRY(auto r, conn.query(last_audit_sql, key_of(w.intent)));
+  if (r.size() == 0) return std::optional<audit_entry>{};
+  return std::optional<audit_entry>{read_audit(r, 0)};
 }
 
 }  // namespace
@@ -97,24 +87,31 @@ result<write_receipt> apply_write(connection& conn, const intent_write& w, std::
           w, version, now_ms, [&](int number) { return current_attempt(conn, w.intent, number); },
           [&] { return attempt_count(conn, w.intent); }));
 
+  BOOST_OUTCOME_TRY(auto previous, last_audit(conn, w));
+
+  // Every check and read is done: the rows go in one round trip (pipeline).
+  std::vector<connection::batched> batch;
   write_receipt receipt{w.expected_version + 1, now_ms, 0};
-  {
-    params p;
-    bind_intent(p, w.intent, receipt.version, now_ms, now_ms);
-    BOOST_OUTCOME_TRY(conn.query(version ? update_intent_sql : insert_intent_sql, p));
-  }
+  batch.push_back({version ? update_intent_sql : insert_intent_sql, {}});
+  bind_intent(batch.back().values, w.intent, receipt.version, now_ms, now_ms);
   std::uint64_t fence = 0;
   if (w.attempt) {
     const attempt value = adapter_detail::stamp_attempt(*w.attempt, current, now_ms);
-    params p;
-    bind_attempt(p, w.intent.tenant, w.intent.id, value);
     // `current` is loaded only for fenced writes; an unfenced write of an
     // existing number was refused by the numbering rule above.
-    BOOST_OUTCOME_TRY(conn.query(current ? update_attempt_sql : insert_attempt_sql, p));
+    batch.push_back({current ? update_attempt_sql : insert_attempt_sql, {}});
+    bind_attempt(batch.back().values, w.intent.tenant, w.intent.id, value);
     fence = value.fence;
     receipt.lease_expires_at_ms = value.lease_expires_at_ms;
   }
-  BOOST_OUTCOME_TRY(append_audit(conn, w, now_ms, fence));
+  for (const auto& event : w.audit) {
+    auto entry = seal_audit_entry(event, previous ? &*previous : nullptr, w.intent.tenant,
+                                  w.intent.id, now_ms, w.node_id, fence);
+    batch.push_back({insert_audit_sql, {}});
+    bind_audit(batch.back().values, entry);
+    previous = std::move(entry);
+  }
+  BOOST_OUTCOME_TRY(conn.run_batch(batch));
   return receipt;
 }
 
