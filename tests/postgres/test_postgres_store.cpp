@@ -214,3 +214,29 @@ TEST_CASE("postgres: while the database is away calls are retryable and nothing 
   CHECK(replay.value().replayed);
   CHECK(network.authorizations() == 2);
 }
+
+TEST_CASE(
+    "postgres: a write whose pipelined rows fail midway leaves nothing, and the store goes on") {
+  std::string conninfo;
+  postgres_store_options o;
+  o.conninfo = test_database::get().fresh_schema();
+  o.pool_size = 1;  // every call on one connection
+  conninfo = o.conninfo;
+  auto store = must_open(o);
+  // A constraint the store does not know of refuses this intent's audit
+  // entries: the key, the intent and the attempt rows are accepted, then the
+  // audit insert (last in the pipeline) fails.
+  REQUIRE(raw_pg(conninfo).exec(
+      "ALTER TABLE audit ADD CONSTRAINT refuse_pi_pipe CHECK (intent_id <> 'pi_pipe')"));
+  const auto failed = store->claim(claim_create("pipe-1", new_intent(tenant_a, "pi_pipe")));
+  CHECK(outcome_of(failed) == name_of(errc::store_unavailable));  // 23514: not ours to retry
+  CHECK_FALSE(expect_ok(store->load(tenant_a, intent_id{"pi_pipe"})).has_value());
+  CHECK_FALSE(expect_ok(store->load_key(tenant_a, idempotency_key{"pipe-1"})).has_value());
+  // The same pooled connection serves the next writes.
+  for (int i = 0; i < 3; ++i) {
+    const auto id = "pi_pipe_ok_" + std::to_string(i);
+    const auto created = create_stored(*store, new_intent(tenant_a, id));
+    expect_ok(store->commit(start_attempt_write(created, 1, 1)));
+    CHECK(audit_count(*store, tenant_a, intent_id{id}) == 2);
+  }
+}

@@ -29,7 +29,9 @@
 //    disk full (53100) answers storage_full, read-only transactions (25006)
 //    storage_read_only, data corruption (XX001, XX002) storage_corrupt.
 //  - All SQL is prepared statements with bound parameters, prepared once per
-//    connection; keys and metadata are data, never query text.
+//    connection; keys and metadata are data, never query text. A write's
+//    rows (intent, attempt, audit entries) go in one libpq pipeline once its
+//    checks have passed.
 //
 // Schema: `open` applies missing migrations under a transaction-scoped
 // advisory lock, so servers opening at the same moment apply each once.
