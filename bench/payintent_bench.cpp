@@ -1,6 +1,7 @@
 // payintent_bench: library time per charge against an instant fake network.
 //
-//   payintent_bench --store memory|sqlite:PATH --threads N --seconds S [--charges C]
+//   payintent_bench --store memory|sqlite:PATH|postgres:CONNINFO --threads N --seconds S
+//                   [--charges C]
 //
 // Every thread charges distinct keys as fast as it can for S seconds (or,
 // with --charges, until C charges are done in all: a fixed amount of work,
@@ -10,16 +11,16 @@
 #include <payintent/payintent.hpp>
 #include <payintent/testing/fake_card_network.hpp>
 #ifdef PAYINTENT_BENCH_SQLITE
-#include <payintent/sqlite_store.hpp>
+#include "storm/store_spec.hpp"  // the one parser of --store spellings
 #endif
 
-#include <boost/json.hpp>
 #include <fmt/core.h>
+#include <boost/json.hpp>
 
 #include <algorithm>
-#include <climits>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -37,21 +38,34 @@ struct config {
 };
 
 int usage(const char* why) {
-  fmt::print(stderr, "payintent_bench: {}\nusage: payintent_bench --store memory|sqlite:PATH "
-                     "--threads N --seconds S\n", why);
+  fmt::print(
+      stderr,
+      "payintent_bench: {}\nusage: payintent_bench --store memory|sqlite:PATH|postgres:CONNINFO "
+      "--threads N --seconds S\n",
+      why);
   return 2;
 }
 
-std::unique_ptr<payintent::idempotency_store> open_store(const std::string& spec) {
-  if (spec == "memory") return std::make_unique<payintent::memory_store>();
+// An SQLite file starts afresh; a PostgreSQL database is the caller's to
+// empty (bench/compare_postgres.sh gives each run a new one) and keeps one
+// connection per thread.
+std::unique_ptr<payintent::idempotency_store> open_store(const std::string& text, int threads) {
+  if (text == "memory") return std::make_unique<payintent::memory_store>();
 #ifdef PAYINTENT_BENCH_SQLITE
-  if (spec.rfind("sqlite:", 0) == 0) {
-    const std::string path = spec.substr(7);
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-    auto s = payintent::sqlite_store::open({.path = path});
-    if (s) return std::move(s.value());
-    fmt::print(stderr, "cannot open {}: {}\n", path, s.error().message());
+  auto parsed = payintent::storm::parse_store_spec(text);
+  if (auto* why = std::get_if<std::string>(&parsed)) {
+    fmt::print(stderr, "{}\n", *why);
+    return nullptr;
   }
+  auto spec = std::get<payintent::storm::store_spec>(parsed);
+  if (spec.kind == payintent::storm::store_kind::sqlite) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((spec.target + suffix).c_str());
+  }
+  spec.connections = static_cast<std::size_t>(threads);
+  payintent::diagnostics diag;
+  auto s = payintent::storm::open_store(spec, &diag);
+  if (s) return std::move(s.value());
+  fmt::print(stderr, "{}: {}\n", diag.message, s.error().message());
 #endif
   return nullptr;
 }
@@ -69,14 +83,19 @@ int main(int argc, char** argv) {
   config c;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i];
-    if (flag == "--store") c.store = argv[i + 1];
-    else if (flag == "--threads") c.threads = std::atoi(argv[i + 1]);
-    else if (flag == "--seconds") c.seconds = std::atof(argv[i + 1]);
-    else if (flag == "--charges") c.charges = std::atoll(argv[i + 1]);
-    else return usage("unknown flag");
+    if (flag == "--store")
+      c.store = argv[i + 1];
+    else if (flag == "--threads")
+      c.threads = std::atoi(argv[i + 1]);
+    else if (flag == "--seconds")
+      c.seconds = std::atof(argv[i + 1]);
+    else if (flag == "--charges")
+      c.charges = std::atoll(argv[i + 1]);
+    else
+      return usage("unknown flag");
   }
   if (c.threads < 1 || c.seconds <= 0) return usage("threads and seconds must be positive");
-  auto store = open_store(c.store);
+  auto store = open_store(c.store, c.threads);
   if (!store) return usage("unknown or unopenable store");
 
   // Zero latency: completes inline. Keeps no request copies, so the run
@@ -121,7 +140,8 @@ int main(int argc, char** argv) {
   for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
   const auto charges = static_cast<std::int64_t>(all.size());
   boost::json::object out;
-  out["store"] = c.store;
+  // A conninfo may hold a password: PostgreSQL runs print only "postgres".
+  out["store"] = c.store.starts_with("postgres:") ? std::string("postgres") : c.store;
   out["threads"] = c.threads;
   out["seconds"] = elapsed;
   out["charges"] = charges;
@@ -131,5 +151,6 @@ int main(int argc, char** argv) {
   out["p50_us"] = percentile(all, 0.50);
   out["p99_us"] = percentile(all, 0.99);
   fmt::print("{}\n", boost::json::serialize(out));
-  return errors.load() == 0 && network.authorizations() == static_cast<std::size_t>(charges) ? 0 : 1;
+  return errors.load() == 0 && network.authorizations() == static_cast<std::size_t>(charges) ? 0
+                                                                                             : 1;
 }

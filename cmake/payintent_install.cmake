@@ -32,6 +32,11 @@ if(TARGET payintent_sqlite)
                               HEADERS ${PROJECT_SOURCE_DIR}/adapters/sqlite/include)
 endif()
 
+if(TARGET payintent_postgres)
+  payintent_install_component(postgres payintent_postgres
+                              HEADERS ${PROJECT_SOURCE_DIR}/adapters/postgres/include)
+endif()
+
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/payintent-config.cmake.in
   ${PROJECT_BINARY_DIR}/payintent-config.cmake INSTALL_DESTINATION ${PAYINTENT_CONFIG_DIR})
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/payintent-config-version.cmake

@@ -4,6 +4,7 @@
 
 #include "payintent/audit.hpp"
 #include "payintent/idempotency_store.hpp"
+#include "write_rules.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -58,22 +59,16 @@ inline const attempt* find_attempt(const payment_intent* row, int number) {
 // Validates `w` against the snapshot and builds the new row and audit
 // entries. Pure: touches no shared state, so it runs outside the lock.
 inline result<staged> stage(const intent_write& w, const snapshot& s) {
-  if (w.expected_version == 0 && s.row) return errc::version_conflict;
-  if (w.expected_version != 0 && !s.row) return errc::not_found;
-  const attempt* current = nullptr;
-  if (w.attempt && w.attempt->expected_fence) {
-    current = find_attempt(s.row.get(), w.attempt->value.number);
-    if (!current) return errc::not_found;
-    // A stale writer learns it lost the attempt before it learns the intent
-    // moved on: fenced_out tells it to stop, version_conflict to retry.
-    if (current->fence != *w.attempt->expected_fence) return errc::fenced_out;
-  }
-  if (s.row && s.row->version != w.expected_version) return errc::version_conflict;
-  const std::size_t existing = s.row ? s.row->attempts.size() : 0;
-  if (w.attempt && !current && static_cast<std::size_t>(w.attempt->value.number) != existing + 1)
-    return errc::version_conflict;
-  if (current && w.attempt->require_lease_expired && current->lease_expires_at_ms > s.now)
-    return errc::version_conflict;
+  const auto version = s.row ? std::optional<std::uint64_t>(s.row->version) : std::nullopt;
+  BOOST_OUTCOME_TRY(
+      const auto current,
+      adapter_detail::check_write(
+          w, version, s.now,
+          [&](int number) -> result<std::optional<attempt>> {
+            const attempt* a = find_attempt(s.row.get(), number);
+            return a ? std::optional<attempt>(*a) : std::nullopt;
+          },
+          [&]() -> result<int> { return s.row ? static_cast<int>(s.row->attempts.size()) : 0; }));
 
   staged out;
   out.intent_key = scoped(w.intent.tenant.str(), w.intent.id.str());
@@ -92,10 +87,7 @@ inline result<staged> stage(const intent_write& w, const snapshot& s) {
 
   std::uint64_t fence = 0;
   if (w.attempt) {
-    attempt a = w.attempt->value;
-    if (w.attempt->lease_ttl_ms > 0) a.lease_expires_at_ms = s.now + w.attempt->lease_ttl_ms;
-    a.created_at_ms = current ? current->created_at_ms : s.now;
-    a.updated_at_ms = s.now;
+    attempt a = adapter_detail::stamp_attempt(*w.attempt, current, s.now);
     fence = a.fence;
     out.receipt.lease_expires_at_ms = a.lease_expires_at_ms;
     out.attempt_number = a.number;

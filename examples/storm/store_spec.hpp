@@ -1,12 +1,17 @@
 // retry_storm — which store to run against, as given on the command line.
 //
-// One place knows the spellings: "memory" and "sqlite:PATH" today;
-// "postgres:CONNINFO" is one more branch in parse_store_spec and open_store.
+// One place knows the spellings: "memory", "sqlite:PATH" and
+// "postgres:CONNINFO" (a libpq connection string or postgresql:// URI; only
+// when built with the PostgreSQL store). retry_storm, payintent_bench and the
+// multi-process and crash tests all open their stores through it.
 #pragma once
 
 #include <payintent/error.hpp>
 #include <payintent/idempotency_store.hpp>
 
+#include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,11 +19,16 @@
 
 namespace payintent::storm {
 
-enum class store_kind { memory, sqlite };
+enum class store_kind { memory, sqlite, postgres };
 
 struct store_spec {
   store_kind kind = store_kind::memory;
-  std::string target;  // the file (sqlite); empty for memory
+  std::string target;  // the file (sqlite), the conninfo (postgres); empty for memory
+  // Connections a postgres store keeps; 0: the store's default.
+  std::size_t connections = 0;
+  // Replaces the store clock (sqlite, postgres; ms since the Unix epoch);
+  // empty: the store's own. For tests that move past leases without sleeping.
+  std::function<std::int64_t()> clock;
 
   // Whether processes that each open this spec share one store. A memory
   // store lives in one process's memory, so several processes would each
@@ -26,7 +36,7 @@ struct store_spec {
   bool shared_between_processes() const noexcept { return kind != store_kind::memory; }
 };
 
-// Parses "memory" or "sqlite:PATH" (PATH non-empty). On failure returns a
+// Parses "memory", "sqlite:PATH" or "postgres:CONNINFO" (non-empty). On failure returns a
 // message saying what is wrong, for the usage error.
 std::variant<store_spec, std::string> parse_store_spec(std::string_view text);
 

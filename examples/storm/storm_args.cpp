@@ -20,7 +20,8 @@ using cli::parse_int;
 }  // namespace
 
 std::string storm_usage() {
-  return "usage: retry_storm --store memory|sqlite:PATH --processes N --threads M --keys K\n"
+  return "usage: retry_storm --store memory|sqlite:PATH|postgres:CONNINFO --processes N --threads "
+         "M --keys K\n"
          "                   --network-latency-ms LO-HI --journal PATH\n"
          "                   [--tenant T] [--amount A] [--wait-budget-ms W] [--seed S]\n"
          "\n"

@@ -1,6 +1,9 @@
 // Links every installed target and charges once through each store.
 #include <payintent/memory_store.hpp>
 #include <payintent/payintent.hpp>
+#ifdef CONSUMER_WITH_POSTGRES
+#include <payintent/postgres_store.hpp>
+#endif
 #include <payintent/sqlite_store.hpp>
 #include <payintent/testing/fake_card_network.hpp>
 
@@ -14,6 +17,10 @@ int main(int argc, char** argv) {
   std::filesystem::remove(file);
   auto sqlite = payintent::sqlite_store::open({.path = file});
   if (!sqlite) return 2;
+#ifdef CONSUMER_WITH_POSTGRES
+  // Linked and callable without a server: an empty conninfo is refused.
+  if (payintent::postgres_store::open({}).error() != payintent::errc::invalid_argument) return 3;
+#endif
   for (payintent::idempotency_store* store :
        {static_cast<payintent::idempotency_store*>(&memory),
         static_cast<payintent::idempotency_store*>(sqlite.value().get())}) {

@@ -19,7 +19,8 @@ endif()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/package ${generator_args}
-    -DPAYINTENT_CONSUME=package -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+    -DPAYINTENT_CONSUME=package -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix
+    -DWITH_POSTGRES=${WITH_POSTGRES})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/package)
 run(${WORK_DIR}/package/consumer ${WORK_DIR}/package.db)
 

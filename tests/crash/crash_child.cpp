@@ -1,5 +1,6 @@
-// crash_child: the process the crash tests kill. It charges against an SQLite
-// file with a fake card network that journals every authorization, and says
+// crash_child: the process the crash tests kill. It charges against a store
+// (<db> is a store spec, "sqlite:PATH" or "postgres:CONNINFO") with a fake
+// card network that journals every authorization, and says
 // on stdout (unbuffered, one write(2) a line) each key before it uses it and
 // each answer it acknowledges:
 //
@@ -27,11 +28,12 @@
 
 #include "payintent/sqlite_store.hpp"
 #include "payintent/testing/crash_points.hpp"
+#include "storm/store_spec.hpp"
 
-#include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <cstdlib>
@@ -67,10 +69,17 @@ void announce_sent(std::string_view point) noexcept {
   }
 }
 
-std::unique_ptr<sqlite_store> open_store(const std::string& path) {
-  auto opened = sqlite_store::open({.path = path});
+// `spec` is "sqlite:PATH" or "postgres:CONNINFO" (examples/storm/store_spec).
+std::unique_ptr<idempotency_store> open_spec(const std::string& spec) {
+  auto parsed = storm::parse_store_spec(spec);
+  if (auto* why = std::get_if<std::string>(&parsed)) {
+    fmt::print(stderr, "crash_child: {}\n", *why);
+    std::exit(2);
+  }
+  diagnostics diag;
+  auto opened = storm::open_store(std::get<storm::store_spec>(parsed), &diag);
   if (!opened) {
-    fmt::print(stderr, "crash_child: cannot open {}: {}\n", path, opened.error().message());
+    fmt::print(stderr, "crash_child: {}: {}\n", diag.message, opened.error().message());
     std::exit(2);
   }
   return std::move(opened).value();
@@ -86,8 +95,7 @@ service_options child_options(std::string node) {
   return o;
 }
 
-testing::fake_network_options network_options(const std::string& journal, int min_ms,
-                                              int max_ms) {
+testing::fake_network_options network_options(const std::string& journal, int min_ms, int max_ms) {
   testing::fake_network_options o;
   o.journal_path = journal;
   o.min_latency = std::chrono::milliseconds(min_ms);
@@ -118,7 +126,7 @@ void charge_all(payment_service& payments, std::string_view prefix,
 }
 
 int run_point(const std::string& db, const std::string& journal, const std::string& point) {
-  auto store = open_store(db);
+  auto store = open_spec(db);
   const std::string prefix = "cp-" + point;
   target_point = point;
   testing::set_crash_hook(&kill_at_target);
@@ -128,9 +136,9 @@ int run_point(const std::string& db, const std::string& journal, const std::stri
     child_network network(network_options(journal, 0, 0), 0ms);
     payment_service payments(*store, network, child_options("child-" + point));
     kill_at_hit = 2;
-    charge_all(payments, prefix,
-               {card::approve, card::timeout, card::lost, card::timeout, card::lost,
-                card::decline});
+    charge_all(
+        payments, prefix,
+        {card::approve, card::timeout, card::lost, card::timeout, card::lost, card::decline});
     (void)payments.recover(100);
   } else if (point.starts_with("purge.")) {
     // Keys that expire at once and a purge in batches of 4: dies after the
@@ -152,9 +160,9 @@ int run_point(const std::string& db, const std::string& journal, const std::stri
     child_network network(network_options(journal, 5, 20), 0ms);
     payment_service payments(*store, network, child_options("child-" + point));
     kill_at_hit = 3;
-    charge_all(payments, prefix,
-               {card::timeout, card::lost, card::approve, card::decline, card::approve,
-                card::timeout});
+    charge_all(
+        payments, prefix,
+        {card::timeout, card::lost, card::approve, card::decline, card::approve, card::timeout});
   }
   say("survived");
   return 3;
@@ -162,7 +170,7 @@ int run_point(const std::string& db, const std::string& journal, const std::stri
 
 [[noreturn]] void run_storm(const std::string& db, const std::string& journal, int generation,
                             int threads, int keys, std::uint64_t seed) {
-  auto store = open_store(db);
+  auto store = open_spec(db);
   child_network network(network_options(journal, 0, 30), 0ms);
   payment_service payments(*store, network, child_options(fmt::format("storm-g{}", generation)));
   boost::asio::thread_pool recovery(1);
@@ -179,9 +187,8 @@ int run_point(const std::string& db, const std::string& journal, const std::stri
       std::uniform_int_distribution<int> pick(first, first + keys - 1);
       for (int round = 0; round < 100000; ++round) {
         const int n = pick(rng);
-        constexpr card by_residue[8] = {card::approve, card::approve, card::approve,
-                                        card::approve, card::approve, card::timeout,
-                                        card::decline, card::lost};
+        constexpr card by_residue[8] = {card::approve, card::approve, card::approve, card::approve,
+                                        card::approve, card::timeout, card::decline, card::lost};
         charge(payments, key_for("storm", by_residue[n % 8], n), 150ms);
       }
     });
@@ -209,7 +216,7 @@ class pause_before_outcome final : public store_wrapper {
 };
 
 int run_hold(const std::string& db, const std::string& journal, const std::string& where) {
-  auto opened = open_store(db);
+  auto opened = open_spec(db);
   pause_before_outcome pausing(*opened);
   const bool stale_commit = where == "stale_commit";
   idempotency_store& store = stale_commit ? static_cast<idempotency_store&>(pausing) : *opened;

@@ -1,11 +1,16 @@
 #include "harness.hpp"
 
+#include "storm/store_spec.hpp"
+
 #include "payintent/audit.hpp"
 #include "support/spawn.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#ifdef PAYINTENT_CRASH_HARNESS_POSTGRES
+#include <libpq-fe.h>
+#endif
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,14 +104,15 @@ std::map<std::string, journal_reference> read_journal(const std::string& path) {
 survivor::survivor(const std::string& db, const std::string& journal, std::string node)
     : skew_(std::make_shared<std::atomic<std::int64_t>>(0)),
       network_(testing::fake_network_options{.journal_path = journal}) {
-  sqlite_store_options o;
-  o.path = db;
-  o.clock = [skew = skew_] {
+  auto parsed = storm::parse_store_spec(db);
+  REQUIRE(std::holds_alternative<storm::store_spec>(parsed));
+  auto spec = std::get<storm::store_spec>(parsed);
+  spec.clock = [skew = skew_] {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() +
            skew->load();
   };
-  auto opened = sqlite_store::open(std::move(o));
+  auto opened = storm::open_store(spec);
   REQUIRE_MESSAGE(opened.has_value(), "survivor cannot open " << db);
   store_ = std::move(opened).value();
   service_options options;
@@ -154,14 +160,29 @@ recovery_report survivor::recover_until_settled() {
 
 namespace {
 
-// (tenant, id) of every intent in the file, read past the store's API.
-std::vector<std::pair<std::string, std::string>> intents_in_file(const std::string& db) {
+// (tenant, id) of every intent in the store, read past the store's API.
+std::vector<std::pair<std::string, std::string>> intents_in_file(const std::string& spec) {
+  constexpr const char* sql = "SELECT tenant, id FROM intents ORDER BY created_at";
   std::vector<std::pair<std::string, std::string>> out;
+#ifdef PAYINTENT_CRASH_HARNESS_POSTGRES
+  if (spec.starts_with("postgres:")) {
+    PGconn* conn = PQconnectdb(spec.substr(9).c_str());
+    PGresult* res = PQexec(conn, sql);
+    const bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    for (int i = 0; ok && i < PQntuples(res); ++i) {
+      out.emplace_back(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+    }
+    PQclear(res);
+    PQfinish(conn);
+    REQUIRE(ok);
+    return out;
+  }
+#endif
+  const auto db = spec.substr(spec.find(':') + 1);
   sqlite3* conn = nullptr;
   REQUIRE(sqlite3_open_v2(db.c_str(), &conn, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(conn, "SELECT tenant, id FROM intents ORDER BY created_at", -1, &stmt,
-                             nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_prepare_v2(conn, sql, -1, &stmt, nullptr) == SQLITE_OK);
   while (sqlite3_step(stmt) == SQLITE_ROW) {
     out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)),
                      reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1)));

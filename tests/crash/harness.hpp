@@ -1,12 +1,18 @@
 // The crash tests' side of the fence: start crash_child, read what it
-// acknowledged, recover its SQLite file in this process, and check that the
-// crash lost nothing acknowledged and moved no money twice.
+// acknowledged, recover its store in this process, and check that the crash
+// lost nothing acknowledged and moved no money twice. The store is named by a
+// spec (examples/storm/store_spec): an SQLite file, or, in the tests built
+// with PAYINTENT_CRASH_ON_POSTGRES, a fresh PostgreSQL schema.
 #pragma once
 
 #include "crash_plan.hpp"
 
-#include "payintent/sqlite_store.hpp"
+#include "payintent/idempotency_store.hpp"
+#include "payintent/payment_service.hpp"
 #include "payintent/testing/fake_card_network.hpp"
+#ifdef PAYINTENT_CRASH_ON_POSTGRES
+#include "postgres_fixture.hpp"
+#endif
 
 #include <sys/types.h>
 
@@ -33,6 +39,17 @@ class scratch_dir {
  private:
   std::string path_;
 };
+
+// The store spec a crash test hands its children and survivor: a file in
+// `dir`, or a fresh schema of this executable's PostgreSQL database.
+inline std::string crash_store(const scratch_dir& dir) {
+#ifdef PAYINTENT_CRASH_ON_POSTGRES
+  (void)dir;
+  return "postgres:" + postgres_test::test_database::get().fresh_schema();
+#else
+  return "sqlite:" + dir.file("store.db");
+#endif
+}
 
 // Starts crash_child with `args`, its stdout going to `stdout_path`
 // (truncated), its stderr shared with this process.
@@ -64,7 +81,7 @@ struct journal_reference {
 };
 std::map<std::string, journal_reference> read_journal(const std::string& path);
 
-// The process that survives: the same SQLite file and journal, a fresh fake
+// The process that survives: the same store (a spec) and journal, a fresh fake
 // network (zero latency; its lookup reads the journal on a miss), and a store
 // clock that runs `skew` ahead of the system clock, so the test moves past
 // leases without sleeping.
@@ -78,13 +95,13 @@ class survivor {
   // lease or backoff still in the way once. Sums the passes.
   recovery_report recover_until_settled();
 
-  sqlite_store& store() { return *store_; }
+  idempotency_store& store() { return *store_; }
   testing::fake_card_network& network() { return network_; }
   payment_service& service() { return *service_; }
 
  private:
   std::shared_ptr<std::atomic<std::int64_t>> skew_;
-  std::unique_ptr<sqlite_store> store_;
+  std::unique_ptr<idempotency_store> store_;
   testing::fake_card_network network_;
   std::optional<payment_service> service_;
 };
@@ -96,7 +113,7 @@ struct survival_figures {
   std::size_t voids = 0;           // journal lines
   std::size_t kept = 0;            // authorizations no void reverses
   std::size_t keys_replayed = 0;
-  std::size_t keys_fresh = 0;      // absent (purged or never claimed): charged anew
+  std::size_t keys_fresh = 0;  // absent (purged or never claimed): charged anew
   std::size_t acks = 0;
   std::map<std::string, std::size_t> statuses;  // final status -> intents
   std::map<std::string, std::size_t> events;    // audit event -> entries, all intents

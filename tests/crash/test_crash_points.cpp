@@ -47,7 +47,7 @@ intent_status in_flight_charge_ends(std::string_view point) {
 void crash_and_recover(std::string_view point) {
   INFO("crash point " << point);
   scratch_dir dir;
-  const auto db = dir.file("store.db");
+  const auto db = crash_store(dir);
   const auto journal = dir.file("network.journal");
   const auto out = dir.file("child.out");
 

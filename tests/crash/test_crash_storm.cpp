@@ -52,7 +52,7 @@ TEST_CASE("crash storm: children killed at random moments; the survivor finds ev
   std::uniform_int_distribution<int> lifetime_ms(20, 400);
 
   scratch_dir dir;
-  const auto db = dir.file("store.db");
+  const auto db = crash_store(dir);
   const auto journal = dir.file("network.journal");
 
   int generation = 0;

@@ -43,7 +43,7 @@ struct holder_case {
 void pause_the_holder(const holder_case& c) {
   INFO("holder " << c.where);
   scratch_dir dir;
-  const auto db = dir.file("store.db");
+  const auto db = crash_store(dir);
   const auto journal = dir.file("network.journal");
   const auto out = dir.file("holder.out");
 

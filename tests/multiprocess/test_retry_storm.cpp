@@ -1,8 +1,16 @@
 // retry_storm under test: processes x threads retry the same charges against
-// one SQLite file and a non-idempotent network. Each case checks the tool's
-// JSON, then recounts from the journal and the file without trusting it.
-#include "sqlite/raw_sqlite.hpp"
+// one shared store and a non-idempotent network. Each case checks the tool's
+// JSON, then recounts from the journal and the store's tables without
+// trusting it. Built twice: on an SQLite file (retry_storm_test) and, with
+// PAYINTENT_STORM_ON_POSTGRES, on a PostgreSQL schema of its own
+// (retry_storm_postgres_test, the server named by PAYINTENT_TEST_PG).
+#include "multiprocess/run_storm.hpp"
 #include "sqlite/sqlite_fixture.hpp"
+#ifdef PAYINTENT_STORM_ON_POSTGRES
+#include "support/postgres_fixture.hpp"
+#else
+#include "sqlite/raw_sqlite.hpp"
+#endif
 
 #include <payintent/testing/fake_card_network.hpp>
 
@@ -19,44 +27,38 @@
 #include <string>
 #include <vector>
 
-using payintent::sqlite_test::raw_db;
 using payintent::sqlite_test::temp_dir;
+using payintent::storm_test::run_storm;
+using payintent::storm_test::storm_run;
 
 namespace {
 
-struct storm_run {
-  int exit_code = -1;
-  boost::json::object summary;  // the JSON line; empty when there was none
-
-  std::int64_t operator[](const char* field) const {
-    return summary.at(field).to_number<std::int64_t>();
+#ifdef PAYINTENT_STORM_ON_POSTGRES
+// A fresh schema of this executable's database.
+struct storm_store {
+  explicit storm_store(const temp_dir&) {}
+  std::string conninfo = payintent::postgres_test::test_database::get().fresh_schema();
+  std::string spec() const { return "postgres:" + conninfo; }
+  payintent::postgres_test::raw_pg probe() const {
+    return payintent::postgres_test::raw_pg(conninfo);
   }
+  static constexpr const char* all_references = "string_agg(reference, ' ')";
 };
+#else
+// A file in the test's temporary directory.
+struct storm_store {
+  explicit storm_store(const temp_dir& dir) : path(dir.file("storm.db")) {}
+  std::string path;
+  std::string spec() const { return "sqlite:" + path; }
+  payintent::sqlite_test::raw_db probe() const { return payintent::sqlite_test::raw_db(path); }
+  static constexpr const char* all_references = "group_concat(reference, ' ')";
+};
+#endif
 
-storm_run run_storm(const std::vector<std::string>& args) {
-  std::string command = PAYINTENT_RETRY_STORM;
-  for (const auto& a : args) command += " '" + a + "'";  // temp paths hold no quotes
-  MESSAGE(command);
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[4096];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  MESSAGE("retry_storm printed: " << out);
-
-  storm_run run;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  boost::system::error_code ec;
-  auto doc = boost::json::parse(out, ec);
-  if (!ec && doc.is_object()) run.summary = doc.as_object();
-  return run;
-}
-
-std::vector<std::string> storm_args(const std::string& db, const std::string& journal,
+std::vector<std::string> storm_args(const storm_store& store, const std::string& journal,
                                     std::vector<std::string> more) {
-  std::vector<std::string> args{"--store", "sqlite:" + db, "--journal",
-                                journal,   "--tenant",     "storm-test"};
+  std::vector<std::string> args{"--store", store.spec(), "--journal",
+                                journal,   "--tenant",   "storm-test"};
   args.insert(args.end(), more.begin(), more.end());
   return args;
 }
@@ -68,11 +70,11 @@ std::vector<std::string> journal_lines(const std::string& path) {
   return lines;
 }
 
-// The references of the authorized attempts in the file (state 2 = authorized).
-std::set<std::string> authorized_references(raw_db& db) {
-  std::istringstream all(
-      db.text("SELECT group_concat(reference, ' ') FROM attempts "
-              "WHERE state = 2"));
+// The references of the authorized attempts in the store (state 2 = authorized).
+template <class Probe>
+std::set<std::string> authorized_references(Probe& db) {
+  std::istringstream all(db.text(std::string("SELECT ") + storm_store::all_references +
+                                 " FROM attempts WHERE state = 2"));
   std::set<std::string> refs;
   for (std::string r; all >> r;) refs.insert(r);
   return refs;
@@ -80,8 +82,8 @@ std::set<std::string> authorized_references(raw_db& db) {
 
 // What every storm must leave behind: `keys` keys, each with one intent that
 // succeeded with one attempt, and one journal line per intent.
-void check_exactly_once(const std::string& db_path, const std::string& journal, int keys) {
-  raw_db db(db_path);
+void check_exactly_once(const storm_store& store, const std::string& journal, int keys) {
+  auto db = store.probe();
   CHECK(db.integer("SELECT count(*) FROM idempotency_keys") == keys);
   CHECK(db.integer("SELECT count(DISTINCT result_intent) FROM idempotency_keys") == keys);
   CHECK(db.integer("SELECT count(*) FROM intents") == keys);
@@ -115,7 +117,7 @@ void check_exactly_once(const std::string& db_path, const std::string& journal, 
 
 TEST_CASE("storm: 8 processes x 8 threads on one key authorize it once") {
   temp_dir dir;
-  const auto db = dir.file("storm.db");
+  const storm_store db(dir);
   const auto journal = dir.file("storm.journal");
   const auto run = run_storm(storm_args(
       db, journal,
@@ -136,7 +138,7 @@ TEST_CASE("storm: 8 processes x 8 threads on one key authorize it once") {
 
 TEST_CASE("storm: 8 processes x 500 keys each lose none and authorize each once") {
   temp_dir dir;
-  const auto db = dir.file("storm.db");
+  const storm_store db(dir);
   const auto journal = dir.file("storm.journal");
   // 4,000 keys over 8 single-thread processes: each starts on its own 500 keys
   // and then retries the other processes' 3,500.
@@ -156,6 +158,7 @@ TEST_CASE("storm: 8 processes x 500 keys each lose none and authorize each once"
   check_exactly_once(db, journal, 4000);
 }
 
+#ifndef PAYINTENT_STORM_ON_POSTGRES
 TEST_CASE("storm: a memory store runs in one process only") {
   temp_dir dir;
   const auto journal = dir.file("storm.journal");
@@ -178,3 +181,4 @@ TEST_CASE("storm: a memory store runs in one process only") {
     for (const auto& [reference, count] : per_reference) CHECK(count == 1);
   }
 }
+#endif

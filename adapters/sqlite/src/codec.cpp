@@ -1,20 +1,16 @@
 #include "codec.hpp"
 
-#include <boost/json.hpp>
+#include "codec_support.hpp"
 
 namespace payintent::sqlite_detail {
 namespace {
 
+using adapter_detail::decode_metadata;
+using adapter_detail::encode_metadata;
+using adapter_detail::enum_in_range;
+
 std::int64_t to_i64(std::uint64_t v) noexcept {
   return static_cast<std::int64_t>(v);
-}
-
-template <class E>
-std::optional<E> enum_in_range(std::int64_t raw, E lowest, E highest) noexcept {
-  if (raw < static_cast<std::int64_t>(lowest) || raw > static_cast<std::int64_t>(highest)) {
-    return std::nullopt;
-  }
-  return static_cast<E>(raw);
 }
 
 void bind_optional(statement& stmt, int index, bool present, std::string_view text) {
@@ -26,24 +22,6 @@ void bind_optional(statement& stmt, int index, bool present, std::string_view te
 }
 
 }  // namespace
-
-std::string encode_metadata(const std::map<std::string, std::string>& metadata) {
-  boost::json::object object;
-  for (const auto& [k, v] : metadata) object[k] = v;
-  return boost::json::serialize(object);
-}
-
-result<std::map<std::string, std::string>> decode_metadata(std::string_view json) {
-  boost::system::error_code ec;
-  const boost::json::value value = boost::json::parse(json, ec);
-  if (ec || !value.is_object()) return errc::storage_corrupt;
-  std::map<std::string, std::string> metadata;
-  for (const auto& [k, v] : value.get_object()) {
-    if (!v.is_string()) return errc::storage_corrupt;
-    metadata.emplace(std::string(k), std::string(v.get_string()));
-  }
-  return metadata;
-}
 
 void bind_intent(statement& stmt, const payment_intent& intent, std::uint64_t version,
                  std::int64_t created_at_ms, std::int64_t updated_at_ms) {

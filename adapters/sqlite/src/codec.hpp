@@ -52,8 +52,4 @@ result<attempt> read_attempt(const statement& row);
 result<key_record> read_key(const statement& row);
 audit_entry read_audit(const statement& row);
 
-// Metadata as a JSON object of strings.
-std::string encode_metadata(const std::map<std::string, std::string>& metadata);
-result<std::map<std::string, std::string>> decode_metadata(std::string_view json);
-
 }  // namespace payintent::sqlite_detail

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "connection_pool.hpp"
+#include "retry_backoff.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -39,7 +40,7 @@ class transaction_runner {
     for (int tries = 0;; ++tries) {
       auto r = once(kind, body);
       if (r || r.error() != errc::busy || tries >= policy_.max_retries) return r;
-      sleep_before_retry(tries);
+      adapter_detail::sleep_before_retry(tries, policy_.backoff);
     }
   }
 
@@ -74,8 +75,6 @@ class transaction_runner {
       return errc::store_unavailable;
     }
   }
-
-  void sleep_before_retry(int tries) noexcept;
 
   connection_pool& pool_;
   const retry_policy policy_;

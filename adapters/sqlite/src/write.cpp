@@ -2,6 +2,7 @@
 
 #include "codec.hpp"
 #include "payintent/audit.hpp"
+#include "write_rules.hpp"
 
 #include <optional>
 
@@ -95,26 +96,11 @@ result<void> append_audit(connection& conn, const intent_write& w, std::int64_t 
 
 result<write_receipt> apply_write(connection& conn, const intent_write& w, std::int64_t now_ms) {
   BOOST_OUTCOME_TRY(auto version, current_version(conn, w.intent));
-  if (w.expected_version == 0 && version) return errc::version_conflict;
-  if (w.expected_version != 0 && !version) return errc::not_found;
-
-  std::optional<attempt> current;
-  if (w.attempt && w.attempt->expected_fence) {
-    BOOST_OUTCOME_TRY(current, current_attempt(conn, w.intent, w.attempt->value.number));
-    if (!current) return errc::not_found;
-    // A stale writer learns it lost the attempt before it learns the intent
-    // moved on: fenced_out tells it to stop, version_conflict to reload.
-    if (current->fence != *w.attempt->expected_fence) return errc::fenced_out;
-  }
-  if (version && *version != w.expected_version) return errc::version_conflict;
-  if (w.attempt) {
-    if (!current) {
-      BOOST_OUTCOME_TRY(auto count, attempt_count(conn, w.intent));
-      if (w.attempt->value.number != count + 1) return errc::version_conflict;
-    } else if (w.attempt->require_lease_expired && current->lease_expires_at_ms > now_ms) {
-      return errc::version_conflict;
-    }
-  }
+  BOOST_OUTCOME_TRY(
+      const auto current,
+      adapter_detail::check_write(
+          w, version, now_ms, [&](int number) { return current_attempt(conn, w.intent, number); },
+          [&] { return attempt_count(conn, w.intent); }));
 
   write_receipt receipt{w.expected_version + 1, now_ms, 0};
   {
@@ -124,10 +110,7 @@ result<write_receipt> apply_write(connection& conn, const intent_write& w, std::
   }
   std::uint64_t fence = 0;
   if (w.attempt) {
-    attempt value = w.attempt->value;
-    if (w.attempt->lease_ttl_ms > 0) value.lease_expires_at_ms = now_ms + w.attempt->lease_ttl_ms;
-    value.created_at_ms = current ? current->created_at_ms : now_ms;
-    value.updated_at_ms = now_ms;
+    const attempt value = adapter_detail::stamp_attempt(*w.attempt, current, now_ms);
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(upsert_attempt_sql));
     bind_attempt(stmt, w.intent.tenant, w.intent.id, value);
     BOOST_OUTCOME_TRY(stmt.run());

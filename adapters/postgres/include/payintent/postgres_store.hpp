@@ -1,0 +1,127 @@
+// payintent — the PostgreSQL store (target payintent::postgres).
+//
+// A durable idempotency_store in one PostgreSQL database, shared by any number
+// of app servers: the seed's "a charge may be in flight on several servers at
+// once" is met by the database, not by a host. It honours the whole store
+// contract (idempotency_store.hpp) across threads, processes and servers:
+//  - Every operation is one transaction at READ COMMITTED. A claim inserts its
+//    key with INSERT ... ON CONFLICT DO NOTHING first: of two servers claiming
+//    one key, the second waits on the first's uncommitted row and then reads
+//    it (replay or mismatch). Every write to an intent locks the intent's row
+//    (SELECT ... FOR UPDATE) before it checks version, fence, attempt number
+//    and lease, so two servers can never both pass one compare-and-set, and
+//    the intent's attempts and audit chain change only under that lock. A new
+//    intent or attempt is a plain INSERT: a concurrent twin fails on the
+//    primary key and the loser answers version_conflict.
+//  - Times are the database's clock (clock_timestamp(), read in the
+//    transaction), so leases agree between servers whatever their own clocks.
+//  - Serialization failures, deadlocks, lock and statement timeouts and
+//    "too many connections" retry the whole transaction with jittered
+//    backoff; when the retries run out the call answers errc::busy.
+//  - A lost connection is dropped and reopened: a call whose transaction
+//    failed before COMMIT was sent is retried on a fresh connection; one that
+//    loses the connection during COMMIT answers store_unavailable (the commit
+//    may or may not have happened: a retry of a claim then replays it). While
+//    the database is unreachable every call answers errc::store_unavailable,
+//    which is retryable; nothing is cached in the process, so the first call
+//    after the database is back sees exactly what it holds.
+//  - Any failure rolls the transaction back: nothing is ever half-written.
+//    disk full (53100) answers storage_full, read-only transactions (25006)
+//    storage_read_only, data corruption (XX001, XX002) storage_corrupt.
+//  - All SQL is prepared statements with bound parameters, prepared once per
+//    connection; keys and metadata are data, never query text. A write's
+//    rows (intent, attempt, audit entries) go in one libpq pipeline once its
+//    checks have passed.
+//
+// Schema: `open` applies missing migrations under a transaction-scoped
+// advisory lock, so servers opening at the same moment apply each once.
+// Migrations are additive (new tables, columns with defaults, indexes), so an
+// older server keeps working against a newer schema: each applied migration
+// records the oldest schema version whose code can still use the database
+// (`compatible_from`), and a server refuses (errc::not_supported) only a
+// database that an additive migration could not describe. Tables live in the
+// first schema of the connection's search_path (conninfo
+// "options='-csearch_path=payments'" picks one). See docs/postgres.md for the
+// tables, the isolation this relies on, and what a wire-compatible database
+// must provide.
+//
+// Thread-safe: one postgres_store may be shared by any number of threads.
+// Each call borrows one connection from a pool; calls beyond the pool's size
+// wait for a connection.
+#pragma once
+
+#include "payintent/idempotency_store.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace payintent {
+
+struct postgres_store_options {
+  // A libpq connection string, "host=db1 port=5432 dbname=pay user=app" or a
+  // "postgresql://" URI. Default: none; open() answers invalid_argument when
+  // empty. A connect_timeout in it bounds how long a call waits for an
+  // unreachable server; without one the store uses `connect_timeout`.
+  std::string conninfo;
+
+  // How long opening one connection may take before the call answers
+  // store_unavailable. Default: 5 s (whole seconds; at least 2, as libpq
+  // rounds up to that).
+  std::chrono::seconds connect_timeout{5};
+
+  // Further tries of a whole transaction after a serialization failure,
+  // deadlock, lock timeout or lost connection, each after a jittered backoff
+  // (uniform in [base, 2 * base] times 2^try, capped at 1 s). After the last
+  // one the call answers errc::busy (or store_unavailable for a connection
+  // that cannot be reopened). Default: 5 retries, base 10 ms.
+  int max_retries = 5;
+  std::chrono::milliseconds retry_backoff{10};
+
+  // Connections kept open; concurrent calls beyond this wait for one.
+  // Default: 4. Values below 1 are treated as 1.
+  std::size_t pool_size = 4;
+
+  // Replaces the database clock (ms since the Unix epoch; thread-safe). For
+  // tests that move time by hand (the conformance suite); every server
+  // sharing the database must then share this clock. Default: none, the
+  // database's clock_timestamp().
+  std::function<std::int64_t()> clock;
+};
+
+class postgres_store final : public idempotency_store {
+ public:
+  // The schema version this build writes (table payintent_schema).
+  static constexpr int schema_version = 1;
+
+  // Connects, then migrates the schema. Errors: invalid_argument (empty or
+  // malformed conninfo), store_unavailable (cannot connect or authenticate),
+  // not_supported (a schema this build cannot use), busy, storage_read_only
+  // (a hot standby). Never throws.
+  static result<std::unique_ptr<postgres_store>> open(postgres_store_options options,
+                                                      diagnostics* diag = nullptr);
+
+  ~postgres_store() override;
+
+  result<claim_result> claim(const claim_request& request) override;
+  result<write_receipt> commit(const intent_write& write) override;
+  result<std::optional<payment_intent>> load(const tenant_id& tenant, const intent_id& id) override;
+  result<std::optional<key_record>> load_key(const tenant_id& tenant,
+                                             const idempotency_key& key) override;
+  result<std::vector<unresolved_attempt>> list_unresolved(std::size_t limit) override;
+  result<std::vector<audit_entry>> audit_trail(const tenant_id& tenant,
+                                               const intent_id& id) override;
+  result<std::size_t> purge_expired_keys(std::size_t limit) override;
+  // The database clock (or the injected one).
+  result<std::int64_t> now_ms() override;
+
+ private:
+  struct state;
+  explicit postgres_store(std::unique_ptr<state> s) noexcept;
+  std::unique_ptr<state> state_;
+};
+
+}  // namespace payintent

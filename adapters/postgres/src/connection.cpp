@@ -1,0 +1,215 @@
+#include "connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <utility>
+
+namespace payintent::postgres_detail {
+
+error_code map_sqlstate(std::string_view s) noexcept {
+  if (s == "40001" || s == "40P01" || s == "55P03" || s == "57014" || s == "53300") {
+    return errc::busy;
+  }
+  if (s == "23505") return errc::version_conflict;
+  if (s == "53100") return errc::storage_full;
+  if (s == "25006") return errc::storage_read_only;
+  if (s == "XX001" || s == "XX002") return errc::storage_corrupt;
+  return errc::store_unavailable;
+}
+
+params& params::add(std::int64_t value) {
+  values_.push_back(std::to_string(value));
+  null_.push_back(false);
+  return *this;
+}
+
+params& params::add(std::string_view text) {
+  values_.emplace_back(text);
+  null_.push_back(false);
+  return *this;
+}
+
+params& params::add_null() {
+  values_.emplace_back();
+  null_.push_back(true);
+  return *this;
+}
+
+rows::rows(rows&& other) noexcept : res_(std::exchange(other.res_, nullptr)) {
+}
+
+rows::~rows() {
+  if (res_ != nullptr) PQclear(res_);
+}
+
+int rows::size() const noexcept {
+  return PQntuples(res_);
+}
+
+std::int64_t rows::affected() const noexcept {
+  std::int64_t n = 0;
+  const char* text = PQcmdTuples(res_);
+  std::from_chars(text, text + std::char_traits<char>::length(text), n);
+  return n;
+}
+
+std::string rows::text_at(int row, int column) const {
+  return std::string(PQgetvalue(res_, row, column),
+                     static_cast<std::size_t>(PQgetlength(res_, row, column)));
+}
+
+std::int64_t rows::int_at(int row, int column) const noexcept {
+  const char* text = PQgetvalue(res_, row, column);
+  std::int64_t value = 0;
+  std::from_chars(text, text + PQgetlength(res_, row, column), value);
+  return value;
+}
+
+bool rows::is_null(int row, int column) const noexcept {
+  return PQgetisnull(res_, row, column) != 0;
+}
+
+result<std::unique_ptr<connection>> connection::open(const std::string& conninfo,
+                                                     std::string* why) noexcept {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  if (conn == nullptr) return errc::store_unavailable;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    if (why != nullptr) {
+      try {
+        *why = PQerrorMessage(conn);
+        while (!why->empty() && why->back() == '\n') why->pop_back();
+      } catch (...) {
+      }
+    }
+    PQfinish(conn);
+    return errc::store_unavailable;
+  }
+  // A library must not write to stderr ("relation already exists, skipping").
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
+  try {
+    return std::unique_ptr<connection>(new connection(conn));
+  } catch (...) {
+    PQfinish(conn);
+    return errc::store_unavailable;
+  }
+}
+
+connection::~connection() {
+  PQfinish(conn_);
+}
+
+bool connection::broken() const noexcept {
+  return poisoned_ || PQstatus(conn_) != CONNECTION_OK;
+}
+
+const std::string& connection::name_for(const char* sql, std::string& fresh_name, bool& fresh) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) {
+    fresh = false;
+    return it->second;
+  }
+  fresh = true;
+  fresh_name = "payintent_" + std::to_string(++names_);
+  return fresh_name;
+}
+
+result<void> connection::run_batch(const std::vector<batched>& batch) noexcept {
+  try {
+    if (PQenterPipelineMode(conn_) != 1) return errc::store_unavailable;
+    std::vector<std::pair<const char*, std::string>> prepared_now;
+    int queued = 0;
+    bool sent = true;
+    for (const auto& b : batch) {
+      std::string fresh_name;
+      bool fresh = false;
+      const std::string& name = name_for(b.sql, fresh_name, fresh);
+      if (fresh) {
+        sent = sent && PQsendPrepare(conn_, name.c_str(), b.sql, 0, nullptr) == 1;
+        ++queued;
+        prepared_now.emplace_back(b.sql, name);
+      }
+      b.values.pointers_.clear();
+      for (std::size_t i = 0; i < b.values.values_.size(); ++i) {
+        b.values.pointers_.push_back(b.values.null_[i] ? nullptr : b.values.values_[i].c_str());
+      }
+      sent = sent && PQsendQueryPrepared(conn_, name.c_str(), b.values.size(), b.values.values(),
+                                         nullptr, nullptr, 0) == 1;
+      ++queued;
+    }
+    sent = sent && PQpipelineSync(conn_) == 1;
+    if (!sent) {
+      poisoned_ = true;
+      return errc::store_unavailable;
+    }
+    // Each queued command yields its result, then NULL; an aborted pipeline
+    // answers PGRES_PIPELINE_ABORTED for the commands after a failure.
+    error_code first;
+    for (int i = 0; i < queued && !poisoned_; ++i) {
+      PGresult* res = PQgetResult(conn_);
+      if (res == nullptr) {
+        poisoned_ = true;
+        break;
+      }
+      if (!first && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+        if (auto r = check(res); !r) first = r.error();  // check() frees it
+      } else {
+        PQclear(res);
+      }
+      while ((res = PQgetResult(conn_)) != nullptr) PQclear(res);
+    }
+    if (!poisoned_) {
+      PGresult* sync = PQgetResult(conn_);
+      poisoned_ = PQresultStatus(sync) != PGRES_PIPELINE_SYNC;
+      PQclear(sync);
+      poisoned_ = poisoned_ || PQexitPipelineMode(conn_) != 1;
+    }
+    if (poisoned_) return errc::store_unavailable;
+    if (first) return first;
+    for (auto& [sql, name] : prepared_now) prepared_.emplace(sql, std::move(name));
+    return outcome::success();
+  } catch (...) {
+    poisoned_ = true;
+    return errc::store_unavailable;
+  }
+}
+
+result<rows> connection::check(PGresult* res) noexcept {
+  rows out(res);  // frees it on every path
+  const auto status = PQresultStatus(res);
+  if (res != nullptr && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) return out;
+  const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  // No SQLSTATE: libpq itself failed, almost always a lost connection.
+  if (state == nullptr) return errc::store_unavailable;
+  return map_sqlstate(state);
+}
+
+result<rows> connection::query(const char* sql, const params& p) noexcept {
+  try {
+    auto it = prepared_.find(sql);
+    if (it == prepared_.end()) {
+      std::string name = "payintent_" + std::to_string(++names_);
+      BOOST_OUTCOME_TRY(check(PQprepare(conn_, name.c_str(), sql, 0, nullptr)));
+      it = prepared_.emplace(sql, std::move(name)).first;
+    }
+    p.pointers_.clear();
+    for (std::size_t i = 0; i < p.values_.size(); ++i) {
+      p.pointers_.push_back(p.null_[i] ? nullptr : p.values_[i].c_str());
+    }
+    return check(
+        PQexecPrepared(conn_, it->second.c_str(), p.size(), p.values(), nullptr, nullptr, 0));
+  } catch (...) {
+    return errc::store_unavailable;
+  }
+}
+
+result<rows> connection::exec(const char* sql) noexcept {
+  return check(PQexec(conn_, sql));
+}
+
+void connection::rollback() noexcept {
+  const auto status = PQtransactionStatus(conn_);
+  if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) PQclear(PQexec(conn_, "ROLLBACK"));
+}
+
+}  // namespace payintent::postgres_detail

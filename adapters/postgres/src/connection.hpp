@@ -1,0 +1,114 @@
+// One libpq connection: RAII over PGconn*, its prepared statements, result
+// sets, and the mapping of SQLSTATEs to payintent::errc. Private to the
+// adapter.
+#pragma once
+
+#include "payintent/error.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+struct pg_conn;
+struct pg_result;
+
+namespace payintent::postgres_detail {
+
+// 40001 serialization_failure, 40P01 deadlock, 55P03 lock_not_available,
+// 57014 query_canceled (a statement_timeout), 53300 too_many_connections ->
+// busy; 23505 unique_violation -> version_conflict (a row another writer
+// inserted); 53100 disk_full -> storage_full; 25006 read_only_sql_transaction
+// -> storage_read_only; XX001/XX002 -> storage_corrupt; anything else
+// (class 08 connection trouble, 57P01 admin shutdown, ...) -> store_unavailable.
+error_code map_sqlstate(std::string_view sqlstate) noexcept;
+
+// Text parameters $1.. for one statement, in order. May throw (allocation).
+class params {
+ public:
+  params& add(std::int64_t value);
+  params& add(std::string_view text);
+  params& add_null();
+  int size() const noexcept { return static_cast<int>(values_.size()); }
+  const char* const* values() const noexcept { return pointers_.data(); }
+
+ private:
+  std::vector<std::string> values_;
+  std::vector<bool> null_;
+  mutable std::vector<const char*> pointers_;
+  friend class connection;
+};
+
+// The rows of one statement; frees the PGresult when dropped.
+class rows {
+ public:
+  explicit rows(pg_result* res) noexcept : res_(res) {}
+  rows(rows&& other) noexcept;
+  rows& operator=(rows&&) = delete;
+  ~rows();
+
+  int size() const noexcept;
+  // Rows changed by an INSERT, UPDATE or DELETE.
+  std::int64_t affected() const noexcept;
+  // Rows and columns are 0-based. A NULL reads as "" or 0.
+  std::string text_at(int row, int column) const;
+  std::int64_t int_at(int row, int column) const noexcept;
+  bool is_null(int row, int column) const noexcept;
+
+ private:
+  pg_result* res_;
+};
+
+class connection {
+ public:
+  // Connects with `conninfo` (already holding a connect_timeout). On failure
+  // `why` gets libpq's message (which never holds a password).
+  static result<std::unique_ptr<connection>> open(const std::string& conninfo,
+                                                  std::string* why) noexcept;
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  // Runs `sql` as a prepared statement (prepared on first use on this
+  // connection; `sql` must have static storage: it is keyed by address).
+  result<rows> query(const char* sql, const params& p) noexcept;
+
+  // One statement of a batch.
+  struct batched {
+    const char* sql;  // static storage, as for query()
+    params values;
+  };
+  // Sends the statements in one round trip (libpq pipeline mode) and answers
+  // the first failure; statements after a failed one do not run. For writes
+  // whose rows nobody reads, inside a transaction the caller rolls back on
+  // failure.
+  result<void> run_batch(const std::vector<batched>& batch) noexcept;
+
+  // Runs SQL text without parameters (BEGIN, COMMIT, DDL); several
+  // statements separated by ';' run in one round trip and the last one's
+  // rows are returned.
+  result<rows> exec(const char* sql) noexcept;
+
+  // Rolls back an open transaction, if any. Never fails.
+  void rollback() noexcept;
+
+  // The server went away (or the socket broke): this connection is useless
+  // and must not go back to the pool.
+  bool broken() const noexcept;
+
+ private:
+  explicit connection(pg_conn* conn) noexcept : conn_(conn) {}
+  result<rows> check(pg_result* res) noexcept;
+  // The statement name for `sql`; `fresh` tells whether it must be prepared.
+  // Names are never reused, so a prepare lost in a failed batch is harmless.
+  const std::string& name_for(const char* sql, std::string& fresh_name, bool& fresh);
+
+  pg_conn* conn_;
+  std::unordered_map<const char*, std::string> prepared_;  // sql -> statement name
+  std::size_t names_ = 0;
+  bool poisoned_ = false;  // a batch's results could not be read in order
+};
+
+}  // namespace payintent::postgres_detail

@@ -1,0 +1,216 @@
+#include "payintent/postgres_store.hpp"
+
+#include "codec.hpp"
+#include "connection_pool.hpp"
+#include "schema.hpp"
+#include "transaction.hpp"
+#include "write.hpp"
+
+#include <libpq-fe.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace payintent {
+namespace {
+
+using postgres_detail::connection;
+using postgres_detail::params;
+using postgres_detail::tx_kind;
+
+constexpr const char* select_intent_sql =
+    "SELECT " PAYINTENT_PG_INTENT_COLUMNS " FROM intents WHERE tenant = $1 AND id = $2";
+constexpr const char* select_attempts_sql =
+    "SELECT " PAYINTENT_PG_ATTEMPT_COLUMNS
+    " FROM attempts WHERE tenant = $1 AND intent_id = $2 ORDER BY number";
+constexpr const char* select_key_sql =
+    "SELECT " PAYINTENT_PG_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = $1 AND key = $2";
+// The state list matches the partial index attempts_unresolved.
+constexpr const char* select_unresolved_sql =
+    "SELECT tenant, intent_id, number, state, lease_expires_at FROM attempts "
+    "WHERE state IN (1, 5, 6) ORDER BY lease_expires_at, tenant, intent_id, number LIMIT $1";
+constexpr const char* select_audit_sql =
+    "SELECT " PAYINTENT_PG_AUDIT_COLUMNS
+    " FROM audit WHERE tenant = $1 AND intent_id = $2 ORDER BY sequence";
+// A key naming an attempt still init/pending/unknown guards it until
+// recovery has reconciled it, however old the key. SKIP LOCKED: two purgers
+// take different batches instead of waiting on each other.
+constexpr const char* purge_keys_sql =
+    "DELETE FROM idempotency_keys WHERE (tenant, key) IN ("
+    " SELECT k.tenant, k.key FROM idempotency_keys AS k"
+    " WHERE k.expires_at <= $1 AND NOT EXISTS ("
+    "  SELECT 1 FROM attempts AS a WHERE a.tenant = k.tenant AND a.intent_id = k.result_intent"
+    "  AND a.state IN (1, 5, 6))"
+    " ORDER BY k.expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
+
+std::int64_t as_limit(std::size_t limit) {
+  return static_cast<std::int64_t>(
+      std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+}
+
+// The conninfo with a connect_timeout, unless it names one. Both spellings
+// (key=value and URI) are parsed by libpq itself; a malformed one is
+// reported with libpq's reason.
+result<std::string> with_timeout(const std::string& conninfo, std::chrono::seconds timeout,
+                                 diagnostics* diag) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (options == nullptr) {
+    if (diag != nullptr && error != nullptr) diag->message = fmt::format("conninfo: {}", error);
+    PQfreemem(error);
+    return errc::invalid_argument;
+  }
+  bool has_timeout = false;
+  for (auto* o = options; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "connect_timeout" && o->val != nullptr) has_timeout = true;
+  }
+  PQconninfoFree(options);
+  if (has_timeout) return conninfo;
+  const auto seconds = std::max<std::int64_t>(timeout.count(), 2);
+  // A URI takes options as query parameters; key=value text takes one more pair.
+  if (conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://")) {
+    const char sep = conninfo.find('?') == std::string::npos ? '?' : '&';
+    return fmt::format("{}{}connect_timeout={}", conninfo, sep, seconds);
+  }
+  return fmt::format("{} connect_timeout={}", conninfo, seconds);
+}
+
+}  // namespace
+
+struct postgres_store::state {
+  state(std::string conninfo, std::size_t pool_size, postgres_detail::retry_policy policy,
+        std::function<std::int64_t()> clock)
+      : pool(std::move(conninfo), pool_size), runner(pool, policy, std::move(clock)) {}
+
+  postgres_detail::connection_pool pool;
+  postgres_detail::transaction_runner runner;
+};
+
+result<std::unique_ptr<postgres_store>> postgres_store::open(postgres_store_options options,
+                                                             diagnostics* diag) {
+  try {
+    if (options.conninfo.empty()) {
+      if (diag != nullptr) diag->message = "conninfo is empty";
+      return errc::invalid_argument;
+    }
+    BOOST_OUTCOME_TRY(auto conninfo, with_timeout(options.conninfo, options.connect_timeout, diag));
+    postgres_detail::retry_policy policy{std::max(options.max_retries, 0), options.retry_backoff};
+    auto s =
+        std::make_unique<state>(std::move(conninfo), std::max<std::size_t>(options.pool_size, 1),
+                                policy, std::move(options.clock));
+    {
+      std::string why;  // the first connection, for libpq's reason if it fails
+      auto first = s->pool.borrow(&why);
+      if (!first) {
+        if (diag != nullptr) diag->message = fmt::format("cannot connect: {}", why);
+        return first.error();
+      }
+    }
+    if (auto migrated = postgres_detail::migrate(s->runner, schema_version); !migrated) {
+      if (diag != nullptr) {
+        diag->message = migrated.error() == errc::not_supported
+                            ? "the database schema needs a newer payintent"
+                            : "cannot migrate the schema";
+      }
+      return migrated.error();
+    }
+    return std::unique_ptr<postgres_store>(new postgres_store(std::move(s)));
+  } catch (...) {
+    return errc::store_unavailable;
+  }
+}
+
+postgres_store::postgres_store(std::unique_ptr<state> s) noexcept : state_(std::move(s)) {
+}
+
+postgres_store::~postgres_store() = default;
+
+result<claim_result> postgres_store::claim(const claim_request& request) {
+  return state_->runner.run(tx_kind::write, [&](connection& conn, std::int64_t now) {
+    return postgres_detail::apply_claim(conn, request, now);
+  });
+}
+
+result<write_receipt> postgres_store::commit(const intent_write& write) {
+  return state_->runner.run(tx_kind::write, [&](connection& conn, std::int64_t now) {
+    return postgres_detail::apply_write(conn, write, now);
+  });
+}
+
+result<std::optional<payment_intent>> postgres_store::load(const tenant_id& tenant,
+                                                           const intent_id& id) {
+  using out_t = std::optional<payment_intent>;
+  return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
+    const auto key = params().add(tenant.str()).add(id.str());
+    BOOST_OUTCOME_TRY(auto r, conn.query(select_intent_sql, key));
+    if (r.size() == 0) return out_t{};
+    BOOST_OUTCOME_TRY(auto intent, postgres_detail::read_intent(r, 0));
+    BOOST_OUTCOME_TRY(auto a, conn.query(select_attempts_sql, key));
+    for (int i = 0; i < a.size(); ++i) {
+      BOOST_OUTCOME_TRY(auto value, postgres_detail::read_attempt(a, i));
+      intent.attempts.push_back(std::move(value));
+    }
+    return out_t{std::move(intent)};
+  });
+}
+
+result<std::optional<key_record>> postgres_store::load_key(const tenant_id& tenant,
+                                                           const idempotency_key& key) {
+  using out_t = std::optional<key_record>;
+  return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
+    BOOST_OUTCOME_TRY(auto r,
+                      conn.query(select_key_sql, params().add(tenant.str()).add(key.str())));
+    if (r.size() == 0) return out_t{};
+    BOOST_OUTCOME_TRY(auto record, postgres_detail::read_key(r, 0));
+    return out_t{std::move(record)};
+  });
+}
+
+result<std::vector<unresolved_attempt>> postgres_store::list_unresolved(std::size_t limit) {
+  using out_t = std::vector<unresolved_attempt>;
+  return state_->runner.run(
+      tx_kind::read, [&](connection& conn, std::int64_t now) -> result<out_t> {
+        BOOST_OUTCOME_TRY(auto r, conn.query(select_unresolved_sql, params().add(as_limit(limit))));
+        out_t out;
+        for (int i = 0; i < r.size(); ++i) {
+          unresolved_attempt u;
+          u.tenant = tenant_id(r.text_at(i, 0));
+          u.intent = intent_id(r.text_at(i, 1));
+          u.attempt_number = static_cast<int>(r.int_at(i, 2));
+          u.state = static_cast<attempt_state>(r.int_at(i, 3));  // 1, 5 or 6 by the WHERE
+          u.lease_expires_at_ms = r.int_at(i, 4);
+          u.lease_expired = u.lease_expires_at_ms <= now;
+          out.push_back(std::move(u));
+        }
+        return out;
+      });
+}
+
+result<std::vector<audit_entry>> postgres_store::audit_trail(const tenant_id& tenant,
+                                                             const intent_id& id) {
+  using out_t = std::vector<audit_entry>;
+  return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
+    BOOST_OUTCOME_TRY(auto r,
+                      conn.query(select_audit_sql, params().add(tenant.str()).add(id.str())));
+    out_t out;
+    for (int i = 0; i < r.size(); ++i) out.push_back(postgres_detail::read_audit(r, i));
+    return out;
+  });
+}
+
+result<std::size_t> postgres_store::purge_expired_keys(std::size_t limit) {
+  return state_->runner.run(
+      tx_kind::write, [&](connection& conn, std::int64_t now) -> result<std::size_t> {
+        BOOST_OUTCOME_TRY(auto r,
+                          conn.query(purge_keys_sql, params().add(now).add(as_limit(limit))));
+        return static_cast<std::size_t>(r.affected());
+      });
+}
+
+result<std::int64_t> postgres_store::now_ms() {
+  return state_->runner.now();
+}
+
+}  // namespace payintent

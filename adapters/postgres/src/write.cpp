@@ -1,0 +1,146 @@
+#include "write.hpp"
+
+#include "codec.hpp"
+#include "payintent/audit.hpp"
+#include "write_rules.hpp"
+
+#include <optional>
+#include <vector>
+
+namespace payintent::postgres_detail {
+namespace {
+
+constexpr const char* lock_intent_sql =
+    "SELECT version FROM intents WHERE tenant = $1 AND id = $2 FOR UPDATE";
+constexpr const char* select_attempt_sql =
+    "SELECT " PAYINTENT_PG_ATTEMPT_COLUMNS
+    " FROM attempts WHERE tenant = $1 AND intent_id = $2 AND number = $3";
+constexpr const char* count_attempts_sql =
+    "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE tenant = $1 AND intent_id = $2";
+// A plain INSERT for a new intent: a concurrent twin fails on the key.
+constexpr const char* insert_intent_sql =
+    "INSERT INTO intents (" PAYINTENT_PG_INTENT_COLUMNS ") VALUES (" PAYINTENT_PG_INTENT_PARAMS ")";
+// The updates take the inserts' parameters; created_at ($17 / $12) is kept
+// and named only so that its type is known when the statement is prepared.
+constexpr const char* update_intent_sql =
+    "UPDATE intents SET amount = $3, currency = $4, status = $5, payment_method = $6, "
+    "description = $7, metadata = $8, last_error_code = $9, last_error_decline_code = $10, "
+    "last_error_message = $11, next_action_type = $12, next_action_redirect_url = $13, "
+    "next_action_sdk_payload = $14, next_action_3ds_trans_id = $15, version = $16, "
+    "updated_at = $18 WHERE tenant = $1 AND id = $2 AND $17::bigint IS NOT NULL";
+constexpr const char* insert_attempt_sql = "INSERT INTO attempts (" PAYINTENT_PG_ATTEMPT_COLUMNS
+                                           ") VALUES (" PAYINTENT_PG_ATTEMPT_PARAMS ")";
+constexpr const char* update_attempt_sql =
+    "UPDATE attempts SET reference = $4, state = $5, payment_method = $6, decline_code = $7, "
+    "network_transaction_id = $8, fence = $9, lease_expires_at = $10, node_id = $11, "
+    "updated_at = $13 WHERE tenant = $1 AND intent_id = $2 AND number = $3 "
+    "AND $12::bigint IS NOT NULL";
+constexpr const char* last_audit_sql =
+    "SELECT " PAYINTENT_PG_AUDIT_COLUMNS
+    " FROM audit WHERE tenant = $1 AND intent_id = $2 ORDER BY sequence DESC LIMIT 1";
+constexpr const char* insert_audit_sql =
+    "INSERT INTO audit (" PAYINTENT_PG_AUDIT_COLUMNS ") VALUES (" PAYINTENT_PG_AUDIT_PARAMS ")";
+constexpr const char* insert_key_sql =
+    "INSERT INTO idempotency_keys (" PAYINTENT_PG_KEY_COLUMNS ") VALUES (" PAYINTENT_PG_KEY_PARAMS
+    ") ON CONFLICT (tenant, key) DO NOTHING";
+constexpr const char* select_key_sql =
+    "SELECT " PAYINTENT_PG_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = $1 AND key = $2";
+
+params key_of(const payment_intent& i) {
+  return params().add(i.tenant.str()).add(i.id.str());
+}
+
+result<std::optional<std::uint64_t>> lock_intent(connection& conn, const payment_intent& i) {
+  BOOST_OUTCOME_TRY(auto r, conn.query(lock_intent_sql, key_of(i)));
+  if (r.size() == 0) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>{static_cast<std::uint64_t>(r.int_at(0, 0))};
+}
+
+result<std::optional<attempt>> current_attempt(connection& conn, const payment_intent& i,
+                                               int number) {
+  BOOST_OUTCOME_TRY(auto r, conn.query(select_attempt_sql, key_of(i).add(std::int64_t{number})));
+  if (r.size() == 0) return std::optional<attempt>{};
+  BOOST_OUTCOME_TRY(auto value, read_attempt(r, 0));
+  return std::optional<attempt>{std::move(value)};
+}
+
+result<int> attempt_count(connection& conn, const payment_intent& i) {
+  BOOST_OUTCOME_TRY(auto r, conn.query(count_attempts_sql, key_of(i)));
+  return r.size() == 1 ? static_cast<int>(r.int_at(0, 0)) : 0;
+}
+
+// The intent's newest audit entry, the link the next one chains to.
+result<std::optional<audit_entry>> last_audit(connection& conn, const intent_write& w) {
+  if (w.audit.empty()) return std::optional<audit_entry>{};
+  BOOST_OUTCOME_TRY(auto r, conn.query(last_audit_sql, key_of(w.intent)));
+  if (r.size() == 0) return std::optional<audit_entry>{};
+  return std::optional<audit_entry>{read_audit(r, 0)};
+}
+
+}  // namespace
+
+result<write_receipt> apply_write(connection& conn, const intent_write& w, std::int64_t now_ms) {
+  BOOST_OUTCOME_TRY(auto version, lock_intent(conn, w.intent));
+  BOOST_OUTCOME_TRY(
+      const auto current,
+      adapter_detail::check_write(
+          w, version, now_ms, [&](int number) { return current_attempt(conn, w.intent, number); },
+          [&] { return attempt_count(conn, w.intent); }));
+
+  BOOST_OUTCOME_TRY(auto previous, last_audit(conn, w));
+
+  // Every check and read is done: the rows go in one round trip (pipeline).
+  std::vector<connection::batched> batch;
+  write_receipt receipt{w.expected_version + 1, now_ms, 0};
+  batch.push_back({version ? update_intent_sql : insert_intent_sql, {}});
+  bind_intent(batch.back().values, w.intent, receipt.version, now_ms, now_ms);
+  std::uint64_t fence = 0;
+  if (w.attempt) {
+    const attempt value = adapter_detail::stamp_attempt(*w.attempt, current, now_ms);
+    // `current` is loaded only for fenced writes; an unfenced write of an
+    // existing number was refused by the numbering rule above.
+    batch.push_back({current ? update_attempt_sql : insert_attempt_sql, {}});
+    bind_attempt(batch.back().values, w.intent.tenant, w.intent.id, value);
+    fence = value.fence;
+    receipt.lease_expires_at_ms = value.lease_expires_at_ms;
+  }
+  for (const auto& event : w.audit) {
+    auto entry = seal_audit_entry(event, previous ? &*previous : nullptr, w.intent.tenant,
+                                  w.intent.id, now_ms, w.node_id, fence);
+    batch.push_back({insert_audit_sql, {}});
+    bind_audit(batch.back().values, entry);
+    previous = std::move(entry);
+  }
+  BOOST_OUTCOME_TRY(conn.run_batch(batch));
+  return receipt;
+}
+
+result<claim_result> apply_claim(connection& conn, const claim_request& request,
+                                 std::int64_t now_ms) {
+  claim_result out;
+  key_record key = request.key;
+  key.created_at_ms = now_ms;
+  key.expires_at_ms = now_ms + request.retention_ms;
+  params p;
+  bind_key(p, key);
+  BOOST_OUTCOME_TRY(auto inserted, conn.query(insert_key_sql, p));
+  if (inserted.affected() == 0) {
+    // Someone holds the key. DO NOTHING waited for their transaction, and in
+    // READ COMMITTED this new statement sees its commit.
+    BOOST_OUTCOME_TRY(
+        auto r, conn.query(select_key_sql,
+                           params().add(request.key.tenant.str()).add(request.key.key.str())));
+    if (r.size() == 0) return errc::busy;  // purged in between: run the claim again
+    BOOST_OUTCOME_TRY(out.existing, read_key(r, 0));
+    out.status = out.existing.fingerprint == request.key.fingerprint ? claim_status::replay
+                                                                     : claim_status::mismatch;
+    return out;
+  }
+  if (request.write) {
+    BOOST_OUTCOME_TRY(out.receipt, apply_write(conn, *request.write, now_ms));
+  }
+  out.status = claim_status::claimed;
+  return out;
+}
+
+}  // namespace payintent::postgres_detail
