@@ -35,6 +35,9 @@ struct three_ds_authentication {
   std::string eci;                   // electronic commerce indicator, e.g. "05"
   std::string ds_transaction_id;     // directory server transaction id
   std::string version;               // "2.2.0"
+  // The challenge's transStatus: 'Y' authenticated, 'A' attempted, or 'U'
+  // (authorizing without a liability shift; authentication_value empty).
+  char trans_status = 'Y';
 };
 
 // What the service asks the network to do.
@@ -76,8 +79,8 @@ struct network_outcome {
 
 // What a lookup found for a reference.
 struct lookup_result {
-  bool found = false;         // false: the network has no authorization under it
-  network_outcome outcome;    // when found: approved, declined, pending, ...
+  bool found = false;       // false: the network has no authorization under it
+  network_outcome outcome;  // when found: approved, declined, pending, ...
 };
 
 class card_network {
@@ -92,8 +95,7 @@ class card_network {
 
   // Sends one authorization. Complete with the outcome; report transport
   // failures after sending as outcome_kind::unknown, before as not_sent.
-  virtual void async_authorize(const authorization_request& request,
-                               authorize_handler handler) = 0;
+  virtual void async_authorize(const authorization_request& request, authorize_handler handler) = 0;
 
   // Asks what happened to `reference`. Default: errc::not_supported.
   virtual void async_lookup(const std::string& reference, lookup_handler handler);

@@ -68,9 +68,9 @@ struct intent_write {
 
 // What a successful write left behind.
 struct write_receipt {
-  std::uint64_t version = 0;            // the intent's new version
-  std::int64_t store_time_ms = 0;       // the store clock at commit
-  std::int64_t lease_expires_at_ms = 0; // of the written attempt, if any
+  std::uint64_t version = 0;             // the intent's new version
+  std::int64_t store_time_ms = 0;        // the store clock at commit
+  std::int64_t lease_expires_at_ms = 0;  // of the written attempt, if any
 };
 
 // Insert-or-inspect an idempotency key, and apply `write` with it.
@@ -96,7 +96,7 @@ enum class claim_status : std::uint8_t {
 
 struct claim_result {
   claim_status status = claim_status::claimed;
-  key_record existing;  // for replay and mismatch: the stored record
+  key_record existing;    // for replay and mismatch: the stored record
   write_receipt receipt;  // for claimed with a write
 };
 
@@ -108,6 +108,13 @@ struct unresolved_attempt {
   attempt_state state = attempt_state::init;
   std::int64_t lease_expires_at_ms = 0;
   bool lease_expired = false;  // by the store clock at listing time
+};
+
+// An intent waiting in requires_action, as listed for challenge expiry.
+struct requires_action_intent {
+  tenant_id tenant;
+  intent_id intent;
+  std::int64_t updated_at_ms = 0;  // the intent's last change (store clock)
 };
 
 class idempotency_store {
@@ -153,6 +160,18 @@ class idempotency_store {
   // The store's clock, milliseconds since the Unix epoch.
   virtual result<std::int64_t> now_ms() = 0;
 
+  // Up to `limit` intents in status requires_action whose updated_at_ms is at
+  // or before `updated_at_or_before_ms`, oldest first, across all tenants:
+  // recovery expires their 3-D Secure challenges. Added after the operations
+  // above. Default: errc::not_supported (challenges then expire on access
+  // only).
+  virtual result<std::vector<requires_action_intent>> list_requires_action(
+      std::int64_t updated_at_or_before_ms, std::size_t limit) {
+    (void)updated_at_or_before_ms;
+    (void)limit;
+    return make_error_code(errc::not_supported);
+  }
+
  protected:
   idempotency_store() = default;
 };
@@ -169,7 +188,8 @@ class store_wrapper : public idempotency_store {
   result<std::optional<payment_intent>> load(const tenant_id& t, const intent_id& id) override {
     return target_.load(t, id);
   }
-  result<std::optional<key_record>> load_key(const tenant_id& t, const idempotency_key& k) override {
+  result<std::optional<key_record>> load_key(const tenant_id& t,
+                                             const idempotency_key& k) override {
     return target_.load_key(t, k);
   }
   result<std::vector<unresolved_attempt>> list_unresolved(std::size_t limit) override {
@@ -182,6 +202,10 @@ class store_wrapper : public idempotency_store {
     return target_.purge_expired_keys(limit);
   }
   result<std::int64_t> now_ms() override { return target_.now_ms(); }
+  result<std::vector<requires_action_intent>> list_requires_action(std::int64_t before,
+                                                                   std::size_t limit) override {
+    return target_.list_requires_action(before, limit);
+  }
 
  protected:
   idempotency_store& target() noexcept { return target_; }

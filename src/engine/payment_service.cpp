@@ -6,6 +6,7 @@
 #include "engine/planner.hpp"
 #include "engine/reconciler.hpp"
 #include "engine/recovery_loop.hpp"
+#include "engine/three_ds_input.hpp"
 #include "payintent/fingerprint.hpp"
 
 #include <fmt/format.h>
@@ -60,6 +61,8 @@ struct mutation {
   std::optional<intent_id> target;  // loaded before deciding; nullopt for a new intent
   std::function<plan(const payment_intent* current)> decide;
   std::chrono::milliseconds wait_budget{0};
+  // Sent with the attempt the plan starts (authenticate only); never stored.
+  std::optional<three_ds_authentication> authentication;
 };
 
 }  // namespace
@@ -78,8 +81,7 @@ struct payment_service::impl {
   }
 
   result<payment_response> run(const mutation& m, diagnostics* diag);
-  result<payment_response> replay(const key_record& existing, const mutation& m,
-                                  diagnostics* diag);
+  result<payment_response> replay(const key_record& existing, const mutation& m, diagnostics* diag);
   result<payment_response> answer(const payment_intent& intent, int attempt_number,
                                   std::chrono::milliseconds budget, bool replayed,
                                   diagnostics* diag,
@@ -87,6 +89,8 @@ struct payment_service::impl {
   result<payment_intent> load(const tenant_id& tenant, const intent_id& id, diagnostics* diag);
   result<payment_intent> load_reconciled(const tenant_id& tenant, const intent_id& id,
                                          diagnostics* diag);
+  result<bool> expire_challenge(payment_intent& intent, diagnostics* diag);
+  void expire_challenges(std::size_t limit, recovery_report& report);
 
   idempotency_store& store;
   const service_options options;
@@ -133,11 +137,11 @@ result<payment_response> payment_service::impl::run(const mutation& m, diagnosti
     switch (claimed.value().status) {
       case claim_status::claimed: {
         if (!request.write) return fail(p.rejection, diag, p.message);
-        const payment_intent after =
-            detail::after_write(current ? &*current : nullptr, *request.write, claimed.value().receipt);
+        const payment_intent after = detail::after_write(current ? &*current : nullptr,
+                                                         *request.write, claimed.value().receipt);
         if (p.started_attempt == 0) return payment_response{after, false};
         detail::crash_point("claim.committed");
-        auto ticket = runner.dispatch(after, p.started_attempt);
+        auto ticket = runner.dispatch(after, p.started_attempt, m.authentication);
         return answer(after, p.started_attempt, m.wait_budget, false, diag, ticket);
       }
       case claim_status::replay:
@@ -189,14 +193,19 @@ result<payment_intent> payment_service::impl::load(const tenant_id& tenant, cons
                                                    diagnostics* diag) {
   auto loaded = guarded([&] { return store.load(tenant, id); });
   if (!loaded) return store_failure(loaded.error(), diag);
-  if (!loaded.value()) return fail(errc::not_found, diag, fmt::format("no such payment intent: {}", id));
+  if (!loaded.value())
+    return fail(errc::not_found, diag, fmt::format("no such payment intent: {}", id));
   return std::move(*loaded.value());
 }
 
 result<payment_intent> payment_service::impl::load_reconciled(const tenant_id& tenant,
-                                                             const intent_id& id,
-                                                             diagnostics* diag) {
+                                                              const intent_id& id,
+                                                              diagnostics* diag) {
   BOOST_OUTCOME_TRY(auto intent, load(tenant, id, diag));
+  if (intent.status == intent_status::requires_action) {
+    BOOST_OUTCOME_TRY(expire_challenge(intent, diag));
+    return intent;
+  }
   const attempt* last = intent.latest_attempt();
   if (!last || !is_unresolved(last->state)) return intent;
   auto now = guarded([&] { return store.now_ms(); });
@@ -208,13 +217,59 @@ result<payment_intent> payment_service::impl::load_reconciled(const tenant_id& t
   return load(tenant, id, diag);
 }
 
+// Ends `intent`'s challenge if it outlived options.challenge_expiry, leaving
+// `intent` as the store holds it after; true when this call ended it.
+result<bool> payment_service::impl::expire_challenge(payment_intent& intent, diagnostics* diag) {
+  for (int round = 0; round < options.max_conflict_retries; ++round) {
+    auto now = guarded([&] { return store.now_ms(); });
+    if (!now) return store_failure(now.error(), diag);
+    if (!detail::challenge_expired(intent, now.value(), options.challenge_expiry.count())) {
+      return false;
+    }
+    auto done = guarded([&] { return store.commit(detail::plan_challenge_expired(intent, ctx)); });
+    if (!done && done.error() != errc::version_conflict) return store_failure(done.error(), diag);
+    BOOST_OUTCOME_TRY(intent, load(intent.tenant, intent.id, diag));
+    if (done) return true;
+  }
+  return fail(errc::busy, diag, "the payment intent kept changing under this request; retry");
+}
+
+// Recovery's share of challenge expiry: intents idle in requires_action
+// longer than the expiry, as the store lists them.
+void payment_service::impl::expire_challenges(std::size_t limit, recovery_report& report) {
+  auto now = guarded([&] { return store.now_ms(); });
+  if (!now) {
+    ++report.errors;
+    return;
+  }
+  auto listed = guarded([&] {
+    return store.list_requires_action(now.value() - options.challenge_expiry.count(), limit);
+  });
+  if (!listed) {
+    if (listed.error() != errc::not_supported) ++report.errors;
+    return;
+  }
+  for (const requires_action_intent& waiting : listed.value()) {
+    auto intent = load(waiting.tenant, waiting.intent, nullptr);
+    auto ended = intent ? expire_challenge(intent.value(), nullptr) : result<bool>(intent.error());
+    if (!ended) {
+      if (ended.error() != errc::not_found) ++report.errors;
+    } else if (ended.value()) {
+      ++report.challenges_expired;
+    }
+  }
+}
+
 payment_service::payment_service(idempotency_store& store, card_network& network,
                                  service_options options)
-    : impl_(std::make_unique<impl>(store, network, std::move(options))) {}
+    : impl_(std::make_unique<impl>(store, network, std::move(options))) {
+}
 
 payment_service::~payment_service() = default;
 
-const service_options& payment_service::options() const noexcept { return impl_->options; }
+const service_options& payment_service::options() const noexcept {
+  return impl_->options;
+}
 
 result<payment_response> payment_service::create_intent(std::string_view tenant,
                                                         std::string_view key,
@@ -253,8 +308,7 @@ result<payment_response> payment_service::create_intent(std::string_view tenant,
 }
 
 result<payment_response> payment_service::charge(std::string_view tenant, std::string_view key,
-                                                 const charge_params& params,
-                                                 diagnostics* diag) {
+                                                 const charge_params& params, diagnostics* diag) {
   mutation m;
   m.op = operation::charge;
   BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
@@ -289,8 +343,7 @@ result<payment_response> payment_service::charge(std::string_view tenant, std::s
 
 result<payment_response> payment_service::confirm(std::string_view tenant, std::string_view key,
                                                   std::string_view intent,
-                                                  const confirm_params& params,
-                                                  diagnostics* diag) {
+                                                  const confirm_params& params, diagnostics* diag) {
   mutation m;
   m.op = operation::confirm;
   BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
@@ -315,8 +368,7 @@ result<payment_response> payment_service::confirm(std::string_view tenant, std::
 
 result<payment_response> payment_service::cancel(std::string_view tenant, std::string_view key,
                                                  std::string_view intent,
-                                                 const cancel_params& params,
-                                                 diagnostics* diag) {
+                                                 const cancel_params& params, diagnostics* diag) {
   mutation m;
   m.op = operation::cancel;
   BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
@@ -333,6 +385,31 @@ result<payment_response> payment_service::cancel(std::string_view tenant, std::s
   m.decide = [&](const payment_intent* current) {
     return detail::plan_cancel(*current, params.reason, impl_->ctx);
   };
+  return impl_->run(m, diag);
+}
+
+result<payment_response> payment_service::authenticate(std::string_view tenant,
+                                                       std::string_view key,
+                                                       std::string_view intent,
+                                                       const authenticate_params& params,
+                                                       diagnostics* diag) {
+  mutation m;
+  m.op = operation::authenticate;
+  BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
+  BOOST_OUTCOME_TRY(m.key, validate_idempotency_key(key, diag));
+  BOOST_OUTCOME_TRY(auto id, validate_intent_id(intent, diag));
+  BOOST_OUTCOME_TRY(auto step,
+                    detail::read_challenge_result(
+                        params, impl_->options.authorize_when_authentication_unavailable, diag));
+  m.target = id;
+  m.fingerprint = [&](int version) {
+    return detail::authenticate_fingerprint(id, params, version);
+  };
+  m.decide = [&](const payment_intent* current) {
+    return detail::plan_authenticate(*current, step, impl_->ctx);
+  };
+  if (step.resume) m.authentication = detail::authentication_of(params, step);
+  m.wait_budget = params.wait_budget.value_or(impl_->options.default_wait_budget);
   return impl_->run(m, diag);
 }
 
@@ -359,13 +436,24 @@ result<recovery_report> payment_service::recover(std::size_t limit, diagnostics*
       continue;
     }
     switch (v.value()) {
-      case detail::verdict::skipped: ++report.skipped; break;
-      case detail::verdict::adopted: ++report.adopted; break;
-      case detail::verdict::voided: ++report.voided; break;
-      case detail::verdict::retry_later: ++report.retried; break;
-      case detail::verdict::review: ++report.reviewed; break;
+      case detail::verdict::skipped:
+        ++report.skipped;
+        break;
+      case detail::verdict::adopted:
+        ++report.adopted;
+        break;
+      case detail::verdict::voided:
+        ++report.voided;
+        break;
+      case detail::verdict::retry_later:
+        ++report.retried;
+        break;
+      case detail::verdict::review:
+        ++report.reviewed;
+        break;
     }
   }
+  impl_->expire_challenges(limit, report);
   return report;
 }
 
@@ -385,7 +473,9 @@ void payment_service::start_recovery(boost::asio::any_io_executor executor,
   impl_->loop.start(std::move(executor), interval, [this, batch] { (void)recover(batch); });
 }
 
-void payment_service::stop_recovery() noexcept { impl_->loop.stop(); }
+void payment_service::stop_recovery() noexcept {
+  impl_->loop.stop();
+}
 
 result<std::vector<audit_entry>> payment_service::audit_trail(std::string_view tenant,
                                                               std::string_view intent,
