@@ -79,8 +79,8 @@ struct network_outcome {
 
 // What a lookup found for a reference.
 struct lookup_result {
-  bool found = false;       // false: the network has no authorization under it
-  network_outcome outcome;  // when found: approved, declined, pending, ...
+  bool found = false;         // false: the network has no authorization under it
+  network_outcome outcome;    // when found: approved, declined, pending, ...
 };
 
 class card_network {
@@ -95,7 +95,8 @@ class card_network {
 
   // Sends one authorization. Complete with the outcome; report transport
   // failures after sending as outcome_kind::unknown, before as not_sent.
-  virtual void async_authorize(const authorization_request& request, authorize_handler handler) = 0;
+  virtual void async_authorize(const authorization_request& request,
+                               authorize_handler handler) = 0;
 
   // Asks what happened to `reference`. Default: errc::not_supported.
   virtual void async_lookup(const std::string& reference, lookup_handler handler);

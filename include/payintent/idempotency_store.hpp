@@ -68,9 +68,9 @@ struct intent_write {
 
 // What a successful write left behind.
 struct write_receipt {
-  std::uint64_t version = 0;             // the intent's new version
-  std::int64_t store_time_ms = 0;        // the store clock at commit
-  std::int64_t lease_expires_at_ms = 0;  // of the written attempt, if any
+  std::uint64_t version = 0;            // the intent's new version
+  std::int64_t store_time_ms = 0;       // the store clock at commit
+  std::int64_t lease_expires_at_ms = 0; // of the written attempt, if any
 };
 
 // Insert-or-inspect an idempotency key, and apply `write` with it.
@@ -96,7 +96,7 @@ enum class claim_status : std::uint8_t {
 
 struct claim_result {
   claim_status status = claim_status::claimed;
-  key_record existing;    // for replay and mismatch: the stored record
+  key_record existing;  // for replay and mismatch: the stored record
   write_receipt receipt;  // for claimed with a write
 };
 
@@ -188,8 +188,7 @@ class store_wrapper : public idempotency_store {
   result<std::optional<payment_intent>> load(const tenant_id& t, const intent_id& id) override {
     return target_.load(t, id);
   }
-  result<std::optional<key_record>> load_key(const tenant_id& t,
-                                             const idempotency_key& k) override {
+  result<std::optional<key_record>> load_key(const tenant_id& t, const idempotency_key& k) override {
     return target_.load_key(t, k);
   }
   result<std::vector<unresolved_attempt>> list_unresolved(std::size_t limit) override {

@@ -88,10 +88,10 @@ struct service_options {
 
 // Creates an intent in status created. Nothing is sent to the network.
 struct create_params {
-  std::int64_t amount = 0;                      // minor units, > 0
-  std::string currency;                         // ISO 4217, any case
-  std::string payment_method;                   // optional here; required by confirm if empty
-  std::string description;                      // optional, <= 1000 bytes
+  std::int64_t amount = 0;   // minor units, > 0
+  std::string currency;      // ISO 4217, any case
+  std::string payment_method;  // optional here; required by confirm if empty
+  std::string description;   // optional, <= 1000 bytes
   std::map<std::string, std::string> metadata;  // optional, see validate_metadata
 };
 
@@ -165,7 +165,8 @@ class payment_service {
   payment_service& operator=(const payment_service&) = delete;
 
   result<payment_response> create_intent(std::string_view tenant, std::string_view key,
-                                         const create_params& params, diagnostics* diag = nullptr);
+                                         const create_params& params,
+                                         diagnostics* diag = nullptr);
 
   // From created or failed (a new attempt); errc::invalid_state from any other
   // status. Returns when the outcome is recorded or the wait budget passes.

@@ -81,7 +81,8 @@ struct payment_service::impl {
   }
 
   result<payment_response> run(const mutation& m, diagnostics* diag);
-  result<payment_response> replay(const key_record& existing, const mutation& m, diagnostics* diag);
+  result<payment_response> replay(const key_record& existing, const mutation& m,
+                                  diagnostics* diag);
   result<payment_response> answer(const payment_intent& intent, int attempt_number,
                                   std::chrono::milliseconds budget, bool replayed,
                                   diagnostics* diag,
@@ -137,8 +138,8 @@ result<payment_response> payment_service::impl::run(const mutation& m, diagnosti
     switch (claimed.value().status) {
       case claim_status::claimed: {
         if (!request.write) return fail(p.rejection, diag, p.message);
-        const payment_intent after = detail::after_write(current ? &*current : nullptr,
-                                                         *request.write, claimed.value().receipt);
+        const payment_intent after =
+            detail::after_write(current ? &*current : nullptr, *request.write, claimed.value().receipt);
         if (p.started_attempt == 0) return payment_response{after, false};
         detail::crash_point("claim.committed");
         auto ticket = runner.dispatch(after, p.started_attempt, m.authentication);
@@ -193,14 +194,13 @@ result<payment_intent> payment_service::impl::load(const tenant_id& tenant, cons
                                                    diagnostics* diag) {
   auto loaded = guarded([&] { return store.load(tenant, id); });
   if (!loaded) return store_failure(loaded.error(), diag);
-  if (!loaded.value())
-    return fail(errc::not_found, diag, fmt::format("no such payment intent: {}", id));
+  if (!loaded.value()) return fail(errc::not_found, diag, fmt::format("no such payment intent: {}", id));
   return std::move(*loaded.value());
 }
 
 result<payment_intent> payment_service::impl::load_reconciled(const tenant_id& tenant,
-                                                              const intent_id& id,
-                                                              diagnostics* diag) {
+                                                             const intent_id& id,
+                                                             diagnostics* diag) {
   BOOST_OUTCOME_TRY(auto intent, load(tenant, id, diag));
   if (intent.status == intent_status::requires_action) {
     BOOST_OUTCOME_TRY(expire_challenge(intent, diag));
@@ -262,14 +262,11 @@ void payment_service::impl::expire_challenges(std::size_t limit, recovery_report
 
 payment_service::payment_service(idempotency_store& store, card_network& network,
                                  service_options options)
-    : impl_(std::make_unique<impl>(store, network, std::move(options))) {
-}
+    : impl_(std::make_unique<impl>(store, network, std::move(options))) {}
 
 payment_service::~payment_service() = default;
 
-const service_options& payment_service::options() const noexcept {
-  return impl_->options;
-}
+const service_options& payment_service::options() const noexcept { return impl_->options; }
 
 result<payment_response> payment_service::create_intent(std::string_view tenant,
                                                         std::string_view key,
@@ -308,7 +305,8 @@ result<payment_response> payment_service::create_intent(std::string_view tenant,
 }
 
 result<payment_response> payment_service::charge(std::string_view tenant, std::string_view key,
-                                                 const charge_params& params, diagnostics* diag) {
+                                                 const charge_params& params,
+                                                 diagnostics* diag) {
   mutation m;
   m.op = operation::charge;
   BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
@@ -343,7 +341,8 @@ result<payment_response> payment_service::charge(std::string_view tenant, std::s
 
 result<payment_response> payment_service::confirm(std::string_view tenant, std::string_view key,
                                                   std::string_view intent,
-                                                  const confirm_params& params, diagnostics* diag) {
+                                                  const confirm_params& params,
+                                                  diagnostics* diag) {
   mutation m;
   m.op = operation::confirm;
   BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
@@ -368,7 +367,8 @@ result<payment_response> payment_service::confirm(std::string_view tenant, std::
 
 result<payment_response> payment_service::cancel(std::string_view tenant, std::string_view key,
                                                  std::string_view intent,
-                                                 const cancel_params& params, diagnostics* diag) {
+                                                 const cancel_params& params,
+                                                 diagnostics* diag) {
   mutation m;
   m.op = operation::cancel;
   BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
@@ -436,21 +436,11 @@ result<recovery_report> payment_service::recover(std::size_t limit, diagnostics*
       continue;
     }
     switch (v.value()) {
-      case detail::verdict::skipped:
-        ++report.skipped;
-        break;
-      case detail::verdict::adopted:
-        ++report.adopted;
-        break;
-      case detail::verdict::voided:
-        ++report.voided;
-        break;
-      case detail::verdict::retry_later:
-        ++report.retried;
-        break;
-      case detail::verdict::review:
-        ++report.reviewed;
-        break;
+      case detail::verdict::skipped: ++report.skipped; break;
+      case detail::verdict::adopted: ++report.adopted; break;
+      case detail::verdict::voided: ++report.voided; break;
+      case detail::verdict::retry_later: ++report.retried; break;
+      case detail::verdict::review: ++report.reviewed; break;
     }
   }
   impl_->expire_challenges(limit, report);
@@ -473,9 +463,7 @@ void payment_service::start_recovery(boost::asio::any_io_executor executor,
   impl_->loop.start(std::move(executor), interval, [this, batch] { (void)recover(batch); });
 }
 
-void payment_service::stop_recovery() noexcept {
-  impl_->loop.stop();
-}
+void payment_service::stop_recovery() noexcept { impl_->loop.stop(); }
 
 result<std::vector<audit_entry>> payment_service::audit_trail(std::string_view tenant,
                                                               std::string_view intent,

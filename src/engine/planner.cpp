@@ -121,9 +121,8 @@ intent_write plan_charge(payment_intent fresh, const write_context& ctx) {
 plan plan_confirm(const payment_intent& current, const std::string& payment_method,
                   const write_context& ctx) {
   if (current.status != intent_status::created && current.status != intent_status::failed) {
-    return plan::reject(
-        errc::invalid_state,
-        fmt::format("cannot confirm a payment intent in status {}", current.status));
+    return plan::reject(errc::invalid_state,
+                        fmt::format("cannot confirm a payment intent in status {}", current.status));
   }
   if (const attempt* last = current.latest_attempt(); last && is_unresolved(last->state)) {
     return plan::reject(errc::invalid_state,
@@ -282,13 +281,13 @@ intent_write plan_review(const payment_intent& current, int number, std::uint64_
   w.intent.last_error = payment_error{"requires_review", "",
                                       "The outcome could not be learned from the card network; "
                                       "a person must decide."};
-  w.audit.push_back(
-      intent_event(current.status, intent_status::requires_review, std::move(reason)));
+  w.audit.push_back(intent_event(current.status, intent_status::requires_review, std::move(reason)));
   return w;
 }
 
 intent_write plan_retry_later(const payment_intent& current, int number, std::uint64_t fence,
-                              std::string reason, std::int64_t delay_ms, const write_context& ctx) {
+                              std::string reason, std::int64_t delay_ms,
+                              const write_context& ctx) {
   intent_write w = attempt_update(current, number, fence, delay_ms, ctx);
   const std::string state(to_string(w.attempt->value.state));
   w.audit.push_back({number, "recovery.retry", state, state, std::move(reason)});

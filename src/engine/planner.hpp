@@ -118,6 +118,7 @@ intent_write plan_review(const payment_intent& current, int number, std::uint64_
 // A lookup or void failed, or the network still says pending: try again
 // after `delay_ms` (the lease is the timer), recording why.
 intent_write plan_retry_later(const payment_intent& current, int number, std::uint64_t fence,
-                              std::string reason, std::int64_t delay_ms, const write_context& ctx);
+                              std::string reason, std::int64_t delay_ms,
+                              const write_context& ctx);
 
 }  // namespace payintent::detail

@@ -29,22 +29,18 @@ namespace payintent::testing {
 
 // Test tokens (any other token is approved):
 inline constexpr const char* pm_approve = "pm_card_visa";
-inline constexpr const char* pm_decline = "pm_card_chargeDeclined";  // declined "generic_decline"
-inline constexpr const char* pm_insufficient_funds =
-    "pm_card_insufficientFunds";  // declined "insufficient_funds"
+inline constexpr const char* pm_decline = "pm_card_chargeDeclined";                 // declined "generic_decline"
+inline constexpr const char* pm_insufficient_funds = "pm_card_insufficientFunds";   // declined "insufficient_funds"
 // 3-D Secure: challenge; an authorization carrying authentication minted by
 // complete_challenge (Y or A, or U without a value) is approved, any other
 // authentication declined "authentication_invalid".
 inline constexpr const char* pm_challenge = "pm_card_threeDSecureRequired";
 // 3-D Secure frictionless: the network authenticates without a challenge and approves.
 inline constexpr const char* pm_frictionless = "pm_card_threeDSecureFrictionless";
-inline constexpr const char* pm_pending =
-    "pm_card_pending";  // pending; lookup later finds approved
-inline constexpr const char* pm_unknown =
-    "pm_card_timeout";  // approved by the "network", answered unknown
+inline constexpr const char* pm_pending = "pm_card_pending";                        // pending; lookup later finds approved
+inline constexpr const char* pm_unknown = "pm_card_timeout";  // approved by the "network", answered unknown
 inline constexpr const char* pm_not_sent = "pm_card_notSent";  // not_sent, nothing recorded
-inline constexpr const char* pm_throw =
-    "pm_card_throw";  // async_authorize throws std::runtime_error
+inline constexpr const char* pm_throw = "pm_card_throw";       // async_authorize throws std::runtime_error
 
 struct fake_network_options {
   // Each call completes after a uniformly random delay in [min, max].
@@ -88,10 +84,10 @@ class fake_card_network final : public card_network {
                                          const std::string& trans_status);
 
   // Ledger. Thread-safe snapshots.
-  std::size_t authorize_calls() const;  // every call
+  std::size_t authorize_calls() const;                           // every call
   std::size_t authorize_calls(const std::string& reference) const;
-  std::size_t authorizations() const;  // calls that moved money (approved,
-                                       // and the unknown/pending that did)
+  std::size_t authorizations() const;                  // calls that moved money (approved,
+                                                       // and the unknown/pending that did)
   std::size_t authorizations(const std::string& reference) const;
   std::size_t voids() const;
   bool is_voided(const std::string& reference) const;

@@ -33,8 +33,7 @@ class memory_store final : public idempotency_store {
   result<std::optional<key_record>> load_key(const tenant_id& tenant,
                                              const idempotency_key& key) override;
   result<std::vector<unresolved_attempt>> list_unresolved(std::size_t limit) override;
-  result<std::vector<audit_entry>> audit_trail(const tenant_id& tenant,
-                                               const intent_id& id) override;
+  result<std::vector<audit_entry>> audit_trail(const tenant_id& tenant, const intent_id& id) override;
   result<std::size_t> purge_expired_keys(std::size_t limit) override;
   result<std::int64_t> now_ms() override;
   result<std::vector<requires_action_intent>> list_requires_action(
