@@ -208,8 +208,9 @@ class payment_service {
 
   // The intent as it is now. Another tenant's intent is errc::not_found. An
   // intent whose attempt's lease has expired (its node crashed or paused) is
-  // reconciled first, so the answer is never stuck on a dead holder; confirm
-  // and cancel do the same.
+  // reconciled first, so the answer is never stuck on a dead holder, and a
+  // 3-D Secure challenge past options().challenge_expiry is ended first;
+  // confirm, cancel and authenticate do the same.
   result<payment_intent> retrieve(std::string_view tenant, std::string_view intent,
                                   diagnostics* diag = nullptr);
 
