@@ -55,6 +55,22 @@ struct three_ds_fixture {
     return network.complete_challenge(intent.next_action->three_ds_server_trans_id, trans_status);
   }
 
+  // Completes `intent`'s challenge with `trans_status` and authenticates
+  // under `key`; the call must succeed.
+  payment_response pass(const std::string& key, const payment_intent& intent,
+                        const std::string& trans_status) {
+    return require_ok(
+        service.authenticate("acme", key, intent.id.str(), complete(intent, trans_status)));
+  }
+
+  // The authentication the network received with its last authorization.
+  three_ds_authentication last_authentication() {
+    const auto sent = network.requests();
+    REQUIRE_FALSE(sent.empty());
+    REQUIRE(sent.back().authentication.has_value());
+    return *sent.back().authentication;
+  }
+
   void advance(std::chrono::milliseconds d) { env.clock.advance(d.count()); }
 
   Env env;  // first: the store outlives the service

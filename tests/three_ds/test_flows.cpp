@@ -75,14 +75,11 @@ TEST_CASE_TEMPLATE("3ds: challenge, then Y authorizes once as a new attempt carr
 TEST_CASE_TEMPLATE("3ds: A (attempted) authorizes with ECI 06", Env, memory_env, sqlite_env) {
   three_ds_fixture<Env> f;
   const auto charged = f.challenged("order-a");
-  const auto done = require_ok(f.service.authenticate("acme", "auth-a", charged.intent.id.str(),
-                                                      f.complete(charged.intent, "A")));
-  CHECK(done.intent.status == intent_status::succeeded);
+  CHECK(f.pass("auth-a", charged.intent, "A").intent.status == intent_status::succeeded);
   CHECK(f.network.authorizations() == 1);
-  const auto sent = f.network.requests();
-  REQUIRE(sent.back().authentication.has_value());
-  CHECK(sent.back().authentication->eci == "06");
-  CHECK(sent.back().authentication->trans_status == 'A');
+  const auto sent = f.last_authentication();
+  CHECK(sent.eci == "06");
+  CHECK(sent.trans_status == 'A');
 }
 
 TEST_CASE_TEMPLATE(
@@ -134,15 +131,12 @@ TEST_CASE_TEMPLATE(
   options.authorize_when_authentication_unavailable = true;
   three_ds_fixture<Env> f(options);
   const auto charged = f.challenged("order-u");
-  const auto done = require_ok(f.service.authenticate("acme", "auth-u", charged.intent.id.str(),
-                                                      f.complete(charged.intent, "U")));
-  CHECK(done.intent.status == intent_status::succeeded);
+  CHECK(f.pass("auth-u", charged.intent, "U").intent.status == intent_status::succeeded);
   CHECK(f.network.authorizations() == 1);
-  const auto sent = f.network.requests();
-  REQUIRE(sent.back().authentication.has_value());
-  CHECK(sent.back().authentication->trans_status == 'U');
-  CHECK(sent.back().authentication->authentication_value.empty());
-  CHECK(sent.back().authentication->eci == "07");
+  const auto sent = f.last_authentication();
+  CHECK(sent.trans_status == 'U');
+  CHECK(sent.authentication_value.empty());
+  CHECK(sent.eci == "07");
 }
 
 TEST_CASE_TEMPLATE("3ds: a frictionless outcome needs no step", Env, memory_env, sqlite_env) {
