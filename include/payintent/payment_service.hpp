@@ -134,7 +134,7 @@ struct authenticate_params {
   std::string authentication_value;
   std::string eci;                // 2 digits; required for Y and A
   std::string ds_transaction_id;  // directory server transaction id; required for Y and A
-  std::string message_version;    // EMV 3DS version, e.g. "2.2.0"; optional
+  std::string message_version;    // EMV 3DS version, "2.2.0"; optional
   // nullopt: service_options::default_wait_budget. Not part of the fingerprint.
   std::optional<std::chrono::milliseconds> wait_budget;
 };

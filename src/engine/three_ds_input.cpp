@@ -29,13 +29,27 @@ result<void> check_token(std::string_view field, std::string_view value, std::si
   return outcome::success();
 }
 
+// "2.2.0": three groups of 1-3 digits joined by dots.
+bool is_version(std::string_view v) {
+  int dots = 0, digits = 0;
+  for (char c : v) {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      if (++digits > 3) return false;
+    } else if (c == '.' && digits > 0 && dots < 2) {
+      ++dots;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  return dots == 2 && digits > 0;
+}
+
 }  // namespace
 
 result<step_up> read_challenge_result(const authenticate_params& p, bool authorize_unavailable,
                                       diagnostics* diag) {
   BOOST_OUTCOME_TRY(check_token("three_ds_server_trans_id", p.three_ds_server_trans_id, 64, diag));
-  BOOST_OUTCOME_TRY(
-      validate_text("three_ds_server_trans_id", p.three_ds_server_trans_id, 64, diag));
   if (p.trans_status.size() != 1 ||
       std::string_view("YANRU").find(p.trans_status[0]) == std::string_view::npos) {
     return bad(diag, "trans_status must be one of Y, A, N, R, U");
@@ -59,9 +73,11 @@ result<step_up> read_challenge_result(const authenticate_params& p, bool authori
       if (!out.resume) out.decline_code = "authentication_unavailable";
   }
   const bool authenticated = out.trans_status == 'Y' || out.trans_status == 'A';
-  // The value is a cryptogram (often hex, where digit runs pass Luhn by
-  // chance) that is never stored or logged, so it is not searched for card
-  // numbers; the other fields are.
+  // No field here is searched for card numbers: the value is a cryptogram
+  // and the ids are UUIDs, often hex, where digit runs pass the Luhn check by
+  // chance, which would refuse an honest payment at random. None of them is
+  // stored or logged (the trans id must equal the stored one; the version is
+  // digits and dots), so a card number pasted into one goes nowhere.
   if (authenticated || !p.authentication_value.empty()) {
     BOOST_OUTCOME_TRY(check_token("authentication_value", p.authentication_value, 255, diag));
   }
@@ -73,10 +89,9 @@ result<step_up> read_challenge_result(const authenticate_params& p, bool authori
   }
   if (authenticated || !p.ds_transaction_id.empty()) {
     BOOST_OUTCOME_TRY(check_token("ds_transaction_id", p.ds_transaction_id, 64, diag));
-    BOOST_OUTCOME_TRY(validate_text("ds_transaction_id", p.ds_transaction_id, 64, diag));
   }
-  if (!p.message_version.empty()) {
-    BOOST_OUTCOME_TRY(check_token("message_version", p.message_version, 16, diag));
+  if (!p.message_version.empty() && !is_version(p.message_version)) {
+    return bad(diag, "message_version must look like 2.2.0");
   }
   return out;
 }
