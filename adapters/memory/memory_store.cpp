@@ -49,6 +49,8 @@ struct memory_store::state {
   std::unordered_map<std::string, intent_slot> intents;  // by scoped(tenant, id)
   // Unresolved attempts by lease expiry, oldest first.
   std::set<std::tuple<std::int64_t, intent_slot*, int>> unresolved;
+  // Intents in requires_action by their last change, oldest first.
+  std::set<std::pair<std::int64_t, intent_slot*>> waiting;
   // Keys by expiry, pointing at the key strings in `keys`.
   std::map<std::int64_t, std::vector<const std::string*>> expiries;
 
@@ -81,6 +83,7 @@ struct memory_store::state {
     auto kit = keys.end();
     bool slot_created = false;
     std::optional<index_entry> added;
+    std::optional<std::pair<std::int64_t, intent_slot*>> waiting_added;
     bool expiry_added = false;
     auto undo = [&] {
       if (expiry_added) {
@@ -89,6 +92,7 @@ struct memory_store::state {
         if (b->second.empty()) expiries.erase(b);
       }
       if (added) unresolved.erase(*added);
+      if (waiting_added) waiting.erase(*waiting_added);
       if (slot_created) intents.erase(st->intent_key);
       if (kit != keys.end()) {
         *key = kit->first;  // kept for the next round
@@ -120,6 +124,10 @@ struct memory_store::state {
           index_entry entry{a->lease_expires_at_ms, slot, a->number};
           if (unresolved.insert(entry).second) added = entry;
         }
+        if (st->row->status == intent_status::requires_action) {
+          std::pair entry{st->row->updated_at_ms, slot};
+          if (waiting.insert(entry).second) waiting_added = entry;
+        }
       }
       if (key) {
         expiries[record->expires_at_ms].push_back(&kit->first);
@@ -139,6 +147,11 @@ struct memory_store::state {
         !(is_unresolved(after->state) &&
           after->lease_expires_at_ms == before->lease_expires_at_ms)) {
       unresolved.erase(index_entry{before->lease_expires_at_ms, slot, before->number});
+    }
+    if (s.row && s.row->status == intent_status::requires_action &&
+        !(st->row->status == intent_status::requires_action &&
+          st->row->updated_at_ms == s.row->updated_at_ms)) {
+      waiting.erase({s.row->updated_at_ms, slot});
     }
     st->released = std::exchange(slot->row, std::move(st->row));
     for (auto& e : st->audit) slot->audit.push_back(std::move(e));
@@ -272,6 +285,22 @@ result<std::vector<unresolved_attempt>> memory_store::list_unresolved(std::size_
       const auto& row = *slot->row;
       const attempt_state current = find_attempt(&row, number)->state;
       out.push_back({row.tenant, row.id, number, current, lease, lease <= now});
+    }
+    return out;
+  });
+}
+
+result<std::vector<requires_action_intent>> memory_store::list_requires_action(
+    std::int64_t updated_at_or_before_ms, std::size_t limit) {
+  return guarded([&]() -> result<std::vector<requires_action_intent>> {
+    auto& s = *state_;
+    std::lock_guard lock(s.mutex);
+    std::vector<requires_action_intent> out;
+    for (auto it = s.waiting.begin();
+         it != s.waiting.end() && it->first <= updated_at_or_before_ms && out.size() < limit;
+         ++it) {
+      const auto& row = *it->second->row;
+      out.push_back({row.tenant, row.id, it->first});
     }
     return out;
   });

@@ -221,6 +221,28 @@ result<std::vector<unresolved_attempt>> map_store::list_unresolved(std::size_t l
   });
 }
 
+// Rule: only intents in requires_action, last changed at or before the
+// cutoff, oldest first. A scan, for clarity; a database would index it.
+result<std::vector<requires_action_intent>> map_store::list_requires_action(
+    std::int64_t updated_at_or_before_ms, std::size_t limit) {
+  return no_throw([&]() -> result<std::vector<requires_action_intent>> {
+    std::lock_guard lock(mutex_);
+    std::vector<requires_action_intent> out;
+    for (const auto& [name, row] : intents_) {
+      const auto& pi = row.intent;
+      if (pi.status == intent_status::requires_action &&
+          pi.updated_at_ms <= updated_at_or_before_ms)
+        out.push_back({pi.tenant, pi.id, pi.updated_at_ms});
+    }
+    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
+      return std::tie(x.updated_at_ms, x.tenant, x.intent) <
+             std::tie(y.updated_at_ms, y.tenant, y.intent);
+    });
+    if (out.size() > limit) out.resize(limit);
+    return out;
+  });
+}
+
 result<std::vector<audit_entry>> map_store::audit_trail(const tenant_id& tenant,
                                                         const intent_id& id) {
   return no_throw([&]() -> result<std::vector<audit_entry>> {

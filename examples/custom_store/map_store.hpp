@@ -48,6 +48,8 @@ class map_store final : public payintent::idempotency_store {
       const payintent::tenant_id& tenant, const payintent::intent_id& id) override;
   payintent::result<std::size_t> purge_expired_keys(std::size_t limit) override;
   payintent::result<std::int64_t> now_ms() override;
+  payintent::result<std::vector<payintent::requires_action_intent>> list_requires_action(
+      std::int64_t updated_at_or_before_ms, std::size_t limit) override;
 
  private:
   // Every row is found by (tenant, name): a tenant never reaches another's.

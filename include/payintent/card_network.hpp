@@ -35,6 +35,9 @@ struct three_ds_authentication {
   std::string eci;                   // electronic commerce indicator, e.g. "05"
   std::string ds_transaction_id;     // directory server transaction id
   std::string version;               // "2.2.0"
+  // The challenge's transStatus: 'Y' authenticated, 'A' attempted, or 'U'
+  // (authorizing without a liability shift; authentication_value empty).
+  char trans_status = 'Y';
 };
 
 // What the service asks the network to do.

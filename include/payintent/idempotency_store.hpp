@@ -110,6 +110,13 @@ struct unresolved_attempt {
   bool lease_expired = false;  // by the store clock at listing time
 };
 
+// An intent waiting in requires_action, as listed for challenge expiry.
+struct requires_action_intent {
+  tenant_id tenant;
+  intent_id intent;
+  std::int64_t updated_at_ms = 0;  // the intent's last change (store clock)
+};
+
 class idempotency_store {
  public:
   virtual ~idempotency_store() = default;
@@ -153,6 +160,18 @@ class idempotency_store {
   // The store's clock, milliseconds since the Unix epoch.
   virtual result<std::int64_t> now_ms() = 0;
 
+  // Up to `limit` intents in status requires_action whose updated_at_ms is at
+  // or before `updated_at_or_before_ms`, oldest first, across all tenants:
+  // recovery expires their 3-D Secure challenges. Added after the operations
+  // above. Default: errc::not_supported (challenges then expire on access
+  // only).
+  virtual result<std::vector<requires_action_intent>> list_requires_action(
+      std::int64_t updated_at_or_before_ms, std::size_t limit) {
+    (void)updated_at_or_before_ms;
+    (void)limit;
+    return make_error_code(errc::not_supported);
+  }
+
  protected:
   idempotency_store() = default;
 };
@@ -182,6 +201,10 @@ class store_wrapper : public idempotency_store {
     return target_.purge_expired_keys(limit);
   }
   result<std::int64_t> now_ms() override { return target_.now_ms(); }
+  result<std::vector<requires_action_intent>> list_requires_action(std::int64_t before,
+                                                                   std::size_t limit) override {
+    return target_.list_requires_action(before, limit);
+  }
 
  protected:
   idempotency_store& target() noexcept { return target_; }

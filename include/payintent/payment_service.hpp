@@ -74,6 +74,16 @@ struct service_options {
       std::chrono::hours(1)};
   // How long recovery waits for one lookup or void. Default: 30 s.
   std::chrono::milliseconds network_timeout = std::chrono::seconds(30);
+  // How long a 3-D Secure challenge waits for authenticate, by the store
+  // clock from when its attempt entered challenge_pending. After it the
+  // attempt ends declined ("challenge_expired") and the intent failed, on the
+  // next access (retrieve, confirm, cancel, authenticate) or recovery pass.
+  // Default: 10 min.
+  std::chrono::milliseconds challenge_expiry = std::chrono::minutes(10);
+  // transStatus U (the issuer could not authenticate): false ends the attempt
+  // as failed, like N; true authorizes without a liability shift, carrying the
+  // ECI and DS transaction id but no authentication value. Default: false.
+  bool authorize_when_authentication_unavailable = false;
 };
 
 // Creates an intent in status created. Nothing is sent to the network.
@@ -106,6 +116,29 @@ struct cancel_params {
   std::string reason;  // optional: "requested_by_customer", "duplicate", "fraudulent", "abandoned"
 };
 
+// The outcome of the cardholder's 3-D Secure challenge, as the server's
+// front end received it from its 3DS server (the RReq / challenge result),
+// passed to payment_service::authenticate. Every field is validated;
+// errc::invalid_argument names the field, never its value.
+struct authenticate_params {
+  // The challenge it answers: must equal the intent's
+  // next_action.three_ds_server_trans_id, else errc::invalid_argument.
+  std::string three_ds_server_trans_id;
+  // "Y" authenticated, "A" attempted: authorize again carrying the values
+  // below. "N" not authenticated, "R" rejected: the attempt fails. "U"
+  // unavailable: see service_options::authorize_when_authentication_unavailable.
+  std::string trans_status;
+  // CAVV / AAV; required for Y and A (1-255 printable ASCII). Sensitive: held
+  // in memory only for the one authorization it is sent with; never stored
+  // (not even in the fingerprint), logged, or returned.
+  std::string authentication_value;
+  std::string eci;                // 2 digits; required for Y and A
+  std::string ds_transaction_id;  // directory server transaction id; required for Y and A
+  std::string message_version;    // EMV 3DS version, "2.2.0"; optional
+  // nullopt: service_options::default_wait_budget. Not part of the fingerprint.
+  std::optional<std::chrono::milliseconds> wait_budget;
+};
+
 // What one recovery pass did (see payment_service::recover).
 struct recovery_report {
   std::size_t examined = 0;  // unresolved attempts listed
@@ -115,6 +148,7 @@ struct recovery_report {
   std::size_t reviewed = 0;  // handed to a person: intent requires_review
   std::size_t skipped = 0;   // lease still held, already resolved, or another node won
   std::size_t errors = 0;    // store errors: left for the next pass
+  std::size_t challenges_expired = 0;  // 3-D Secure challenges past challenge_expiry: failed
 };
 
 // The answer to a mutating call.
@@ -150,10 +184,33 @@ class payment_service {
                                   std::string_view intent, const cancel_params& params,
                                   diagnostics* diag = nullptr);
 
+  // Resumes an intent in requires_action with the result of its 3-D Secure
+  // challenge (DESIGN section 5), under its own idempotency key.
+  //  - Y or A: a new attempt, written in init before the network is called,
+  //    authorizes again carrying the authentication value, ECI and DS
+  //    transaction id; the challenged attempt keeps challenge_pending as the
+  //    record of the challenge it raised. Returns like confirm.
+  //  - N or R (and U unless authorize_when_authentication_unavailable): the
+  //    challenged attempt ends declined ("authentication_failed",
+  //    "authentication_rejected", "authentication_unavailable"), the intent
+  //    failed with last_error.code "authentication_failed"; a confirm with a
+  //    new key may try again.
+  // Duplicates authorize once: the same key (on any thread or process)
+  // replays; another key finds the intent no longer in requires_action.
+  // Errors: not_found (no such intent for this tenant), invalid_state (not in
+  // requires_action; the message says so when its challenge expired or it
+  // was canceled), invalid_argument (a malformed field, or a
+  // three_ds_server_trans_id of another challenge). Rejections against the
+  // intent are stored with the key; malformed input is not.
+  result<payment_response> authenticate(std::string_view tenant, std::string_view key,
+                                        std::string_view intent, const authenticate_params& params,
+                                        diagnostics* diag = nullptr);
+
   // The intent as it is now. Another tenant's intent is errc::not_found. An
   // intent whose attempt's lease has expired (its node crashed or paused) is
-  // reconciled first, so the answer is never stuck on a dead holder; confirm
-  // and cancel do the same.
+  // reconciled first, so the answer is never stuck on a dead holder, and a
+  // 3-D Secure challenge past options().challenge_expiry is ended first;
+  // confirm, cancel and authenticate do the same.
   result<payment_intent> retrieve(std::string_view tenant, std::string_view intent,
                                   diagnostics* diag = nullptr);
 
@@ -170,7 +227,10 @@ class payment_service {
   // options().recovery_backoff: requires_review, the reason in the audit
   // trail. Safe to run on many nodes at once: the store's lease check lets one
   // node take each attempt. Blocks on the network (up to
-  // options().network_timeout per call). Errors only when listing fails.
+  // options().network_timeout per call). Then it expires up to `limit` 3-D
+  // Secure challenges older than options().challenge_expiry (on stores that
+  // implement idempotency_store::list_requires_action; others expire them on
+  // access only). Errors only when listing unresolved attempts fails.
   result<recovery_report> recover(std::size_t limit = 100, diagnostics* diag = nullptr);
 
   // Deletes idempotency keys past options().key_retention, `batch` at a

@@ -25,7 +25,9 @@ enum class attempt_state : std::uint8_t {
   init = 1,               // written durably before the network is called
   authorized = 2,         // the network approved: money moved
   declined = 3,           // the network definitely refused
-  challenge_pending = 4,  // waiting for the cardholder's 3-D Secure challenge
+  challenge_pending = 4,  // the network asked for a 3-D Secure challenge: waiting for it while
+                          // the latest attempt; an earlier one was answered by authenticate,
+                          // which resumed as the next attempt
   pending = 5,            // the network will decide later
   unknown = 6,            // sent, but no answer (timeout, connection lost)
   not_sent = 7,           // provably never left this process

@@ -6,6 +6,7 @@
 #include "engine/planner.hpp"
 #include "engine/reconciler.hpp"
 #include "engine/recovery_loop.hpp"
+#include "engine/three_ds_input.hpp"
 #include "payintent/fingerprint.hpp"
 
 #include <fmt/format.h>
@@ -60,6 +61,8 @@ struct mutation {
   std::optional<intent_id> target;  // loaded before deciding; nullopt for a new intent
   std::function<plan(const payment_intent* current)> decide;
   std::chrono::milliseconds wait_budget{0};
+  // Sent with the attempt the plan starts (authenticate only); never stored.
+  std::optional<three_ds_authentication> authentication;
 };
 
 }  // namespace
@@ -87,6 +90,8 @@ struct payment_service::impl {
   result<payment_intent> load(const tenant_id& tenant, const intent_id& id, diagnostics* diag);
   result<payment_intent> load_reconciled(const tenant_id& tenant, const intent_id& id,
                                          diagnostics* diag);
+  result<bool> expire_challenge(payment_intent& intent, diagnostics* diag);
+  void expire_challenges(std::size_t limit, recovery_report& report);
 
   idempotency_store& store;
   const service_options options;
@@ -137,7 +142,7 @@ result<payment_response> payment_service::impl::run(const mutation& m, diagnosti
             detail::after_write(current ? &*current : nullptr, *request.write, claimed.value().receipt);
         if (p.started_attempt == 0) return payment_response{after, false};
         detail::crash_point("claim.committed");
-        auto ticket = runner.dispatch(after, p.started_attempt);
+        auto ticket = runner.dispatch(after, p.started_attempt, m.authentication);
         return answer(after, p.started_attempt, m.wait_budget, false, diag, ticket);
       }
       case claim_status::replay:
@@ -197,6 +202,10 @@ result<payment_intent> payment_service::impl::load_reconciled(const tenant_id& t
                                                              const intent_id& id,
                                                              diagnostics* diag) {
   BOOST_OUTCOME_TRY(auto intent, load(tenant, id, diag));
+  if (intent.status == intent_status::requires_action) {
+    BOOST_OUTCOME_TRY(expire_challenge(intent, diag));
+    return intent;
+  }
   const attempt* last = intent.latest_attempt();
   if (!last || !is_unresolved(last->state)) return intent;
   auto now = guarded([&] { return store.now_ms(); });
@@ -206,6 +215,49 @@ result<payment_intent> payment_service::impl::load_reconciled(const tenant_id& t
   auto settled = reconciler.reconcile(tenant, id, last->number);
   if (!settled) return store_failure(settled.error(), diag);
   return load(tenant, id, diag);
+}
+
+// Ends `intent`'s challenge if it outlived options.challenge_expiry, leaving
+// `intent` as the store holds it after; true when this call ended it.
+result<bool> payment_service::impl::expire_challenge(payment_intent& intent, diagnostics* diag) {
+  for (int round = 0; round < options.max_conflict_retries; ++round) {
+    auto now = guarded([&] { return store.now_ms(); });
+    if (!now) return store_failure(now.error(), diag);
+    if (!detail::challenge_expired(intent, now.value(), options.challenge_expiry.count())) {
+      return false;
+    }
+    auto done = guarded([&] { return store.commit(detail::plan_challenge_expired(intent, ctx)); });
+    if (!done && done.error() != errc::version_conflict) return store_failure(done.error(), diag);
+    BOOST_OUTCOME_TRY(intent, load(intent.tenant, intent.id, diag));
+    if (done) return true;
+  }
+  return fail(errc::busy, diag, "the payment intent kept changing under this request; retry");
+}
+
+// Recovery's share of challenge expiry: intents idle in requires_action
+// longer than the expiry, as the store lists them.
+void payment_service::impl::expire_challenges(std::size_t limit, recovery_report& report) {
+  auto now = guarded([&] { return store.now_ms(); });
+  if (!now) {
+    ++report.errors;
+    return;
+  }
+  auto listed = guarded([&] {
+    return store.list_requires_action(now.value() - options.challenge_expiry.count(), limit);
+  });
+  if (!listed) {
+    if (listed.error() != errc::not_supported) ++report.errors;
+    return;
+  }
+  for (const requires_action_intent& waiting : listed.value()) {
+    auto intent = load(waiting.tenant, waiting.intent, nullptr);
+    auto ended = intent ? expire_challenge(intent.value(), nullptr) : result<bool>(intent.error());
+    if (!ended) {
+      if (ended.error() != errc::not_found) ++report.errors;
+    } else if (ended.value()) {
+      ++report.challenges_expired;
+    }
+  }
 }
 
 payment_service::payment_service(idempotency_store& store, card_network& network,
@@ -336,6 +388,31 @@ result<payment_response> payment_service::cancel(std::string_view tenant, std::s
   return impl_->run(m, diag);
 }
 
+result<payment_response> payment_service::authenticate(std::string_view tenant,
+                                                       std::string_view key,
+                                                       std::string_view intent,
+                                                       const authenticate_params& params,
+                                                       diagnostics* diag) {
+  mutation m;
+  m.op = operation::authenticate;
+  BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
+  BOOST_OUTCOME_TRY(m.key, validate_idempotency_key(key, diag));
+  BOOST_OUTCOME_TRY(auto id, validate_intent_id(intent, diag));
+  BOOST_OUTCOME_TRY(auto step,
+                    detail::read_challenge_result(
+                        params, impl_->options.authorize_when_authentication_unavailable, diag));
+  m.target = id;
+  m.fingerprint = [&](int version) {
+    return detail::authenticate_fingerprint(id, params, version);
+  };
+  m.decide = [&](const payment_intent* current) {
+    return detail::plan_authenticate(*current, step, impl_->ctx);
+  };
+  if (step.resume) m.authentication = detail::authentication_of(params, step);
+  m.wait_budget = params.wait_budget.value_or(impl_->options.default_wait_budget);
+  return impl_->run(m, diag);
+}
+
 result<payment_intent> payment_service::retrieve(std::string_view tenant, std::string_view intent,
                                                  diagnostics* diag) {
   BOOST_OUTCOME_TRY(auto t, validate_tenant(tenant, diag));
@@ -366,6 +443,7 @@ result<recovery_report> payment_service::recover(std::size_t limit, diagnostics*
       case detail::verdict::review: ++report.reviewed; break;
     }
   }
+  impl_->expire_challenges(limit, report);
   return report;
 }
 

@@ -84,6 +84,21 @@ outcome_effect effect_of(const network_outcome& o) {
   return {attempt_state::unknown, intent_status::processing, std::nullopt};
 }
 
+// When `current`'s latest attempt awaits a 3-D Secure challenge, ends it in
+// `w` as declined with `decline_code`: abandoned, never authorized.
+void end_challenge(intent_write& w, const payment_intent& current, const std::string& decline_code,
+                   std::string detail) {
+  const attempt* last = current.latest_attempt();
+  if (!last || last->state != attempt_state::challenge_pending) return;
+  attempt a = *last;
+  a.state = attempt_state::declined;
+  a.decline_code = decline_code;
+  a.lease_expires_at_ms = 0;
+  w.audit.push_back(
+      attempt_event(a.number, last->state, attempt_state::declined, std::move(detail)));
+  w.attempt = attempt_write{std::move(a), last->fence, false, 0};
+}
+
 }  // namespace
 
 plan plan::reject(errc code, std::string message) {
@@ -136,17 +151,7 @@ plan plan_cancel(const payment_intent& current, const std::string& reason,
   p.write = update_of(current, ctx);
   p.write->intent.status = intent_status::canceled;
   p.write->intent.next_action.reset();
-  if (const attempt* last = current.latest_attempt();
-      last && last->state == attempt_state::challenge_pending) {
-    // The step-up is abandoned: the attempt ends as refused, never authorized.
-    attempt a = *last;
-    a.state = attempt_state::declined;
-    a.decline_code = "canceled";
-    a.lease_expires_at_ms = 0;
-    p.write->audit.push_back(
-        attempt_event(a.number, last->state, attempt_state::declined, "canceled"));
-    p.write->attempt = attempt_write{std::move(a), last->fence, false, 0};
-  }
+  end_challenge(*p.write, current, "canceled", "canceled");
   p.write->audit.push_back(intent_event(s, intent_status::canceled, reason));
   return p;
 }
@@ -287,6 +292,87 @@ intent_write plan_retry_later(const payment_intent& current, int number, std::ui
   const std::string state(to_string(w.attempt->value.state));
   w.audit.push_back({number, "recovery.retry", state, state, std::move(reason)});
   return w;
+}
+
+}  // namespace payintent::detail
+
+namespace payintent::detail {
+namespace {
+
+// The challenge of `current` ends unauthorized: attempt declined with
+// `decline_code`, intent failed with `error`, retryable by a new confirm.
+intent_write fail_challenge(const payment_intent& current, const std::string& decline_code,
+                            payment_error error, std::string detail, const write_context& ctx) {
+  intent_write w = update_of(current, ctx);
+  w.intent.status = intent_status::failed;
+  w.intent.next_action.reset();
+  w.intent.last_error = std::move(error);
+  end_challenge(w, current, decline_code, std::move(detail));
+  w.audit.push_back(intent_event(current.status, intent_status::failed, decline_code));
+  return w;
+}
+
+}  // namespace
+
+bool challenge_expired(const payment_intent& intent, std::int64_t now_ms,
+                       std::int64_t expiry_ms) noexcept {
+  const attempt* last = intent.latest_attempt();
+  return intent.status == intent_status::requires_action && last &&
+         last->state == attempt_state::challenge_pending &&
+         now_ms - last->updated_at_ms >= expiry_ms;
+}
+
+intent_write plan_challenge_expired(const payment_intent& current, const write_context& ctx) {
+  return fail_challenge(current, "challenge_expired",
+                        payment_error{"challenge_expired", "",
+                                      "The 3-D Secure challenge was not completed in time. "
+                                      "Confirm again to retry."},
+                        "challenge_expired", ctx);
+}
+
+plan plan_authenticate(const payment_intent& current, const step_up& result,
+                       const write_context& ctx) {
+  const attempt* last = current.latest_attempt();
+  if (current.status != intent_status::requires_action || !last ||
+      last->state != attempt_state::challenge_pending) {
+    if (last && last->state == attempt_state::declined &&
+        last->decline_code == "challenge_expired") {
+      return plan::reject(errc::invalid_state,
+                          "the 3-D Secure challenge of this payment intent expired; confirm "
+                          "again to start a new attempt");
+    }
+    return plan::reject(errc::invalid_state,
+                        fmt::format("cannot authenticate a payment intent in status {}; only "
+                                    "requires_action awaits a 3-D Secure result",
+                                    current.status));
+  }
+  if (!current.next_action ||
+      current.next_action->three_ds_server_trans_id != result.three_ds_server_trans_id) {
+    return plan::reject(errc::invalid_argument,
+                        "three_ds_server_trans_id does not match this payment intent's "
+                        "3-D Secure challenge");
+  }
+  const std::string detail = fmt::format("transStatus {}", result.trans_status);
+  plan p;
+  if (!result.resume) {
+    p.write = fail_challenge(
+        current, result.decline_code,
+        payment_error{"authentication_failed", result.decline_code,
+                      fmt::format("The cardholder was not authenticated by 3-D Secure "
+                                  "(transStatus {}). Confirm again to retry.",
+                                  result.trans_status)},
+        detail, ctx);
+    return p;
+  }
+  // The challenged attempt stays challenge_pending, the record of the
+  // challenge it raised; the authorization resumes as a new attempt under a
+  // reference the network has never seen.
+  p.write = update_of(current, ctx);
+  p.write->audit.push_back({last->number, "three_ds.result", std::string(to_string(last->state)),
+                            std::string(to_string(last->state)), detail});
+  start_attempt(*p.write, current.status, last->number + 1, ctx);
+  p.started_attempt = last->number + 1;
+  return p;
 }
 
 }  // namespace payintent::detail

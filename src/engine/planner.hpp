@@ -56,6 +56,32 @@ intent_write plan_late_outcome(const payment_intent& current, int number, std::u
 // True when the outcome says money may have moved (it must be voided if late).
 bool money_may_have_moved(outcome_kind kind) noexcept;
 
+// 3-D Secure step-up (DESIGN section 5).
+
+// A validated challenge result, as the planner needs it (no secrets).
+struct step_up {
+  std::string three_ds_server_trans_id;
+  char trans_status = 'Y';
+  bool resume = false;       // authorize again (Y, A; U when the policy says so)
+  std::string decline_code;  // when !resume: "authentication_failed", ...
+};
+
+// authenticate on `current`: resume as a new attempt in init, or end the
+// challenged attempt declined and the intent failed. Rejects an intent not in
+// requires_action (invalid_state, naming an expired challenge) and a result
+// for another challenge (invalid_argument).
+plan plan_authenticate(const payment_intent& current, const step_up& result,
+                       const write_context& ctx);
+
+// True when `intent` waits in requires_action and its challenge entered
+// challenge_pending at least `expiry_ms` before store time `now_ms`.
+bool challenge_expired(const payment_intent& intent, std::int64_t now_ms,
+                       std::int64_t expiry_ms) noexcept;
+
+// The expired challenge ends: attempt declined "challenge_expired", intent
+// failed and retryable.
+intent_write plan_challenge_expired(const payment_intent& current, const write_context& ctx);
+
 }  // namespace payintent::detail
 
 namespace payintent::detail {

@@ -25,6 +25,12 @@
 namespace payintent::testing {
 namespace {
 
+// An authentication complete_challenge minted, by DS transaction id.
+struct minted_authentication {
+  std::string value;
+  char trans_status = 'Y';
+};
+
 struct reference_ledger {
   std::size_t calls = 0;
   std::size_t authorizations = 0;
@@ -46,6 +52,7 @@ struct fake_card_network::state {
   std::size_t authorizations = 0;
   std::size_t voids = 0;
   std::unordered_map<std::string, reference_ledger> by_reference;
+  std::unordered_map<std::string, minted_authentication> minted;
   std::vector<authorization_request> requests;
   std::mt19937_64 rng{std::random_device{}()};
   std::uint64_t next_serial = 1;
@@ -101,6 +108,19 @@ struct fake_card_network::state {
         [timer, fn = std::forward<Fn>(fn)](const boost::system::error_code&) mutable { fn(); });
   }
 
+  // Under `mutex`: whether `a` is an authentication complete_challenge minted
+  // (Y, A) or an honest "unavailable" (U, no value). Each is good once.
+  bool accepts(const three_ds_authentication& a) {
+    if (a.trans_status == 'U') return a.authentication_value.empty();
+    auto it = minted.find(a.ds_transaction_id);
+    if (it == minted.end() || it->second.value != a.authentication_value ||
+        it->second.trans_status != a.trans_status) {
+      return false;
+    }
+    minted.erase(it);
+    return true;
+  }
+
   // Under `mutex`: money moved under `reference`.
   std::string record_money_moved(const authorization_request& r, reference_ledger& ledger,
                                  const std::string& transaction_id) {
@@ -154,12 +174,17 @@ void fake_card_network::async_authorize(const authorization_request& request,
       outcome = network_outcome::declined("generic_decline");
     } else if (pm == pm_insufficient_funds) {
       outcome = network_outcome::declined("insufficient_funds");
+    } else if (request.authentication && !s.accepts(*request.authentication)) {
+      outcome = network_outcome::declined("authentication_invalid");
     } else if (pm == pm_challenge && !request.authentication) {
       next_action action;
       action.type = "redirect_to_url";
       action.redirect_url = "https://acs.example/challenge/" + request.reference;
       action.three_ds_server_trans_id = s.generate_id("3ds_");
       outcome = network_outcome::challenge(std::move(action));
+    } else if (pm == pm_frictionless) {
+      outcome = network_outcome::approved();
+      outcome.message = "3-D Secure frictionless: authenticated without a challenge";
     } else if (pm == pm_pending) {
       outcome = network_outcome::pending();
     } else if (pm == pm_unknown) {
@@ -245,6 +270,24 @@ void fake_card_network::async_void(const std::string& reference, void_handler ha
 void fake_card_network::script_next(network_outcome outcome) {
   std::lock_guard lock(state_->mutex);
   state_->script.push_back(std::move(outcome));
+}
+
+authenticate_params fake_card_network::complete_challenge(
+    const std::string& three_ds_server_trans_id, const std::string& trans_status) {
+  authenticate_params p;
+  p.three_ds_server_trans_id = three_ds_server_trans_id;
+  p.trans_status = trans_status;
+  p.message_version = "2.2.0";
+  std::lock_guard lock(state_->mutex);
+  p.ds_transaction_id = state_->generate_id("ds_");
+  if (trans_status == "Y" || trans_status == "A") {
+    p.authentication_value = state_->generate_id("cavv_");
+    p.eci = trans_status == "Y" ? "05" : "06";
+    state_->minted[p.ds_transaction_id] = {p.authentication_value, trans_status[0]};
+  } else if (trans_status == "U") {
+    p.eci = "07";
+  }
+  return p;
 }
 
 std::size_t fake_card_network::authorize_calls() const {

@@ -106,8 +106,10 @@ TEST_CASE("tokens decide the outcome") {
   CHECK(challenge.action->type == "redirect_to_url");
   CHECK(challenge.action->redirect_url == "https://acs.example/challenge/r4");
   CHECK_FALSE(challenge.action->three_ds_server_trans_id.empty());
+  const auto passed = net.complete_challenge(challenge.action->three_ds_server_trans_id, "Y");
   auto with_3ds = make_request("r4", pm_challenge);
-  with_3ds.authentication = three_ds_authentication{"AAAB", "05", "ds-1", "2.2.0"};
+  with_3ds.authentication = three_ds_authentication{passed.authentication_value, passed.eci,
+                                                    passed.ds_transaction_id, "2.2.0", 'Y'};
   CHECK(authorize(net, with_3ds).kind == outcome_kind::approved);
 
   CHECK(authorize(net, make_request("r5", pm_pending)).kind == outcome_kind::pending);
@@ -265,4 +267,45 @@ TEST_CASE("journal lines are counted per reference") {
   CHECK(counts.count("j4") == 0);
   std::filesystem::remove(path);
   CHECK(read_journal_authorizations(path).empty());
+}
+
+TEST_CASE(
+    "fake network: complete_challenge mints authentication it accepts once, and only "
+    "as minted") {
+  fake_card_network net;
+  const auto y = net.complete_challenge("3ds-1", "Y");
+  CHECK(y.three_ds_server_trans_id == "3ds-1");
+  CHECK(y.trans_status == "Y");
+  CHECK(y.eci == "05");
+  CHECK_FALSE(y.authentication_value.empty());
+  CHECK_FALSE(y.ds_transaction_id.empty());
+  const auto a = net.complete_challenge("3ds-2", "A");
+  CHECK(a.eci == "06");
+  for (const char* refused : {"N", "R"}) {
+    const auto r = net.complete_challenge("3ds-3", refused);
+    CHECK(r.authentication_value.empty());
+    CHECK(r.eci.empty());
+  }
+  const auto u = net.complete_challenge("3ds-4", "U");
+  CHECK(u.authentication_value.empty());
+  CHECK(u.eci == "07");
+
+  auto carrying = [&](const std::string& ref, const authenticate_params& p, char status) {
+    auto request = make_request(ref, pm_challenge);
+    request.authentication = three_ds_authentication{p.authentication_value, p.eci,
+                                                     p.ds_transaction_id, "2.2.0", status};
+    return authorize(net, request);
+  };
+  auto forged = y;
+  forged.authentication_value += "x";
+  CHECK(carrying("r1", forged, 'Y').decline_code == "authentication_invalid");
+  CHECK(carrying("r2", y, 'A').decline_code == "authentication_invalid");  // minted as Y
+  CHECK(carrying("r3", y, 'Y').kind == outcome_kind::approved);
+  CHECK(carrying("r4", y, 'Y').decline_code == "authentication_invalid");  // used up
+  CHECK(carrying("r5", a, 'A').kind == outcome_kind::approved);
+  CHECK(carrying("r6", u, 'U').kind == outcome_kind::approved);
+  const auto frictionless = authorize(net, make_request("r7", pm_frictionless));
+  CHECK(frictionless.kind == outcome_kind::approved);
+  CHECK_FALSE(frictionless.network_transaction_id.empty());
+  CHECK(net.authorizations() == 4);
 }

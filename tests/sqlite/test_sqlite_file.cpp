@@ -132,3 +132,25 @@ TEST_CASE("sqlite: a file that cannot be opened is store_unavailable") {
 TEST_CASE("sqlite: open without a path is invalid_argument") {
   CHECK(outcome_of(sqlite_store::open({})) == name_of(errc::invalid_argument));
 }
+
+TEST_CASE("sqlite: a schema 1 file migrates to 2 (the requires_action index), data intact") {
+  temp_dir dir;
+  const auto path = dir.file("v1.db");
+  testing::manual_clock clock;
+  const auto pi = new_intent(tenant_a, "pi_from_v1");
+  {
+    auto store = must_open(options_for(path, clock));
+    create_stored(*store, pi);
+  }
+  {
+    raw_db raw(path);  // as a build before migration 2 left it
+    REQUIRE(raw.exec("DROP INDEX intents_requires_action") == SQLITE_OK);
+    REQUIRE(raw.exec("PRAGMA user_version = 1") == SQLITE_OK);
+  }
+  auto store = must_open(options_for(path, clock));
+  raw_db raw(path);
+  CHECK(raw.integer("PRAGMA user_version") == 2);
+  CHECK(raw.integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = "
+                    "'intents_requires_action'") == 1);
+  CHECK(must_load(*store, tenant_a, pi.id).id == pi.id);
+}

@@ -28,6 +28,11 @@ constexpr const char* select_key_sql = "SELECT " PAYINTENT_SQLITE_KEY_COLUMNS
 constexpr const char* select_unresolved_sql =
     "SELECT tenant, intent_id, number, state, lease_expires_at FROM attempts "
     "WHERE state IN (1, 5, 6) ORDER BY lease_expires_at, tenant, intent_id, number LIMIT ?1";
+// "status = 3" (requires_action) must match the partial index
+// intents_requires_action word for word.
+constexpr const char* select_requires_action_sql =
+    "SELECT tenant, id, updated_at FROM intents WHERE status = 3 AND updated_at <= ?1 "
+    "ORDER BY updated_at, tenant, id LIMIT ?2";
 constexpr const char* select_audit_sql =
     "SELECT " PAYINTENT_SQLITE_AUDIT_COLUMNS
     " FROM audit WHERE tenant = ?1 AND intent_id = ?2 ORDER BY sequence";
@@ -159,6 +164,21 @@ result<std::vector<unresolved_attempt>> sqlite_store::list_unresolved(std::size_
           out.push_back(std::move(u));
         }
       });
+}
+
+result<std::vector<requires_action_intent>> sqlite_store::list_requires_action(
+    std::int64_t updated_at_or_before_ms, std::size_t limit) {
+  using out_t = std::vector<requires_action_intent>;
+  return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_requires_action_sql));
+    stmt.bind(1, updated_at_or_before_ms).bind(2, as_limit(limit));
+    out_t out;
+    for (;;) {
+      BOOST_OUTCOME_TRY(auto row, stmt.step());
+      if (!row) return out;
+      out.push_back({tenant_id(stmt.text_at(0)), intent_id(stmt.text_at(1)), stmt.int_at(2)});
+    }
+  });
 }
 
 result<std::vector<audit_entry>> sqlite_store::audit_trail(const tenant_id& tenant,

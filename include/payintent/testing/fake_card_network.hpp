@@ -13,6 +13,7 @@
 #pragma once
 
 #include "payintent/card_network.hpp"
+#include "payintent/payment_service.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -30,7 +31,12 @@ namespace payintent::testing {
 inline constexpr const char* pm_approve = "pm_card_visa";
 inline constexpr const char* pm_decline = "pm_card_chargeDeclined";                 // declined "generic_decline"
 inline constexpr const char* pm_insufficient_funds = "pm_card_insufficientFunds";   // declined "insufficient_funds"
-inline constexpr const char* pm_challenge = "pm_card_threeDSecureRequired";         // challenge, then approve after 3DS
+// 3-D Secure: challenge; an authorization carrying authentication minted by
+// complete_challenge (Y or A, or U without a value) is approved, any other
+// authentication declined "authentication_invalid".
+inline constexpr const char* pm_challenge = "pm_card_threeDSecureRequired";
+// 3-D Secure frictionless: the network authenticates without a challenge and approves.
+inline constexpr const char* pm_frictionless = "pm_card_threeDSecureFrictionless";
 inline constexpr const char* pm_pending = "pm_card_pending";                        // pending; lookup later finds approved
 inline constexpr const char* pm_unknown = "pm_card_timeout";  // approved by the "network", answered unknown
 inline constexpr const char* pm_not_sent = "pm_card_notSent";  // not_sent, nothing recorded
@@ -68,6 +74,14 @@ class fake_card_network final : public card_network {
   // these outcomes instead of the token's. An approved/unknown/pending
   // scripted outcome records money moved like the token would.
   void script_next(network_outcome outcome);
+
+  // The fake's 3DS server and ACS: the cardholder completes the challenge
+  // `three_ds_server_trans_id` with `trans_status` ("Y", "A", "N", "R", "U"),
+  // and this is what the front end hands the server for authenticate. Y and
+  // A carry a fresh authentication value (ECI 05 / 06) that this network will
+  // accept once with the same DS transaction id; N, R and U carry none.
+  authenticate_params complete_challenge(const std::string& three_ds_server_trans_id,
+                                         const std::string& trans_status);
 
   // Ledger. Thread-safe snapshots.
   std::size_t authorize_calls() const;                           // every call

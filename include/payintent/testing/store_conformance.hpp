@@ -32,7 +32,8 @@
 // commit leaves no key, intent, attempt or audit entry); the audit chain
 // (stamped, sealed, per-intent sequences, verify_audit); purge (expired only,
 // in batches, never a key guarding an unresolved attempt); tenant isolation;
-// list_unresolved (states, order, lease_expired by the store clock); and
+// list_unresolved (states, order, lease_expired by the store clock);
+// list_requires_action (status, cutoff, order, limit); and
 // 8 threads x 200 operations racing claims and fenced commits.
 //
 // Not covered (test them yourself): several processes or servers sharing a
@@ -72,6 +73,8 @@
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "purge expired keys", purge_expired_keys, factory_expr)   \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "tenant isolation", tenant_isolation, factory_expr)       \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "list unresolved", list_unresolved, factory_expr)         \
+  PAYINTENT_STORE_CONFORMANCE_CASE(name, "list requires_action", list_requires_action,             \
+                                   factory_expr)                                                   \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "racing claims of one key", racing_claims_of_one_key,     \
                                    factory_expr)                                                   \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "racing claims of many keys", racing_claims_of_many_keys, \

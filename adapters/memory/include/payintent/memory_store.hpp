@@ -36,6 +36,8 @@ class memory_store final : public idempotency_store {
   result<std::vector<audit_entry>> audit_trail(const tenant_id& tenant, const intent_id& id) override;
   result<std::size_t> purge_expired_keys(std::size_t limit) override;
   result<std::int64_t> now_ms() override;
+  result<std::vector<requires_action_intent>> list_requires_action(
+      std::int64_t updated_at_or_before_ms, std::size_t limit) override;
 
   // Test hook: replaces the stored audit entry (tenant, intent, sequence) with
   // `entry`, to show that verify_audit detects tampering. Returns false when

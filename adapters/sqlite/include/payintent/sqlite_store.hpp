@@ -107,7 +107,7 @@ struct sqlite_store_options {
 class sqlite_store final : public idempotency_store {
  public:
   // The schema version this build writes (PRAGMA user_version).
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   // Opens (creating if needed) the file, switches it to WAL, and migrates the
   // schema. Errors: invalid_argument (empty path), storage_corrupt (not a
@@ -128,6 +128,8 @@ class sqlite_store final : public idempotency_store {
                                                const intent_id& id) override;
   result<std::size_t> purge_expired_keys(std::size_t limit) override;
   result<std::int64_t> now_ms() override;
+  result<std::vector<requires_action_intent>> list_requires_action(
+      std::int64_t updated_at_or_before_ms, std::size_t limit) override;
 
  private:
   struct state;

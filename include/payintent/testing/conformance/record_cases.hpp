@@ -199,4 +199,55 @@ inline void list_unresolved(const store_factory& make) {
   CHECK(expect_ok(store.list_unresolved(0)).empty());
 }
 
+// Only intents in requires_action are listed, those last changed at or
+// before the cutoff, oldest first, across tenants; one that left
+// requires_action is not.
+inline void list_requires_action(const store_factory& make) {
+  auto sut = make();
+  auto& store = *sut.store;
+  const auto t0 = expect_ok(store.now_ms());
+  auto move_to = [&](const payment_intent& stored, intent_status status) {
+    intent_write w;
+    w.intent = stored;
+    w.intent.status = status;
+    w.expected_version = stored.version;
+    w.audit = {event("intent.moved", std::string(to_string(stored.status)),
+                     std::string(to_string(status)))};
+    w.node_id = "node-a";
+    expect_ok(store.commit(w));
+    return must_load(store, stored.tenant, stored.id);
+  };
+  create_stored(store, new_intent(tenant_a, "pi_ra_created"));
+  move_to(create_stored(store, new_intent(tenant_a, "pi_ra_first")),
+          intent_status::requires_action);
+  sut.advance_clock_ms(5'000);
+  const auto left = move_to(create_stored(store, new_intent(tenant_a, "pi_ra_left")),
+                            intent_status::requires_action);
+  sut.advance_clock_ms(5'000);
+  move_to(create_stored(store, new_intent(tenant_b, "pi_ra_second")),
+          intent_status::requires_action);
+  move_to(create_stored(store, new_intent(tenant_a, "pi_ra_processing")),
+          intent_status::processing);
+  sut.advance_clock_ms(20'000);
+  move_to(left, intent_status::failed);
+
+  const auto all = expect_ok(store.list_requires_action(t0 + 1'000'000, 100));
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].intent == intent_id{"pi_ra_first"});
+  CHECK(all[0].tenant == tenant_a);
+  CHECK(all[0].updated_at_ms == t0);
+  CHECK(all[1].intent == intent_id{"pi_ra_second"});
+  CHECK(all[1].tenant == tenant_b);
+  CHECK(all[1].updated_at_ms == t0 + 10'000);
+
+  const auto early = expect_ok(store.list_requires_action(t0 + 9'999, 100));
+  REQUIRE(early.size() == 1);
+  CHECK(early[0].intent == intent_id{"pi_ra_first"});
+  CHECK(expect_ok(store.list_requires_action(t0 - 1, 100)).empty());
+  const auto limited = expect_ok(store.list_requires_action(t0 + 1'000'000, 1));
+  REQUIRE(limited.size() == 1);
+  CHECK(limited[0].intent == intent_id{"pi_ra_first"});
+  CHECK(expect_ok(store.list_requires_action(t0 + 1'000'000, 0)).empty());
+}
+
 }  // namespace payintent::testing::conformance
