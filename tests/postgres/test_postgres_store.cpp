@@ -7,6 +7,8 @@
 #include <payintent/payment_service.hpp>
 #include <payintent/testing/fake_card_network.hpp>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <future>
 #include <thread>
@@ -88,11 +90,13 @@ TEST_CASE("postgres: an older server keeps working after an additive migration")
   const auto before = create_stored(*old_server, new_intent(tenant_a, "pi_before"));
   {
     // What a newer build's additive migration looks like: a column with a
-    // default, an index, its version row saying version 1 code still works.
+    // default, an index, its version row saying this build's code still works.
     raw_pg raw(conninfo);
     REQUIRE(raw.exec("ALTER TABLE intents ADD COLUMN risk_score integer NOT NULL DEFAULT 0"));
     REQUIRE(raw.exec("CREATE INDEX intents_risk ON intents (risk_score)"));
-    REQUIRE(raw.exec("INSERT INTO payintent_schema (version, compatible_from) VALUES (2, 1)"));
+    REQUIRE(raw.exec(fmt::format("INSERT INTO payintent_schema (version, compatible_from) "
+                                 "VALUES ({}, 1)",
+                                 postgres_store::schema_version + 1)));
   }
   // The running old server and a freshly started one both work on it.
   postgres_store_options o;
@@ -107,8 +111,9 @@ TEST_CASE("postgres: an older server keeps working after an additive migration")
     CHECK(must_load(*store, tenant_a, intent_id{"pi_before"}) == before);
   }
   // A migration that old code cannot use is refused, not misread.
-  REQUIRE(raw_pg(conninfo).exec(
-      "INSERT INTO payintent_schema (version, compatible_from) VALUES (3, 3)"));
+  const int too_new = postgres_store::schema_version + 2;
+  REQUIRE(raw_pg(conninfo).exec(fmt::format(
+      "INSERT INTO payintent_schema (version, compatible_from) VALUES ({}, {})", too_new, too_new)));
   diagnostics diag;
   CHECK(outcome_of(postgres_store::open(o, &diag)) == name_of(errc::not_supported));
   CHECK(diag.message == "the database schema needs a newer payintent");

@@ -31,6 +31,11 @@ constexpr const char* select_key_sql =
 constexpr const char* select_unresolved_sql =
     "SELECT tenant, intent_id, number, state, lease_expires_at FROM attempts "
     "WHERE state IN (1, 5, 6) ORDER BY lease_expires_at, tenant, intent_id, number LIMIT $1";
+// "status = 3" (requires_action) must match the partial index
+// intents_requires_action for the planner to use it.
+constexpr const char* select_requires_action_sql =
+    "SELECT tenant, id, updated_at FROM intents WHERE status = 3 AND updated_at <= $1 "
+    "ORDER BY updated_at, tenant, id LIMIT $2";
 constexpr const char* select_audit_sql =
     "SELECT " PAYINTENT_PG_AUDIT_COLUMNS
     " FROM audit WHERE tenant = $1 AND intent_id = $2 ORDER BY sequence";
@@ -186,6 +191,20 @@ result<std::vector<unresolved_attempt>> postgres_store::list_unresolved(std::siz
         }
         return out;
       });
+}
+
+result<std::vector<requires_action_intent>> postgres_store::list_requires_action(
+    std::int64_t updated_at_or_before_ms, std::size_t limit) {
+  using out_t = std::vector<requires_action_intent>;
+  return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
+    BOOST_OUTCOME_TRY(auto r, conn.query(select_requires_action_sql,
+                                         params().add(updated_at_or_before_ms).add(as_limit(limit))));
+    out_t out;
+    for (int i = 0; i < r.size(); ++i) {
+      out.push_back({tenant_id(r.text_at(i, 0)), intent_id(r.text_at(i, 1)), r.int_at(i, 2)});
+    }
+    return out;
+  });
 }
 
 result<std::vector<audit_entry>> postgres_store::audit_trail(const tenant_id& tenant,

@@ -88,6 +88,10 @@ CREATE TABLE audit (
   PRIMARY KEY (tenant, intent_id, sequence)
 );
 )sql"},
+    // Challenge expiry by recovery: intents waiting in requires_action (3).
+    {2, 1, R"sql(
+CREATE INDEX IF NOT EXISTS intents_requires_action ON intents (updated_at) WHERE status = 3;
+)sql"},
 };
 
 // Any constant serves, as long as every payintent build uses the same one.

@@ -95,7 +95,7 @@ struct postgres_store_options {
 class postgres_store final : public idempotency_store {
  public:
   // The schema version this build writes (table payintent_schema).
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   // Connects, then migrates the schema. Errors: invalid_argument (empty or
   // malformed conninfo), store_unavailable (cannot connect or authenticate),
@@ -115,6 +115,8 @@ class postgres_store final : public idempotency_store {
   result<std::vector<audit_entry>> audit_trail(const tenant_id& tenant,
                                                const intent_id& id) override;
   result<std::size_t> purge_expired_keys(std::size_t limit) override;
+  result<std::vector<requires_action_intent>> list_requires_action(
+      std::int64_t updated_at_or_before_ms, std::size_t limit) override;
   // The database clock (or the injected one).
   result<std::int64_t> now_ms() override;
 
