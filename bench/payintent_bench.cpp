@@ -6,6 +6,8 @@
 // with --charges, until C charges are done in all: a fixed amount of work,
 // for instruction counts under callgrind); the program prints one JSON line
 // with throughput and per-charge latency.
+#include "bench_support.hpp"
+
 #include <payintent/memory_store.hpp>
 #include <payintent/payintent.hpp>
 #include <payintent/testing/fake_card_network.hpp>
@@ -42,25 +44,10 @@ int usage(const char* why) {
   return 2;
 }
 
-std::unique_ptr<payintent::idempotency_store> open_store(const std::string& spec) {
-  if (spec == "memory") return std::make_unique<payintent::memory_store>();
-#ifdef PAYINTENT_BENCH_SQLITE
-  if (spec.rfind("sqlite:", 0) == 0) {
-    const std::string path = spec.substr(7);
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-    auto s = payintent::sqlite_store::open({.path = path});
-    if (s) return std::move(s.value());
-    fmt::print(stderr, "cannot open {}: {}\n", path, s.error().message());
-  }
-#endif
-  return nullptr;
-}
+using payintent::bench::open_store;
 
 double percentile(std::vector<std::int64_t>& v, double q) {
-  if (v.empty()) return 0;
-  auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return static_cast<double>(v[k]) / 1000.0;
+  return payintent::bench::percentile(v, q, 1000.0);  // nanoseconds -> microseconds
 }
 
 }  // namespace
