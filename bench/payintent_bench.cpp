@@ -7,12 +7,11 @@
 // with --charges, until C charges are done in all: a fixed amount of work,
 // for instruction counts under callgrind); the program prints one JSON line
 // with throughput and per-charge latency.
+#include "bench_support.hpp"
+
 #include <payintent/memory_store.hpp>
 #include <payintent/payintent.hpp>
 #include <payintent/testing/fake_card_network.hpp>
-#ifdef PAYINTENT_BENCH_SQLITE
-#include "storm/store_spec.hpp"  // the one parser of --store spellings
-#endif
 
 #include <fmt/core.h>
 #include <boost/json.hpp>
@@ -46,35 +45,10 @@ int usage(const char* why) {
   return 2;
 }
 
-// An SQLite file starts afresh; a PostgreSQL database is the caller's to
-// empty (bench/compare_postgres.sh gives each run a new one) and keeps one
-// connection per thread.
-std::unique_ptr<payintent::idempotency_store> open_store(const std::string& text, int threads) {
-  if (text == "memory") return std::make_unique<payintent::memory_store>();
-#ifdef PAYINTENT_BENCH_SQLITE
-  auto parsed = payintent::storm::parse_store_spec(text);
-  if (auto* why = std::get_if<std::string>(&parsed)) {
-    fmt::print(stderr, "{}\n", *why);
-    return nullptr;
-  }
-  auto spec = std::get<payintent::storm::store_spec>(parsed);
-  if (spec.kind == payintent::storm::store_kind::sqlite) {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((spec.target + suffix).c_str());
-  }
-  spec.connections = static_cast<std::size_t>(threads);
-  payintent::diagnostics diag;
-  auto s = payintent::storm::open_store(spec, &diag);
-  if (s) return std::move(s.value());
-  fmt::print(stderr, "{}: {}\n", diag.message, s.error().message());
-#endif
-  return nullptr;
-}
+using payintent::bench::open_store;
 
 double percentile(std::vector<std::int64_t>& v, double q) {
-  if (v.empty()) return 0;
-  auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return static_cast<double>(v[k]) / 1000.0;
+  return payintent::bench::percentile(v, q, 1000.0);  // nanoseconds -> microseconds
 }
 
 }  // namespace
@@ -95,7 +69,7 @@ int main(int argc, char** argv) {
       return usage("unknown flag");
   }
   if (c.threads < 1 || c.seconds <= 0) return usage("threads and seconds must be positive");
-  auto store = open_store(c.store, c.threads);
+  auto store = open_store(c.store, static_cast<std::size_t>(c.threads));
   if (!store) return usage("unknown or unopenable store");
 
   // Zero latency: completes inline. Keeps no request copies, so the run

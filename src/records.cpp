@@ -1,5 +1,6 @@
 #include "payintent/records.hpp"
 #include "payintent/idempotency_store.hpp"
+#include "payintent/transition.hpp"
 
 #include <chrono>
 #include <iterator>
@@ -82,4 +83,14 @@ auto fmt::formatter<payintent::claim_status>::format(payintent::claim_status s,
       break;
   }
   return fmt::formatter<std::string_view>::format(name, ctx);
+}
+
+auto fmt::formatter<payintent::transition>::format(const payintent::transition& t,
+                                                   format_context& ctx) const
+    -> format_context::iterator {
+  std::string text = t.attempt_number > 0
+                         ? fmt::format("{} a{} {} ", t.intent, t.attempt_number, t.event)
+                         : fmt::format("{} {} ", t.intent, t.event);
+  text += t.from.empty() ? t.to : fmt::format("{}->{}", t.from, t.to);
+  return fmt::formatter<std::string_view>::format(text, ctx);
 }

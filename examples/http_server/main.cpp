@@ -1,8 +1,8 @@
 // http_server — a Stripe-compatible HTTP front for payintent (docs/http_server.md).
 //
 // Wires the pieces: the store named by --store, a simulated card network
-// answering in --network-latency-ms, the payment service, the service_calls
-// bridge, and the HTTP listener on 127.0.0.1. Exits 0 on SIGINT/SIGTERM after
+// answering in --network-latency-ms, the payment service (called through its async_
+// forms), and the HTTP listener on 127.0.0.1. Exits 0 on SIGINT/SIGTERM after
 // in-flight attempts have recorded their outcomes, 2 on bad arguments, 1
 // when the store cannot be opened or the port bound.
 #include "http_server/auth.hpp"
@@ -10,7 +10,6 @@
 #include "http_server/router.hpp"
 #include "http_server/server.hpp"
 #include "http_server/server_args.hpp"
-#include "http_server/service_calls.hpp"
 
 #include <payintent/payment_service.hpp>
 #include <payintent/testing/fake_card_network.hpp>
@@ -19,6 +18,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -60,12 +60,15 @@ int main(int argc, char** argv) {
   // A duplicate waiting for a concurrent holder is bounded by the budget too.
   options.key_in_use_wait =
       std::min<std::chrono::milliseconds>(options.key_in_use_wait, args.wait_budget);
+  // payintent_authorizations_total counts the durable transitions to
+  // authorized this server committed, as the library reports them.
+  std::atomic<std::uint64_t> authorizations{0};
+  options.on_transition = [&authorizations](const transition& t) {
+    if (t.event == "attempt.authorized") authorizations.fetch_add(1, std::memory_order_relaxed);
+  };
   payment_service service(*store.value(), network, options);
-  http::service_calls calls(service, args.service_threads);
-  // The one place authorizations are counted from (the transition observer
-  // can replace the fake network's ledger here).
-  http::metrics stats([&network] { return static_cast<std::uint64_t>(network.authorizations()); });
-  const http::router_context ctx{keys, calls, stats, args.wait_budget};
+  http::metrics stats([&authorizations] { return authorizations.load(); });
+  const http::router_context ctx{keys, service, stats, args.wait_budget};
 
   boost::asio::io_context io;
   http::server_limits limits;
@@ -88,7 +91,8 @@ int main(int argc, char** argv) {
   fmt::print("listening on 127.0.0.1:{}\n", listener->port());
   std::fflush(stdout);
 
-  // Two threads parse and route; the library's blocking work runs in `calls`.
+  // Two threads parse and route; the library's blocking work runs on the
+  // service's own pool (service_options::store_threads).
   std::vector<std::thread> threads;
   for (int i = 0; i < 2; ++i) threads.emplace_back([&io] { io.run(); });
   for (auto& t : threads) t.join();

@@ -103,12 +103,12 @@ awaitable<response> create(const request& req, const router_context& ctx,
   if (auto e = read_post(req, key, params, parse_create)) co_return error_response(*e);
   diagnostics diag;
   if (params.confirm) {
-    auto [ec, r] = co_await ctx.calls.async_charge(tenant, key, as_charge(params, ctx.wait_budget),
+    auto [ec, r] = co_await ctx.service.async_charge(tenant, key, as_charge(params, ctx.wait_budget),
                                                    &diag, use_tuple);
     co_return mutation_response(ec, r, diag, true);
   }
   auto [ec, r] =
-      co_await ctx.calls.async_create_intent(tenant, key, params.intent, &diag, use_tuple);
+      co_await ctx.service.async_create_intent(tenant, key, params.intent, &diag, use_tuple);
   co_return mutation_response(ec, r, diag, false);
 }
 
@@ -119,7 +119,7 @@ awaitable<response> confirm(const request& req, const router_context& ctx,
   if (auto e = read_post(req, key, params, parse_confirm)) co_return error_response(*e);
   params.wait_budget = ctx.wait_budget;
   diagnostics diag;
-  auto [ec, r] = co_await ctx.calls.async_confirm(tenant, key, id, params, &diag, use_tuple);
+  auto [ec, r] = co_await ctx.service.async_confirm(tenant, key, id, params, &diag, use_tuple);
   co_return mutation_response(ec, r, diag, true);
 }
 
@@ -129,14 +129,14 @@ awaitable<response> cancel(const request& req, const router_context& ctx, const 
   cancel_params params;
   if (auto e = read_post(req, key, params, parse_cancel)) co_return error_response(*e);
   diagnostics diag;
-  auto [ec, r] = co_await ctx.calls.async_cancel(tenant, key, id, params, &diag, use_tuple);
+  auto [ec, r] = co_await ctx.service.async_cancel(tenant, key, id, params, &diag, use_tuple);
   co_return mutation_response(ec, r, diag, false);
 }
 
 awaitable<response> retrieve(const router_context& ctx, const std::string& tenant,
                              std::string_view id) {
   diagnostics diag;
-  auto [ec, intent] = co_await ctx.calls.async_retrieve(tenant, id, &diag, use_tuple);
+  auto [ec, intent] = co_await ctx.service.async_retrieve(tenant, id, &diag, use_tuple);
   if (ec) co_return error_response(from_library(ec, &diag));
   co_return json_response(200, intent_json(intent));
 }

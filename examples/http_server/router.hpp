@@ -19,7 +19,7 @@
 #include "http_server/api_error.hpp"
 #include "http_server/auth.hpp"
 #include "http_server/metrics.hpp"
-#include "http_server/service_calls.hpp"
+#include <payintent/payment_service.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
@@ -36,7 +36,9 @@ using response = boost::beast::http::response<boost::beast::http::string_body>;
 // What a route needs; borrowed, outlives every request. Thread-safe parts only.
 struct router_context {
   const api_keys& keys;
-  service_calls& calls;
+  // Called through its async_ forms only: a connection coroutine never
+  // blocks on the store or the network.
+  payment_service& service;
   metrics& stats;  // rendered by GET /metrics; the server records each response
   // Passed to confirm and charge: the longest a request waits for the card
   // network before answering the intent as it is (processing).

@@ -3,7 +3,8 @@
 // Accepts on 127.0.0.1 only. Each connection is one coroutine on its own
 // strand that reads a request, routes it (router.hpp), writes the response,
 // and loops while the client keeps the connection alive. The routes never
-// block: library calls complete on the connection's strand (service_calls).
+// block: library calls (payment_service's async_ forms) complete on the connection's
+// strand.
 //
 // Limits protect the server from slow, idle or greedy clients: a request
 // (headers and body) must arrive within `read_timeout` of the previous

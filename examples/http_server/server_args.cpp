@@ -14,10 +14,9 @@ namespace payintent::http {
 using cli::bad_value;
 
 std::string server_usage() {
-  return "usage: http_server --port P --store memory|sqlite:PATH --api-key KEY=TENANT\n"
+  return "usage: http_server --port P --store memory|sqlite:PATH|postgres:CONNINFO --api-key KEY=TENANT\n"
          "                   [--api-key KEY=TENANT ...] --network-latency-ms LO-HI\n"
          "                   --wait-budget-ms N [--read-timeout-ms N] [--max-body-bytes N]\n"
-         "                   [--service-threads N]\n"
          "\n"
          "Serves a Stripe-compatible subset of the PaymentIntents API on 127.0.0.1:P\n"
          "(P = 0 picks a free port), backed by payintent and a simulated card network\n"
@@ -68,10 +67,6 @@ std::variant<server_args, std::string> parse_server_args(int argc, const char* c
       const auto n = cli::parse_int<std::size_t>(value, 64, 64 * 1024 * 1024);
       if (!n) return bad_value(flag, value, "bytes in 64..67108864");
       args.max_body_bytes = *n;
-    } else if (flag == "--service-threads") {
-      const auto n = cli::parse_int<std::size_t>(value, 1, 4096);
-      if (!n) return bad_value(flag, value, "a whole number in 1..4096");
-      args.service_threads = *n;
     } else {
       return fmt::format("unknown option {}", flag);
     }

@@ -2,7 +2,7 @@
 //
 //   http_server --port P --store memory|sqlite:PATH --api-key KEY=TENANT [--api-key ...]
 //               --network-latency-ms LO-HI --wait-budget-ms N
-//               [--read-timeout-ms N] [--max-body-bytes N] [--service-threads N]
+//               [--read-timeout-ms N] [--max-body-bytes N]
 #pragma once
 
 #include "storm/store_spec.hpp"
@@ -28,9 +28,6 @@ struct server_args {
   std::chrono::milliseconds read_timeout = std::chrono::seconds(10);
   // Optional. Default: 16 KiB (server_limits).
   std::size_t max_body_bytes = 16 * 1024;
-  // Optional: threads of the service_calls bridge. Default: 512, enough for
-  // 2,000 requests/s that each wait up to 250 ms.
-  std::size_t service_threads = 512;
   bool help = false;
 };
 

@@ -14,5 +14,6 @@
 #include "payintent/payment_service.hpp"
 #include "payintent/records.hpp"
 #include "payintent/status.hpp"
+#include "payintent/transition.hpp"
 #include "payintent/validation.hpp"
 #include "payintent/version.hpp"

@@ -24,19 +24,30 @@
 // Errors: results carry a payintent::errc (see error.hpp for the HTTP mapping);
 // pass a diagnostics* to receive the human detail. A store error leaves nothing
 // cached: the key is free and a retry runs again.
+//
+// Async: every operation also has an async_ form taking any Asio completion
+// token (a callback, asio::use_future, asio::use_awaitable, asio::deferred)
+// with the completion signature void(error_code, T). Its store work runs on
+// the service's own pool (service_options::store_threads) and its wait for
+// the network on timers, so the caller's executor never blocks on either.
+// docs/async.md has the details and examples/04_async.cpp an example.
 #pragma once
 
 #include "payintent/card_network.hpp"
 #include "payintent/error.hpp"
 #include "payintent/idempotency_store.hpp"
+#include "payintent/detail/completion.hpp"
 #include "payintent/records.hpp"
+#include "payintent/transition.hpp"
 #include "payintent/validation.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -84,6 +95,14 @@ struct service_options {
   // as failed, like N; true authorizes without a liability shift, carrying the
   // ECI and DS transaction id but no authentication value. Default: false.
   bool authorize_when_authentication_unavailable = false;
+  // Threads of the service's own pool, where the async_ operations' store
+  // calls and every outcome's recording run (stores block by contract), and
+  // where a completion handler without an executor of its own is invoked.
+  // Default: 4.
+  std::size_t store_threads = 4;
+  // Told of every durable transition this service commits, once, after the
+  // commit (see transition.hpp): webhooks, metrics. Default: none.
+  transition_observer on_transition;
 };
 
 // Creates an intent in status created. Nothing is sent to the network.
@@ -156,6 +175,10 @@ struct payment_response {
   payment_intent intent;  // as it is now (after the outcome, or at the wait budget)
   bool replayed = false;  // true: this key was answered before; nothing new was done
 };
+
+namespace detail {
+struct mutation;
+}  // namespace detail
 
 class payment_service {
  public:
@@ -251,8 +274,139 @@ class payment_service {
 
   const service_options& options() const noexcept;
 
+  // ---- Asynchronous forms -------------------------------------------------
+  //
+  // Each async_xxx does what xxx does and completes with
+  // void(error_code, T): (success, value) or (error, T{}). Contract:
+  //  - Arguments are validated and copied before the call returns (a
+  //    validation error is still delivered through the handler); `diag` may
+  //    be null and, if not, must stay valid until the handler runs.
+  //  - The handler runs exactly once, through its associated executor
+  //    (asio::bind_executor, a coroutine's executor), never inside the
+  //    initiating call; without one it runs on the service's pool. The
+  //    operation counts as outstanding work on that executor until then.
+  //  - No thread of the caller's executor blocks: store calls run on the
+  //    service's pool, the wait for the network on completion callbacks and
+  //    timers.
+  //  - confirm and charge complete at the outcome or at the wait budget,
+  //    whichever comes first; at the budget the intent is answered as it is
+  //    (processing) and the attempt finishes in the background, telling
+  //    on_transition when it commits.
+  //  - Concurrent calls in this process with the same (tenant, key) and
+  //    parameters share one claim: one goes to the store, the others follow
+  //    it and answer its result with replayed = true (each waits for the
+  //    attempt on its own budget). The synchronous forms coalesce the same way.
+  //  - The service must outlive the operation; its destructor waits for the
+  //    operations in flight.
+  // Cancellation slots are not supported: the wait budget bounds the wait.
+
+  template <class CompletionToken>
+  auto async_create_intent(std::string_view tenant, std::string_view key,
+                           const create_params& params, diagnostics* diag,
+                           CompletionToken&& token) {
+    return initiate_mutation(prepare_create(tenant, key, params, diag), diag,
+                             std::forward<CompletionToken>(token));
+  }
+
+  template <class CompletionToken>
+  auto async_confirm(std::string_view tenant, std::string_view key, std::string_view intent,
+                     const confirm_params& params, diagnostics* diag, CompletionToken&& token) {
+    return initiate_mutation(prepare_confirm(tenant, key, intent, params, diag), diag,
+                             std::forward<CompletionToken>(token));
+  }
+
+  template <class CompletionToken>
+  auto async_charge(std::string_view tenant, std::string_view key, const charge_params& params,
+                    diagnostics* diag, CompletionToken&& token) {
+    return initiate_mutation(prepare_charge(tenant, key, params, diag), diag,
+                             std::forward<CompletionToken>(token));
+  }
+
+  template <class CompletionToken>
+  auto async_cancel(std::string_view tenant, std::string_view key, std::string_view intent,
+                    const cancel_params& params, diagnostics* diag, CompletionToken&& token) {
+    return initiate_mutation(prepare_cancel(tenant, key, intent, params, diag), diag,
+                             std::forward<CompletionToken>(token));
+  }
+
+  template <class CompletionToken>
+  auto async_authenticate(std::string_view tenant, std::string_view key, std::string_view intent,
+                          const authenticate_params& params, diagnostics* diag,
+                          CompletionToken&& token) {
+    return initiate_mutation(prepare_authenticate(tenant, key, intent, params, diag), diag,
+                             std::forward<CompletionToken>(token));
+  }
+
+  template <class CompletionToken>
+  auto async_retrieve(std::string_view tenant, std::string_view intent, diagnostics* diag,
+                      CompletionToken&& token) {
+    return initiate_blocking<payment_intent>(
+        [this, t = std::string(tenant), i = std::string(intent), diag] {
+          return retrieve(t, i, diag);
+        },
+        std::forward<CompletionToken>(token));
+  }
+
+  template <class CompletionToken>
+  auto async_audit_trail(std::string_view tenant, std::string_view intent, diagnostics* diag,
+                         CompletionToken&& token) {
+    return initiate_blocking<std::vector<audit_entry>>(
+        [this, t = std::string(tenant), i = std::string(intent), diag] {
+          return audit_trail(t, i, diag);
+        },
+        std::forward<CompletionToken>(token));
+  }
+
  private:
   struct impl;
+  template <class T>
+  using handler = boost::asio::any_completion_handler<void(error_code, T)>;
+  // A mutating call, validated, its arguments copied; never null.
+  using prepared = result<std::shared_ptr<const detail::mutation>>;
+
+  // The one generic initiation: `start` receives the type-erased handler.
+  template <class T, class CompletionToken, class Start>
+  auto initiate(CompletionToken&& token, Start start) {
+    return boost::asio::async_initiate<CompletionToken, void(error_code, T)>(
+        [](auto h, Start s) { std::move(s)(handler<T>(std::move(h))); }, token, std::move(start));
+  }
+
+  // A mutating operation: prepare_xxx (validates, copies) + this.
+  template <class CompletionToken>
+  auto initiate_mutation(prepared m, diagnostics* diag, CompletionToken&& token) {
+    return initiate<payment_response>(
+        std::forward<CompletionToken>(token),
+        [this, m = std::move(m), diag](handler<payment_response> h) mutable {
+          start_mutation(std::move(m), diag, std::move(h));
+        });
+  }
+
+  // A read: runs the synchronous form on the service's pool.
+  template <class T, class CompletionToken>
+  auto initiate_blocking(std::function<result<T>()> job, CompletionToken&& token) {
+    return initiate<T>(
+        std::forward<CompletionToken>(token), [this, job = std::move(job)](handler<T> h) mutable {
+          auto done = std::make_shared<detail::completion<T>>(std::move(h), pool_executor());
+          on_pool([job = std::move(job), done] { std::move (*done)(job()); });
+        });
+  }
+
+  prepared prepare_create(std::string_view tenant, std::string_view key,
+                          const create_params& params, diagnostics* diag);
+  prepared prepare_confirm(std::string_view tenant, std::string_view key, std::string_view intent,
+                           const confirm_params& params, diagnostics* diag);
+  prepared prepare_charge(std::string_view tenant, std::string_view key,
+                          const charge_params& params, diagnostics* diag);
+  prepared prepare_cancel(std::string_view tenant, std::string_view key, std::string_view intent,
+                          const cancel_params& params, diagnostics* diag);
+  prepared prepare_authenticate(std::string_view tenant, std::string_view key,
+                                std::string_view intent, const authenticate_params& params,
+                                diagnostics* diag);
+  result<payment_response> run_sync(prepared m, diagnostics* diag);
+  void start_mutation(prepared m, diagnostics* diag, handler<payment_response> h);
+  void on_pool(std::function<void()> job);
+  boost::asio::any_io_executor pool_executor() const;
+
   std::unique_ptr<impl> impl_;
 };
 

@@ -1,45 +1,55 @@
 // Drives attempts through the card network and records their outcomes.
 //
 // The claim has already written the attempt in init under its fence; the
-// runner calls authorize once, then records the outcome fenced, retrying
-// version conflicts and transient store errors. If it cannot record (the
-// store stays away), the attempt keeps its init state and its lease expires:
-// recovery reconciles it by lookup, never by a second authorize.
+// runner calls authorize once, then records the outcome fenced on the
+// service's pool (never on the network's thread), retrying version conflicts
+// and transient store errors. If it cannot record (the store stays away), the
+// attempt keeps its init state and its lease expires: recovery reconciles it
+// by lookup, never by a second authorize.
 //
-// Callers wait for an attempt through `await`, which meets an attempt in
-// flight in this process directly and otherwise polls the store, so retries
-// on other threads, services or processes learn the outcome the same way.
+// Callers wait for an attempt through `await` (blocking) or `async_await`
+// (timers, no thread parked), which meet an attempt in flight in this process
+// directly and otherwise poll the store, so retries on other threads,
+// services or processes learn the outcome the same way.
 #pragma once
 
+#include "engine/committer.hpp"
 #include "engine/planner.hpp"
 #include "payintent/card_network.hpp"
 #include "payintent/idempotency_store.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace payintent::detail {
 
 class attempt_runner {
  public:
   using clock = std::chrono::steady_clock;
+  using awaited = std::function<void(result<payment_intent>)>;
 
   struct flight;
+  struct waiter;
   // What dispatch hands its caller, so it meets its own attempt even when the
   // outcome was recorded before it started waiting.
   using ticket = std::shared_ptr<flight>;
 
-  attempt_runner(idempotency_store& store, card_network& network, write_context ctx);
-  ~attempt_runner();  // waits for every dispatched attempt to finish recording
+  // `pool` runs the recording of outcomes and the async waits' store polls.
+  attempt_runner(const committer& commits, card_network& network, write_context ctx,
+                 boost::asio::any_io_executor pool);
+  ~attempt_runner();  // drain()
 
   // Sends attempt `number` of `intent` (as committed) and records its outcome
-  // in the background. When authorize throws, `error` (if given) receives
-  // errc::card_network_error once the attempt is recorded as unknown.
+  // in the background.
   ticket dispatch(const payment_intent& intent, int number,
                   std::optional<three_ds_authentication> authentication = std::nullopt);
 
@@ -51,21 +61,46 @@ class attempt_runner {
                                clock::time_point deadline, diagnostics* diag,
                                const ticket& own = nullptr);
 
+  // As await, but calls `done` instead of blocking: from the thread that
+  // recorded the outcome, or a pool thread at the deadline or after a poll.
+  // An attempt in flight here is answered at the deadline with the intent as
+  // its claim committed it (processing) without touching the store.
+  void async_await(const tenant_id& tenant, const intent_id& id, int number,
+                   clock::time_point deadline, diagnostics* diag, const ticket& own, awaited done);
+
+  // Waits until every dispatched attempt has recorded its outcome.
+  void drain();
+
  private:
+  struct poller;
 
   std::shared_ptr<flight> find(const std::string& reference);
   void callback_threw(const std::shared_ptr<flight>& f, std::string why);
   void record(const std::shared_ptr<flight>& f, const network_outcome& outcome);
   void record_late(const payment_intent& current, const flight& f, const network_outcome& outcome);
   void finish(const std::shared_ptr<flight>& f, std::optional<payment_intent> final_intent);
+  // A waiter whose flight finished: answers it, or polls the store when the
+  // flight could not record.
+  void resume(flight& f, const std::shared_ptr<waiter>& w);
+  void poll(const tenant_id& tenant, const intent_id& id, int number, clock::time_point deadline,
+            awaited done);
 
+  const committer& commits_;
   idempotency_store& store_;
   card_network& network_;
   write_context ctx_;
+  boost::asio::any_io_executor pool_;
 
   std::mutex mutex_;
   std::condition_variable idle_;
   std::unordered_map<std::string, std::shared_ptr<flight>> flights_;  // by reference
 };
+
+// True when attempt `number` of `intent` has left init (or is gone): what a
+// waiter waits for.
+bool attempt_settled(const payment_intent& intent, int number) noexcept;
+
+// The pause before poll or retry `round`: 5 ms doubling, at most `cap`.
+std::chrono::milliseconds backoff(int round, std::chrono::milliseconds cap) noexcept;
 
 }  // namespace payintent::detail

@@ -20,9 +20,14 @@ bool lost_race(const error_code& ec) {
 
 }  // namespace
 
-reconciler::reconciler(idempotency_store& store, card_network& network, write_context ctx,
+reconciler::reconciler(const committer& commits, card_network& network, write_context ctx,
                        recovery_policy policy)
-    : store_(store), network_(network), ctx_(std::move(ctx)), policy_(std::move(policy)) {}
+    : commits_(commits),
+      store_(commits.store()),
+      network_(network),
+      ctx_(std::move(ctx)),
+      policy_(std::move(policy)) {
+}
 
 bool reconciler::needs_reconciling(const payment_intent& intent, std::int64_t now_ms) noexcept {
   const attempt* a = intent.latest_attempt();
@@ -43,7 +48,7 @@ result<verdict> reconciler::reconcile(const tenant_id& tenant, const intent_id& 
   // The store checks the lease again, by its own clock, in the same
   // transaction: of two recoverers racing here only one gets the new fence.
   const intent_write takeover = plan_takeover(*loaded, number, ctx_);
-  auto receipt = guarded([&] { return store_.commit(takeover); });
+  auto receipt = commits_.commit(*loaded, takeover);
   if (!receipt) {
     if (lost_race(receipt.error())) return verdict::skipped;
     return receipt.error();
@@ -72,7 +77,7 @@ result<verdict> reconciler::settle(payment_intent current, int number, std::uint
     }
     auto w = plan_outcome(current, number, fence, outcome, ctx_);
     if (!w) return verdict::skipped;
-    auto r = guarded([&] { return store_.commit(*w); });
+    auto r = commits_.commit(current, *w);
     if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
     return verdict::adopted;
   }
@@ -85,7 +90,7 @@ result<verdict> reconciler::settle(payment_intent current, int number, std::uint
     return later(current, number, fence, failure, why);
   }
   crash_point("recovery.voided");
-  auto r = guarded([&] { return store_.commit(plan_voided(current, number, fence, ctx_)); });
+  auto r = commits_.commit(current, plan_voided(current, number, fence, ctx_));
   if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
   return verdict::voided;
 }
@@ -95,18 +100,16 @@ result<verdict> reconciler::later(const payment_intent& current, int number, std
   // The schedule's position is how many retries the audit trail records.
   BOOST_OUTCOME_TRY(auto trail,
                     guarded([&] { return store_.audit_trail(current.tenant, current.id); }));
-  const auto tries = static_cast<std::size_t>(
-      std::count_if(trail.begin(), trail.end(), [&](const audit_entry& e) {
+  const auto tries =
+      static_cast<std::size_t>(std::count_if(trail.begin(), trail.end(), [&](const audit_entry& e) {
         return e.event == "recovery.retry" && e.attempt_number == number;
       }));
   if (tries >= policy_.backoff.size()) {
     return review(current, number, fence, reason + "; retries exhausted", why);
   }
   if (why) *why = reason;
-  auto r = guarded([&] {
-    return store_.commit(plan_retry_later(current, number, fence, std::move(reason),
-                                          policy_.backoff[tries].count(), ctx_));
-  });
+  auto r = commits_.commit(current, plan_retry_later(current, number, fence, std::move(reason),
+                                                     policy_.backoff[tries].count(), ctx_));
   if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
   return verdict::retry_later;
 }
@@ -114,8 +117,7 @@ result<verdict> reconciler::later(const payment_intent& current, int number, std
 result<verdict> reconciler::review(const payment_intent& current, int number, std::uint64_t fence,
                                    std::string reason, std::string* why) {
   if (why) *why = reason;
-  auto r = guarded(
-      [&] { return store_.commit(plan_review(current, number, fence, std::move(reason), ctx_)); });
+  auto r = commits_.commit(current, plan_review(current, number, fence, std::move(reason), ctx_));
   if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
   return verdict::review;
 }

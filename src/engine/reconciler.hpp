@@ -7,6 +7,7 @@
 // person as requires_review (DESIGN section 4).
 #pragma once
 
+#include "engine/committer.hpp"
 #include "engine/planner.hpp"
 #include "payintent/card_network.hpp"
 #include "payintent/idempotency_store.hpp"
@@ -19,7 +20,7 @@ namespace payintent::detail {
 
 struct recovery_policy {
   std::vector<std::chrono::milliseconds> backoff;  // delays between failed tries
-  std::chrono::milliseconds network_timeout{0};   // per lookup or void
+  std::chrono::milliseconds network_timeout{0};    // per lookup or void
 };
 
 enum class verdict {
@@ -32,7 +33,7 @@ enum class verdict {
 
 class reconciler {
  public:
-  reconciler(idempotency_store& store, card_network& network, write_context ctx,
+  reconciler(const committer& commits, card_network& network, write_context ctx,
              recovery_policy policy);
 
   // Reconciles attempt `number` of the intent if it is unresolved and its
@@ -47,13 +48,13 @@ class reconciler {
   static bool needs_reconciling(const payment_intent& intent, std::int64_t now_ms) noexcept;
 
  private:
-  result<verdict> settle(payment_intent current, int number, std::uint64_t fence,
-                         std::string* why);
+  result<verdict> settle(payment_intent current, int number, std::uint64_t fence, std::string* why);
   result<verdict> later(const payment_intent& current, int number, std::uint64_t fence,
                         std::string reason, std::string* why);
   result<verdict> review(const payment_intent& current, int number, std::uint64_t fence,
                          std::string reason, std::string* why);
 
+  const committer& commits_;
   idempotency_store& store_;
   card_network& network_;
   write_context ctx_;

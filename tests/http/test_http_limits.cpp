@@ -175,7 +175,7 @@ TEST_CASE("bad command lines exit 2 with the reason") {
   CHECK(run_server_to_exit({"--port", "0", "--store", "redis", "--api-key", "k=t",
                             "--network-latency-ms", "1-2", "--wait-budget-ms", "5"},
                            out) == 2);
-  CHECK(out.find("--store must be memory or sqlite:PATH") != std::string::npos);
+  CHECK(out.find("--store must be memory, sqlite:PATH or postgres:CONNINFO") != std::string::npos);
   CHECK(run_server_to_exit({"--port", "0", "--store", "memory", "--api-key", "k=t",
                             "--network-latency-ms", "9-2", "--wait-budget-ms", "5"},
                            out) == 2);

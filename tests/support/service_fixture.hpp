@@ -17,17 +17,22 @@ inline service_options test_options() {
   return o;
 }
 
+// A charge of `amount` EUR cents with test token `pm`.
+inline charge_params card_charge(std::int64_t amount = 1999, std::string pm = testing::pm_approve) {
+  charge_params p;
+  p.amount = amount;
+  p.currency = "EUR";
+  p.payment_method = std::move(pm);
+  return p;
+}
+
 struct service_fixture {
   explicit service_fixture(testing::fake_network_options net = {},
                            service_options options = test_options())
       : network(net), service(store, network, options) {}
 
   charge_params card(std::int64_t amount = 1999, std::string pm = testing::pm_approve) {
-    charge_params p;
-    p.amount = amount;
-    p.currency = "EUR";
-    p.payment_method = std::move(pm);
-    return p;
+    return card_charge(amount, std::move(pm));
   }
 
   memory_store store;

@@ -1,0 +1,64 @@
+// In-process coalescing of duplicates (DESIGN section 3: "in_progress:
+// coalesce in-process"). While one call claims (tenant, key), a concurrent
+// call with the same key and fingerprint does not go to the store at all: it
+// follows the first and receives its claim's answer as a replay, then waits
+// for the attempt on its own budget. A call with another fingerprint is left
+// alone: the store's claim decides between the two (one wins, the other is
+// idempotency_key_reused).
+#pragma once
+
+#include "engine/attempt_runner.hpp"
+#include "payintent/error.hpp"
+#include "payintent/ids.hpp"
+#include "payintent/records.hpp"
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace payintent::detail {
+
+// What the claim of a mutation answered, before any waiting for the network.
+struct claim_answer {
+  payment_intent intent;   // as the claim left it, or as loaded for a replay
+  int attempt_number = 0;  // the attempt started or replayed; 0 if none
+  bool replayed = false;
+  attempt_runner::ticket own;  // the dispatcher's ticket; null for everyone else
+};
+
+struct claim_outcome {
+  result<claim_answer> answer = make_error_code(errc::busy);
+  diagnostics diag;
+};
+
+class coalescer {
+ public:
+  using follower = std::function<void(const claim_outcome&)>;
+  enum class role {
+    lead,    // claim, then publish() the outcome
+    follow,  // `f` will be called with the leader's outcome, as a duplicate's
+    alone,   // another fingerprint holds the key here: claim, do not publish
+  };
+
+  role join(const tenant_id& tenant, const idempotency_key& key, const std::string& fingerprint,
+            follower f);
+
+  // Ends the lead: calls every follower (outside the lock, on this thread)
+  // with `leader` as a duplicate sees it: replayed, without the ticket.
+  void publish(const tenant_id& tenant, const idempotency_key& key, const claim_outcome& leader);
+
+ private:
+  struct entry {
+    std::string fingerprint;
+    std::vector<follower> followers;
+  };
+  static std::string slot(const tenant_id& tenant, const idempotency_key& key);
+
+  std::mutex mutex_;
+  std::unordered_map<std::string, entry> leads_;
+};
+
+}  // namespace payintent::detail

@@ -1,0 +1,56 @@
+// An attempt in flight in this process, and the asynchronous callers waiting
+// for it (shared by attempt_runner.cpp and attempt_wait.cpp).
+#pragma once
+
+#include "engine/attempt_runner.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+
+namespace payintent::detail {
+
+struct attempt_runner::flight {
+  tenant_id tenant;
+  intent_id intent;
+  int number = 0;
+  std::uint64_t fence = 0;
+  std::string reference;
+  // As committed by the claim: the first guess of "current" when recording,
+  // and what a waiter answers at its deadline. Never changed after dispatch.
+  payment_intent dispatched;
+
+  std::mutex mutex;  // guards what follows
+  std::condition_variable done_cv;
+  bool done = false;
+  std::optional<payment_intent> final_intent;    // when recorded by this flight
+  std::string callback_failure;                  // authorize threw: why
+  std::vector<std::shared_ptr<waiter>> waiters;  // async waits, answered by finish
+};
+
+// One async_await on a flight: answered once, by the flight's end or by its
+// deadline timer, whichever comes first. The timer lives on a strand, so
+// arming and cancelling it from different threads never race.
+struct attempt_runner::waiter {
+  waiter(boost::asio::any_io_executor pool, clock::time_point at)
+      : strand(boost::asio::make_strand(std::move(pool))), timer(strand, at) {}
+
+  // True for the one caller allowed to answer.
+  bool claim_answer() noexcept { return !answered.exchange(true); }
+
+  tenant_id tenant;
+  intent_id id;
+  int number = 0;
+  clock::time_point deadline;
+  diagnostics* diag = nullptr;
+  bool own = false;  // the dispatcher's own wait: told when authorize threw
+  awaited done;
+  std::shared_ptr<const flight> on;  // for the snapshot at the deadline
+
+  boost::asio::strand<boost::asio::any_io_executor> strand;
+  boost::asio::steady_timer timer;  // touched only on `strand`
+  std::atomic<bool> answered{false};
+};
+
+}  // namespace payintent::detail

@@ -1,0 +1,236 @@
+// The operations: each mutating one validates and copies its arguments into
+// a mutation (prepare_*), which then runs synchronously (run_sync) or
+// asynchronously (start_mutation) through the same coalesced claim.
+#include "engine/service_impl.hpp"
+
+#include "engine/three_ds_input.hpp"
+#include "payintent/fingerprint.hpp"
+
+#include <future>
+
+namespace payintent {
+namespace {
+
+using detail::claim_outcome;
+using detail::mutation;
+
+// What create_intent and charge share: the fields of a new intent.
+struct intent_fields {
+  std::int64_t amount;
+  const std::string& currency;
+  const std::string& payment_method;
+  const std::string& description;
+  const std::map<std::string, std::string>& metadata;
+};
+
+std::shared_ptr<const mutation> ready(mutation m) {
+  m.fingerprint = m.fingerprint_at(current_fingerprint_version);
+  return std::make_shared<const mutation>(std::move(m));
+}
+
+// create_intent (an intent in status created) or charge (created and
+// confirmed in one claim): validates `f` into a fresh intent.
+result<std::shared_ptr<const mutation>> new_intent(
+    operation op, std::string_view tenant, std::string_view key, const intent_fields& f,
+    std::optional<std::chrono::milliseconds> wait_budget, const service_options& options,
+    const detail::write_context& ctx, diagnostics* diag) {
+  const bool charge = op == operation::charge;
+  mutation m;
+  m.op = op;
+  BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
+  BOOST_OUTCOME_TRY(m.key, validate_idempotency_key(key, diag));
+  BOOST_OUTCOME_TRY(auto amount, validate_money(f.amount, f.currency, options.limits, diag));
+  if (charge || !f.payment_method.empty()) {
+    BOOST_OUTCOME_TRY(validate_payment_method(f.payment_method, diag));
+  }
+  BOOST_OUTCOME_TRY(validate_text("description", f.description, 1000, diag));
+  BOOST_OUTCOME_TRY(validate_metadata(f.metadata, diag));
+
+  // Built once, so every round of the claim writes the same id.
+  payment_intent fresh;
+  fresh.id = generate_intent_id();
+  fresh.tenant = m.tenant;
+  fresh.amount = amount;
+  fresh.payment_method = f.payment_method;
+  fresh.description = f.description;
+  fresh.metadata = f.metadata;
+  // The fields an intent is created with, in their canonical order.
+  m.fingerprint_at = [op, fresh](int version) {
+    return fingerprint_builder(op, version)
+        .add("amount", fresh.amount.minor_units)
+        .add("currency", fresh.amount.currency->code)
+        .add("payment_method", fresh.payment_method)
+        .add("description", fresh.description)
+        .add("metadata", fresh.metadata)
+        .hex_digest();
+  };
+  m.decide = [charge, fresh = std::move(fresh), ctx](const payment_intent*) {
+    detail::plan p;
+    p.write = charge ? detail::plan_charge(fresh, ctx) : detail::plan_create(fresh, ctx);
+    p.started_attempt = charge ? 1 : 0;
+    return p;
+  };
+  if (charge) m.wait_budget = wait_budget.value_or(options.default_wait_budget);
+  return ready(std::move(m));
+}
+
+// Validates what confirm and cancel share and gives `m` its op, tenant, key,
+// target, and a fingerprint over the intent and the one field `name`.
+result<void> on_intent(mutation& m, operation op, std::string_view tenant, std::string_view key,
+                       std::string_view intent, std::string_view name, const std::string& value,
+                       diagnostics* diag) {
+  m.op = op;
+  BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
+  BOOST_OUTCOME_TRY(m.key, validate_idempotency_key(key, diag));
+  BOOST_OUTCOME_TRY(m.target, validate_intent_id(intent, diag));
+  m.fingerprint_at = [op, id = *m.target, name, value](int version) {
+    return fingerprint_builder(op, version).add("intent", id.str()).add(name, value).hex_digest();
+  };
+  return outcome::success();
+}
+
+}  // namespace
+
+payment_service::prepared payment_service::prepare_create(std::string_view tenant,
+                                                          std::string_view key,
+                                                          const create_params& params,
+                                                          diagnostics* diag) {
+  const intent_fields f{params.amount, params.currency, params.payment_method, params.description,
+                        params.metadata};
+  return new_intent(operation::create_intent, tenant, key, f, {}, impl_->options, impl_->ctx, diag);
+}
+
+payment_service::prepared payment_service::prepare_charge(std::string_view tenant,
+                                                          std::string_view key,
+                                                          const charge_params& params,
+                                                          diagnostics* diag) {
+  const intent_fields f{params.amount, params.currency, params.payment_method, params.description,
+                        params.metadata};
+  return new_intent(operation::charge, tenant, key, f, params.wait_budget, impl_->options,
+                    impl_->ctx, diag);
+}
+
+payment_service::prepared payment_service::prepare_confirm(std::string_view tenant,
+                                                           std::string_view key,
+                                                           std::string_view intent,
+                                                           const confirm_params& params,
+                                                           diagnostics* diag) {
+  mutation m;
+  BOOST_OUTCOME_TRY(on_intent(m, operation::confirm, tenant, key, intent, "payment_method",
+                              params.payment_method, diag));
+  if (!params.payment_method.empty()) {
+    BOOST_OUTCOME_TRY(validate_payment_method(params.payment_method, diag));
+  }
+  m.decide = [pm = params.payment_method, ctx = impl_->ctx](const payment_intent* current) {
+    return detail::plan_confirm(*current, pm, ctx);
+  };
+  m.wait_budget = params.wait_budget.value_or(impl_->options.default_wait_budget);
+  return ready(std::move(m));
+}
+
+payment_service::prepared payment_service::prepare_cancel(std::string_view tenant,
+                                                          std::string_view key,
+                                                          std::string_view intent,
+                                                          const cancel_params& params,
+                                                          diagnostics* diag) {
+  mutation m;
+  BOOST_OUTCOME_TRY(
+      on_intent(m, operation::cancel, tenant, key, intent, "reason", params.reason, diag));
+  BOOST_OUTCOME_TRY(validate_text("cancellation_reason", params.reason, 100, diag));
+  m.decide = [reason = params.reason, ctx = impl_->ctx](const payment_intent* current) {
+    return detail::plan_cancel(*current, reason, ctx);
+  };
+  return ready(std::move(m));
+}
+
+payment_service::prepared payment_service::prepare_authenticate(std::string_view tenant,
+                                                                std::string_view key,
+                                                                std::string_view intent,
+                                                                const authenticate_params& params,
+                                                                diagnostics* diag) {
+  mutation m;
+  m.op = operation::authenticate;
+  BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
+  BOOST_OUTCOME_TRY(m.key, validate_idempotency_key(key, diag));
+  BOOST_OUTCOME_TRY(m.target, validate_intent_id(intent, diag));
+  BOOST_OUTCOME_TRY(auto step,
+                    detail::read_challenge_result(
+                        params, impl_->options.authorize_when_authentication_unavailable, diag));
+  // The authentication value never reaches the fingerprint (it is never stored).
+  m.fingerprint_at = [id = *m.target, params](int version) {
+    return detail::authenticate_fingerprint(id, params, version);
+  };
+  m.decide = [step, ctx = impl_->ctx](const payment_intent* current) {
+    return detail::plan_authenticate(*current, step, ctx);
+  };
+  if (step.resume) m.authentication = detail::authentication_of(params, step);
+  m.wait_budget = params.wait_budget.value_or(impl_->options.default_wait_budget);
+  return ready(std::move(m));
+}
+
+result<payment_response> payment_service::create_intent(std::string_view tenant,
+                                                        std::string_view key,
+                                                        const create_params& params,
+                                                        diagnostics* diag) {
+  return run_sync(prepare_create(tenant, key, params, diag), diag);
+}
+
+result<payment_response> payment_service::charge(std::string_view tenant, std::string_view key,
+                                                 const charge_params& params, diagnostics* diag) {
+  return run_sync(prepare_charge(tenant, key, params, diag), diag);
+}
+
+result<payment_response> payment_service::confirm(std::string_view tenant, std::string_view key,
+                                                  std::string_view intent,
+                                                  const confirm_params& params, diagnostics* diag) {
+  return run_sync(prepare_confirm(tenant, key, intent, params, diag), diag);
+}
+
+result<payment_response> payment_service::cancel(std::string_view tenant, std::string_view key,
+                                                 std::string_view intent,
+                                                 const cancel_params& params, diagnostics* diag) {
+  return run_sync(prepare_cancel(tenant, key, intent, params, diag), diag);
+}
+
+result<payment_response> payment_service::authenticate(std::string_view tenant,
+                                                       std::string_view key,
+                                                       std::string_view intent,
+                                                       const authenticate_params& params,
+                                                       diagnostics* diag) {
+  return run_sync(prepare_authenticate(tenant, key, intent, params, diag), diag);
+}
+
+result<payment_response> payment_service::run_sync(prepared m, diagnostics* diag) {
+  if (!m) return m.error();
+  const auto deadline = impl::steady::now() + m.value()->wait_budget;
+  // A leader's claim calls back inline; a follower's from the leader's thread.
+  std::promise<claim_outcome> claimed;
+  auto outcome = claimed.get_future();
+  impl_->claim_shared(m.value(), false,
+                      [&claimed](const claim_outcome& o) { claimed.set_value(o); });
+  return impl_->answer(outcome.get(), deadline, diag);
+}
+
+void payment_service::start_mutation(prepared m, diagnostics* diag, handler<payment_response> h) {
+  auto done = std::make_shared<detail::completion<payment_response>>(std::move(h), pool_executor());
+  if (!m) {
+    // Never complete inside the initiating call.
+    return impl_->post([done, ec = m.error()] { std::move (*done)(ec); });
+  }
+  // The budget counts from the call, so queueing for the pool is part of it.
+  const auto deadline = impl::steady::now() + m.value()->wait_budget;
+  impl_->claim_shared(m.value(), true, [this, deadline, diag, done](const claim_outcome& o) {
+    impl_->answer_async(o, deadline, diag,
+                        [done](result<payment_response> r) { std::move (*done)(std::move(r)); });
+  });
+}
+
+void payment_service::on_pool(std::function<void()> job) {
+  impl_->post(std::move(job));
+}
+
+boost::asio::any_io_executor payment_service::pool_executor() const {
+  return impl_->pool.get_executor();
+}
+
+}  // namespace payintent

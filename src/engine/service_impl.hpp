@@ -1,0 +1,77 @@
+// The payment service's engine room, shared by payment_service.cpp (claims,
+// reads, recovery) and operations.cpp (the operations, sync and async).
+#pragma once
+
+#include "engine/attempt_runner.hpp"
+#include "engine/coalescer.hpp"
+#include "engine/committer.hpp"
+#include "engine/mutation.hpp"
+#include "engine/planner.hpp"
+#include "engine/reconciler.hpp"
+#include "engine/recovery_loop.hpp"
+#include "payintent/payment_service.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+namespace payintent {
+
+struct payment_service::impl {
+  using steady = std::chrono::steady_clock;
+  using answered = std::function<void(result<payment_response>)>;
+
+  impl(idempotency_store& s, card_network& n, service_options o);
+  // Waits for jobs on the pool, then attempts in flight, then timers.
+  ~impl();
+
+  // The claim of `m`: load (reconciled), decide, claim the key with the
+  // write; dispatches the attempt it started. Blocks on the store.
+  detail::claim_outcome claim(const detail::mutation& m);
+  // claim(), shared with concurrent duplicates (coalescer.hpp). `then` gets
+  // this caller's outcome: inline when `async` is false, else on the pool.
+  void claim_shared(const std::shared_ptr<const detail::mutation>& m, bool async,
+                    std::function<void(const detail::claim_outcome&)> then);
+  // From a claim to the answer, waiting for its attempt until `deadline`:
+  // blocking, or calling `done` without blocking.
+  result<payment_response> answer(const detail::claim_outcome& o, steady::time_point deadline,
+                                  diagnostics* diag);
+  void answer_async(const detail::claim_outcome& o, steady::time_point deadline, diagnostics* diag,
+                    answered done);
+
+  result<detail::claim_answer> replay(const key_record& existing, const detail::mutation& m,
+                                      diagnostics* diag);
+  result<payment_intent> load(const tenant_id& tenant, const intent_id& id, diagnostics* diag);
+  result<payment_intent> load_reconciled(const tenant_id& tenant, const intent_id& id,
+                                         diagnostics* diag);
+  // Ends `intent`'s 3-D Secure challenge if it outlived
+  // options.challenge_expiry, leaving `intent` as the store holds it after;
+  // true when this call ended it.
+  result<bool> expire_challenge(payment_intent& intent, diagnostics* diag);
+  // Recovery's share of challenge expiry: intents idle in requires_action
+  // longer than the expiry, as the store lists them.
+  void expire_challenges(std::size_t limit, recovery_report& report);
+
+  // Runs `job` on the pool, counted so the destructor can wait for it.
+  void post(std::function<void()> job);
+
+  const service_options options;
+  boost::asio::thread_pool pool;  // before what its jobs use: joined by ~impl
+  idempotency_store& store;
+  const detail::write_context ctx;
+  const detail::committer commits;
+  detail::attempt_runner runner;
+  detail::reconciler reconciler;
+  detail::coalescer coalesce;
+  detail::recovery_loop loop;
+
+  std::mutex jobs_mutex;
+  std::condition_variable jobs_idle;
+  std::size_t jobs = 0;  // posted and not yet finished
+};
+
+}  // namespace payintent

@@ -1,0 +1,126 @@
+// In-process coalescing (DESIGN section 3): concurrent duplicates share the
+// first call's claim instead of each going to the store.
+#include "support/gated_store.hpp"
+#include "support/service_fixture.hpp"
+
+#include <boost/asio/use_future.hpp>
+
+#include <algorithm>
+#include <future>
+#include <set>
+#include <vector>
+
+namespace asio = boost::asio;
+using namespace payintent;
+using namespace std::chrono_literals;
+using payintent::test::gated_store;
+using payintent::test::require_ok;
+
+namespace {
+
+struct gated_fixture {
+  explicit gated_fixture(testing::fake_network_options net = {})
+      : network(net), service(gate, network, payintent::test::test_options()) {}
+  ~gated_fixture() { gate.open(); }
+
+  charge_params card(std::int64_t amount) { return payintent::test::card_charge(amount); }
+
+  memory_store store;
+  gated_store gate{store};
+  testing::fake_card_network network;
+  payment_service service;
+};
+
+}  // namespace
+
+TEST_CASE("50 concurrent async duplicates: one claim, one authorization, one intent") {
+  gated_fixture f({.min_latency = 10ms, .max_latency = 30ms});
+  std::vector<std::future<payment_response>> calls;
+  // The first claim waits at the gate, so all 50 are in flight together.
+  for (int i = 0; i < 50; ++i) {
+    calls.push_back(f.service.async_charge("acme", "tap", f.card(990), nullptr, asio::use_future));
+  }
+  while (f.gate.claims() == 0) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(20ms);  // time for any stray claim to show up
+  f.gate.open();
+
+  std::set<intent_id> ids;
+  int fresh = 0;
+  for (auto& c : calls) {
+    auto r = c.get();
+    CHECK(r.intent.status == intent_status::succeeded);
+    ids.insert(r.intent.id);
+    if (!r.replayed) ++fresh;
+  }
+  CHECK(f.gate.claims() == 1);  // the followers never reached the store
+  CHECK(fresh == 1);
+  CHECK(ids.size() == 1);
+  CHECK(f.network.authorize_calls() == 1);
+  CHECK(f.network.authorizations() == 1);
+}
+
+TEST_CASE("synchronous duplicates coalesce too") {
+  gated_fixture f;
+  std::vector<std::future<result<payment_response>>> calls;
+  for (int i = 0; i < 8; ++i) {
+    calls.push_back(std::async(std::launch::async,
+                               [&] { return f.service.charge("acme", "sync-tap", f.card(5)); }));
+  }
+  while (f.gate.claims() == 0) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(20ms);
+  f.gate.open();
+  std::set<intent_id> ids;
+  for (auto& c : calls) ids.insert(require_ok(c.get()).intent.id);
+  CHECK(ids.size() == 1);
+  CHECK(f.gate.claims() == 1);
+  CHECK(f.network.authorize_calls() == 1);
+}
+
+TEST_CASE("a concurrent duplicate with other parameters is still idempotency_key_reused") {
+  gated_fixture f;
+  auto first = f.service.async_charge("acme", "k", f.card(100), nullptr, asio::use_future);
+  while (f.gate.claims() == 0) std::this_thread::sleep_for(1ms);
+  diagnostics diag;
+  auto other = f.service.async_charge("acme", "k", f.card(200), &diag, asio::use_future);
+  while (f.gate.claims() < 2) std::this_thread::sleep_for(1ms);  // it went to the store
+  f.gate.open();
+  // Both went to the store: whichever claimed first won the key.
+  int accepted = 0, reused = 0;
+  for (auto* call : {&first, &other}) {
+    try {
+      call->get();
+      ++accepted;
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == errc::idempotency_key_reused) ++reused;
+    }
+  }
+  CHECK(accepted == 1);
+  CHECK(reused == 1);
+  CHECK(f.network.authorize_calls() == 1);
+}
+
+TEST_CASE("followers share a definitive rejection, flagged as replayed") {
+  gated_fixture f;
+  f.gate.open();
+  auto done = require_ok(f.service.charge("acme", "paid", f.card(300)));
+  // A fresh gate is not needed: confirm of a succeeded intent is refused and
+  // the refusal stored with the key; duplicates get it as a replay.
+  std::vector<std::future<payment_response>> calls;
+  std::vector<diagnostics> diags(5);
+  confirm_params p;
+  for (auto& d : diags) {
+    calls.push_back(
+        f.service.async_confirm("acme", "again", done.intent.id.str(), p, &d, asio::use_future));
+  }
+  int refused = 0;
+  for (auto& c : calls) {
+    try {
+      c.get();
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == errc::invalid_state) ++refused;
+    }
+  }
+  CHECK(refused == 5);
+  CHECK(std::count_if(diags.begin(), diags.end(), [](auto& d) { return d.replayed; }) >= 4);
+  for (auto& d : diags) CHECK(d.message.find("succeeded") != std::string::npos);
+}
