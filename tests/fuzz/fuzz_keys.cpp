@@ -48,7 +48,8 @@ void check_tenant(std::string_view tenant) {
 
 void check_intent_id(std::string_view id) {
   auto r = validate_intent_id(id);
-  if (r && (id.size() != 27 || id.substr(0, 3) != "pi_")) fuzz::fail("malformed intent id accepted");
+  if (r && (id.size() != 27 || id.substr(0, 3) != "pi_"))
+    fuzz::fail("malformed intent id accepted");
   if (!r && errc(r.error().value()) != errc::not_found) fuzz::fail("intent id error code");
 }
 
@@ -59,9 +60,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto which = in.pick(3);
   const auto text = in.rest();
   switch (which) {
-    case 0: check_key(text); break;
-    case 1: check_tenant(text); break;
-    default: check_intent_id(text); break;
+    case 0:
+      check_key(text);
+      break;
+    case 1:
+      check_tenant(text);
+      break;
+    default:
+      check_intent_id(text);
+      break;
   }
   return 0;
 }
