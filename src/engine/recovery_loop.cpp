@@ -10,8 +10,7 @@
 namespace payintent::detail {
 
 struct recovery_loop::state : std::enable_shared_from_this<state> {
-  state(const boost::asio::any_io_executor& ex, std::chrono::milliseconds every,
-        std::function<void()> fn)
+  state(boost::asio::any_io_executor ex, std::chrono::milliseconds every, std::function<void()> fn)
       : strand(boost::asio::make_strand(ex)), timer(strand), interval(every), pass(std::move(fn)) {}
 
   void arm() {
@@ -44,10 +43,10 @@ struct recovery_loop::state : std::enable_shared_from_this<state> {
   bool running = false;
 };
 
-void recovery_loop::start(const boost::asio::any_io_executor& executor,
-                          std::chrono::milliseconds interval, std::function<void()> pass) {
+void recovery_loop::start(boost::asio::any_io_executor executor, std::chrono::milliseconds interval,
+                          std::function<void()> pass) {
   stop();
-  state_ = std::make_shared<state>(executor, interval, std::move(pass));
+  state_ = std::make_shared<state>(std::move(executor), interval, std::move(pass));
   boost::asio::post(state_->strand, [s = state_] { s->arm(); });
 }
 

@@ -18,7 +18,7 @@ class recovery_loop {
 
   // Runs `pass` every `interval` on a strand of `executor`; replaces a
   // running loop.
-  void start(const boost::asio::any_io_executor& executor, std::chrono::milliseconds interval,
+  void start(boost::asio::any_io_executor executor, std::chrono::milliseconds interval,
              std::function<void()> pass);
   // After it returns, `pass` never runs again. Waits for a pass in progress.
   void stop() noexcept;
