@@ -11,7 +11,8 @@ export CCACHE_BASEDIR="$PAYINTENT_ROOT" CCACHE_NOHASHDIR=true
 # Debian 12 packages the build needs; nothing is vendored or downloaded.
 PAYINTENT_PACKAGES=(g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libsqlite3-dev libfmt-dev doctest-dev libssl-dev
-  libpq-dev postgresql-15)
+  libpq-dev postgresql-15
+  clang libclang-rt-14-dev clang-tidy spin)  # hardening: scripts/fuzz, tidy, model
 # Only bench/http_load.sh --plot needs it.
 PAYINTENT_PLOT_PACKAGES=(gnuplot-nox)
 

@@ -65,7 +65,7 @@ std::string sha256_hex(std::string_view bytes) {
   }
   static constexpr char hex[] = "0123456789abcdef";
   std::string out(std::size_t{length} * 2, '0');
-  for (unsigned int i = 0; i < length; ++i) {
+  for (std::size_t i = 0; i < length; ++i) {
     out[2 * i] = hex[digest[i] >> 4];
     out[2 * i + 1] = hex[digest[i] & 0x0f];
   }
