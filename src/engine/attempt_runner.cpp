@@ -82,7 +82,7 @@ attempt_runner::ticket attempt_runner::dispatch(
   // throws before taking it; `answered` makes sure exactly one path records.
   auto answered = std::make_shared<std::atomic<bool>>(false);
   try {
-    network_.async_authorize(request, [this, f, answered](const network_outcome& outcome) {
+    network_.async_authorize(request, [this, f, answered](network_outcome outcome) {
       if (answered->exchange(true)) return;
       crash_point("outcome.received");
       // Recording blocks on the store: on the service's pool, never on the

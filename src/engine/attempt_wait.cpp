@@ -95,8 +95,7 @@ void attempt_runner::resume(flight& f, const std::shared_ptr<waiter>& w) {
 // Loads the intent on the pool until the attempt settles or the deadline
 // passes, pausing between loads on a timer.
 struct attempt_runner::poller : std::enable_shared_from_this<poller> {
-  poller(attempt_runner& r, boost::asio::any_io_executor pool)
-      : runner(r), timer(std::move(pool)) {}
+  poller(attempt_runner& r, const boost::asio::any_io_executor& pool) : runner(r), timer(pool) {}
 
   void step() {
     auto loaded = guarded([&] { return runner.store_.load(tenant, id); });

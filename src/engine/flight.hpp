@@ -33,8 +33,8 @@ struct attempt_runner::flight {
 // deadline timer, whichever comes first. The timer lives on a strand, so
 // arming and cancelling it from different threads never race.
 struct attempt_runner::waiter {
-  waiter(boost::asio::any_io_executor pool, clock::time_point at)
-      : strand(boost::asio::make_strand(std::move(pool))), timer(strand, at) {}
+  waiter(const boost::asio::any_io_executor& pool, clock::time_point at)
+      : strand(boost::asio::make_strand(pool)), timer(strand, at) {}
 
   // True for the one caller allowed to answer.
   bool claim_answer() noexcept { return !answered.exchange(true); }

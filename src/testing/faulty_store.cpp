@@ -26,12 +26,15 @@ std::string_view to_string(store_op op) noexcept {
       return "purge_expired_keys";
     case store_op::now_ms:
       return "now_ms";
+    case store_op::any:
+      return "any";
   }
   return "unknown";
 }
 
 namespace {
-constexpr std::size_t op_count = static_cast<std::size_t>(store_op::now_ms) + 1;
+// Per-operation counters, and the last one for store_op::any (all calls).
+constexpr std::size_t op_count = static_cast<std::size_t>(store_op::any) + 1;
 }
 
 struct faulty_store::state {
@@ -74,12 +77,14 @@ std::size_t faulty_store::faults_fired() const noexcept {
 faulty_store::verdict faulty_store::decide(store_op op) {
   std::lock_guard lock(state_->mutex);
   const std::size_t call = ++state_->calls[static_cast<std::size_t>(op)];
+  const std::size_t any_call = ++state_->calls[static_cast<std::size_t>(store_op::any)];
   for (const auto& a : state_->faults) {
-    if (a.fault.op != op) continue;
+    if (a.fault.op != op && a.fault.op != store_op::any) continue;
+    const std::size_t counted = a.fault.op == store_op::any ? any_call : call;
     const std::size_t first = a.first_call + static_cast<std::size_t>(std::max(a.fault.nth, 1));
     const bool in_window =
-        call >= first &&
-        (a.fault.times <= 0 || call < first + static_cast<std::size_t>(a.fault.times));
+        counted >= first &&
+        (a.fault.times <= 0 || counted < first + static_cast<std::size_t>(a.fault.times));
     if (!in_window) continue;
     ++state_->fired;
     return {a.fault.error, a.fault.after_applying, a.fault.delay};

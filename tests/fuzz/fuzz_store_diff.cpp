@@ -14,7 +14,7 @@
 #include "payintent/sqlite_store.hpp"
 #include "payintent/testing/fake_card_network.hpp"
 #include "support/byte_reader.hpp"
-#include "support/fault_store.hpp"
+#include "payintent/testing/faulty_store.hpp"
 
 #include <fmt/format.h>
 
@@ -45,7 +45,7 @@ struct side {
       : store(std::move(base)), faults(*store), service(faults, network, options) {}
 
   std::unique_ptr<idempotency_store> store;
-  fuzz::fault_store faults;
+  testing::faulty_store faults;
   testing::fake_card_network network;
   payment_service service;
   std::vector<intent_id> intents;  // in order first seen: their index is the shared name
@@ -223,7 +223,9 @@ void step(harness& h, fuzz::byte_reader& in) {
     }
     case 5:  // the next step's first store calls fail as a lost connection would
       h.both("fault", [&](side& s) {
-        s.faults.fail_next(1 + target % 2, target % 3 == 0 ? errc::busy : errc::store_unavailable);
+        s.faults.inject({.op = testing::store_op::any,
+                         .times = static_cast<int>(1 + target % 2),
+                         .error = target % 3 == 0 ? errc::busy : errc::store_unavailable});
         return std::string();
       });
       return step(h, in);
@@ -258,7 +260,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (int steps = 0; steps < 24 && !in.empty(); ++steps) {
       step(h, in);
       h.both("clear faults", [](side& s) {
-        s.faults.fail_next(0, errc::store_unavailable);
+        s.faults.clear();
         return std::string();
       });
       h.compare_state();

@@ -203,4 +203,10 @@ TEST_CASE("faults count only the calls made after they are injected") {
   CHECK(f.store.load(tenant_id("acme"), f.stored("a").id).error() == errc::busy);  // call 2
   CHECK(f.store.load(tenant_id("acme"), f.stored("a").id));  // call 3: window over
   CHECK(fmt::format("{}", store_op::purge_expired_keys) == "purge_expired_keys");
+  // A fault on `any` counts every call, whatever the operation.
+  f.store.inject({.op = store_op::any, .nth = 2, .error = errc::store_unavailable});
+  CHECK(f.store.now_ms());  // any call 1
+  CHECK(f.store.load_key(tenant_id("acme"), idempotency_key("a")).error() ==
+        errc::store_unavailable);  // any call 2
+  CHECK(f.store.now_ms());         // the window is over
 }

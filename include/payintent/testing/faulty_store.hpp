@@ -40,6 +40,8 @@ enum class store_op : std::uint8_t {
   audit_trail,
   purge_expired_keys,
   now_ms,
+  // Every operation: a fault on `any` counts its window over all calls.
+  any,
 };
 std::string_view to_string(store_op op) noexcept;
 
@@ -71,7 +73,8 @@ class faulty_store : public store_wrapper {
   void inject(const store_fault& fault);
   // Removes every fault; later calls are forwarded untouched.
   void clear() noexcept;
-  // How many calls to `op` this wrapper has seen (faulted or not).
+  // How many calls to `op` this wrapper has seen (faulted or not); `any`:
+  // all calls.
   std::size_t calls(store_op op) const noexcept;
   // How many calls a fault has hit (delays included).
   std::size_t faults_fired() const noexcept;
