@@ -58,7 +58,7 @@ result<verdict> reconciler::reconcile(const tenant_id& tenant, const intent_id& 
                 takeover.attempt->value.fence, why);
 }
 
-result<verdict> reconciler::settle(payment_intent current, int number, std::uint64_t fence,
+result<verdict> reconciler::settle(const payment_intent& current, int number, std::uint64_t fence,
                                    std::string* why) {
   const std::string reference = attempt_reference(current.id, number);
   std::string failure;

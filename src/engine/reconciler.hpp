@@ -48,7 +48,8 @@ class reconciler {
   static bool needs_reconciling(const payment_intent& intent, std::int64_t now_ms) noexcept;
 
  private:
-  result<verdict> settle(payment_intent current, int number, std::uint64_t fence, std::string* why);
+  result<verdict> settle(const payment_intent& current, int number, std::uint64_t fence,
+                         std::string* why);
   result<verdict> later(const payment_intent& current, int number, std::uint64_t fence,
                         std::string reason, std::string* why);
   result<verdict> review(const payment_intent& current, int number, std::uint64_t fence,
