@@ -24,9 +24,15 @@ TEST_CASE("expired keys are purged in batches, never while their attempt is unre
   payment_service service(store, instant, options);
   payment_service stuck_service(store, held, options);
 
+  // The outcomes are recorded on the service's pool: wait for them, so the
+  // seven attempts are settled before their keys expire.
   charge_params p{.amount = 100, .currency = "EUR", .payment_method = "pm_card_visa",
-                  .wait_budget = 0ms};
-  for (int i = 0; i < 7; ++i) require_ok(service.charge("acme", "done-" + std::to_string(i), p));
+                  .wait_budget = 10s};
+  for (int i = 0; i < 7; ++i) {
+    auto r = require_ok(service.charge("acme", "done-" + std::to_string(i), p));
+    REQUIRE(r.intent.status == intent_status::succeeded);
+  }
+  p.wait_budget = 0ms;
   require_ok(stuck_service.charge("acme", "stuck", p));
 
   CHECK(require_ok(service.purge_expired_keys(3)) == 0);  // nothing expired yet
