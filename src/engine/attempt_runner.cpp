@@ -51,7 +51,7 @@ attempt_runner::~attempt_runner() {
 
 void attempt_runner::drain() {
   std::unique_lock lock(mutex_);
-  idle_.wait(lock, [&] { return flights_.empty(); });
+  idle_.wait(lock, [&] { return flights_.empty() && posting_ == 0; });
 }
 
 attempt_runner::ticket attempt_runner::dispatch(
@@ -87,7 +87,13 @@ attempt_runner::ticket attempt_runner::dispatch(
       crash_point("outcome.received");
       // Recording blocks on the store: on the service's pool, never on the
       // network's thread.
+      {
+        std::lock_guard lock(mutex_);
+        ++posting_;
+      }
       boost::asio::post(pool_, [this, f, o = std::move(outcome)] { record(f, o); });
+      std::lock_guard lock(mutex_);
+      if (--posting_ == 0 && flights_.empty()) idle_.notify_all();
     });
     crash_point("authorize.sent");
   } catch (const std::exception& e) {
@@ -176,7 +182,7 @@ void attempt_runner::finish(const std::shared_ptr<flight>& f,
   for (const auto& w : waiters) resume(*f, w);
   std::lock_guard lock(mutex_);
   flights_.erase(f->reference);
-  if (flights_.empty()) idle_.notify_all();
+  if (flights_.empty() && posting_ == 0) idle_.notify_all();
 }
 
 std::shared_ptr<attempt_runner::flight> attempt_runner::find(const std::string& reference) {

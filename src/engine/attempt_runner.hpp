@@ -94,6 +94,9 @@ class attempt_runner {
   std::mutex mutex_;
   std::condition_variable idle_;
   std::unordered_map<std::string, std::shared_ptr<flight>> flights_;  // by reference
+  // Network threads still inside a post to the pool: drain() waits for them
+  // too, or the pool could be destroyed under a post that has not returned.
+  std::size_t posting_ = 0;
 };
 
 // True when attempt `number` of `intent` has left init (or is gone): what a
