@@ -27,9 +27,12 @@ result<payment_intent> attempt_runner::await(const tenant_id& tenant, const inte
                                              diagnostics* diag, const ticket& own) {
   if (auto f = own ? own : find(attempt_reference(id, number))) {
     std::unique_lock lock(f->mutex);
+    // Another caller's flight that had already finished is not waited on:
+    // its snapshot may predate later writes (a reconcile), the store has them.
+    const bool finished_before = f != own && f->done;
     f->done_cv.wait_until(lock, deadline, [&] { return f->done; });
     if (f == own && !f->callback_failure.empty()) return own_failure(f->callback_failure, diag);
-    if (f->done && f->final_intent) return *f->final_intent;
+    if (f->done && f->final_intent && !finished_before) return *f->final_intent;
   }
   for (int i = 0;; ++i) {
     auto loaded = guarded([&] { return store_.load(tenant, id); });
@@ -47,6 +50,12 @@ void attempt_runner::async_await(const tenant_id& tenant, const intent_id& id, i
                                  clock::time_point deadline, diagnostics* diag, const ticket& own,
                                  awaited done) {
   auto f = own ? own : find(attempt_reference(id, number));
+  if (f && f != own) {
+    // Another caller's flight that had already finished is not waited on:
+    // its snapshot may predate later writes (a reconcile), the store has them.
+    std::lock_guard lock(f->mutex);
+    if (f->done) f = nullptr;
+  }
   if (!f) return poll(tenant, id, number, deadline, std::move(done));
 
   auto w = std::make_shared<waiter>(pool_, deadline);
