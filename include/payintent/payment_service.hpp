@@ -276,7 +276,7 @@ class payment_service {
 
   // ---- Asynchronous forms -------------------------------------------------
   //
-  // Each async_xxx does what xxx does and completes with
+  // Each async_ form does what its synchronous form does and completes with
   // void(error_code, T): (success, value) or (error, T{}). Contract:
   //  - Arguments are validated and copied before the call returns (a
   //    validation error is still delivered through the handler); `diag` may
@@ -371,7 +371,7 @@ class payment_service {
         [](auto h, Start s) { std::move(s)(handler<T>(std::move(h))); }, token, std::move(start));
   }
 
-  // A mutating operation: prepare_xxx (validates, copies) + this.
+  // A mutating operation: its prepare_ member (validates, copies) + this.
   template <class CompletionToken>
   auto initiate_mutation(prepared m, diagnostics* diag, CompletionToken&& token) {
     return initiate<payment_response>(
