@@ -1,12 +1,21 @@
-// The in-memory store. One mutex guards all state, but a write holds it only
-// for lookups and pointer swaps: it snapshots what it needs under the lock,
-// validates, copies and seals (SHA-256) outside it, then installs under the
-// lock if its intent did not change meanwhile, else starts over. Intent rows
-// are immutable and shared, so readers copy them outside the lock too.
+// The in-memory store. State is split into shards, each with its own mutex:
+// key shards (keys and their expiries, by (tenant, key)) and intent shards
+// (rows, audit chains and the recovery indexes, by (tenant, intent id)), so
+// writes to different intents rarely wait for each other. A write holds a
+// lock only for lookups and pointer swaps: it snapshots what it needs,
+// validates, copies and seals (SHA-256) outside any lock, then installs if
+// its intent did not change meanwhile, else starts over. Intent rows are
+// immutable and shared, so readers copy them outside the lock too.
+//
+// Lock order: a key shard before an intent shard, one of each at most.
 #include "payintent/memory_store.hpp"
 
 #include "memory_write.hpp"
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -14,13 +23,15 @@
 #include <set>
 #include <string>
 #include <tuple>
-#include <unordered_map>
 #include <utility>
 
 namespace payintent {
 namespace {
 
 using namespace memory_detail;
+
+// Enough that two threads (or a few dozen) seldom meet on one shard.
+constexpr std::size_t shard_count = 64;
 
 std::int64_t system_now_ms() {
   using namespace std::chrono;
@@ -40,97 +51,120 @@ auto guarded(F&& f) noexcept -> decltype(f()) {
   }
 }
 
-}  // namespace
-
-struct memory_store::state {
-  std::function<std::int64_t()> clock;
+// Open-addressing tables: a lookup in millions of entries touches a cache
+// line or two, where a node-based map chases pointers.
+struct key_shard {
   std::mutex mutex;
-  std::unordered_map<std::string, key_record> keys;      // by scoped(tenant, key)
-  std::unordered_map<std::string, intent_slot> intents;  // by scoped(tenant, id)
+  boost::unordered_flat_map<key_name, key_record, scoped_hash> keys;
+  // Key names by expiry.
+  std::map<std::int64_t, std::vector<key_name>> expiries;
+};
+
+struct intent_shard {
+  std::mutex mutex;
+  // Slots are boxed so pointers to them (the indexes below, snapshots) stay
+  // valid when the table grows; a slot is never erased once installed.
+  boost::unordered_flat_map<intent_name, std::unique_ptr<intent_slot>, scoped_hash> intents;
   // Unresolved attempts by lease expiry, oldest first.
   std::set<std::tuple<std::int64_t, intent_slot*, int>> unresolved;
   // Intents in requires_action by their last change, oldest first.
   std::set<std::pair<std::int64_t, intent_slot*>> waiting;
-  // Keys by expiry, pointing at the key strings in `keys`.
-  std::map<std::int64_t, std::vector<const std::string*>> expiries;
+};
+
+template <class Shard, class Name>
+Shard& shard_of(std::array<Shard, shard_count>& shards, const Name& name) {
+  // High bits: the maps inside a shard bucket by the low ones.
+  return shards[(scoped_hash{}(name) >> 16) % shard_count];
+}
+
+}  // namespace
+
+struct memory_store::state {
+  std::function<std::int64_t()> clock;
+  std::array<key_shard, shard_count> key_shards;
+  std::array<intent_shard, shard_count> intent_shards;
 
   std::int64_t now() const { return clock ? clock() : system_now_ms(); }
 
-  // Under the lock.
-  snapshot take(const intent_write& w) {
+  key_shard& keys_of(const key_name& k) { return shard_of(key_shards, k); }
+  intent_shard& intents_of(const intent_name& i) { return shard_of(intent_shards, i); }
+
+  // Under `is`'s lock.
+  snapshot take(intent_shard& is, const intent_write& w) {
     snapshot s;
     s.now = now();
-    auto it = intents.find(scoped(w.intent.tenant.str(), w.intent.id.str()));
-    if (it != intents.end()) {
-      s.slot = &it->second;
-      s.row = it->second.row;
-      if (!it->second.audit.empty()) s.last_audit = it->second.audit.back();
+    auto it = is.intents.find(intent_name{w.intent.tenant, w.intent.id});
+    if (it != is.intents.end()) {
+      s.slot = it->second.get();
+      s.row = s.slot->row;
+      if (!s.slot->audit.empty()) s.last_audit = s.slot->audit.back();
     }
     return s;
   }
 
   enum class installed { done, retry, key_exists };
 
-  // Under the lock: installs `st` and/or the key `key` with `record` if the
-  // intent is as `s` saw it. retry: it changed, nothing was written.
-  // key_exists: `*existing` is the stored record, nothing was written.
-  installed install(const snapshot& s, staged* st, std::string* key, key_record* record,
-                    const key_record** existing) {
+  // Under the locks of `ks` (when `key`) and `is` (when `st`): installs `st`
+  // and/or the key `key` with `record` if the intent is as `s` saw it.
+  // retry: it changed, nothing was written. key_exists: `*existing` is the
+  // stored record, nothing was written.
+  static installed install(key_shard* ks, intent_shard* is, const snapshot& s, staged* st,
+                           const key_name* key, key_record* record, const key_record** existing) {
     intent_slot* slot = s.slot;
     if (st && slot && slot->row != s.row) return installed::retry;
 
     using index_entry = std::tuple<std::int64_t, intent_slot*, int>;
-    auto kit = keys.end();
+    decltype(ks->keys.begin()) kit{};
+    bool key_added = false;
     bool slot_created = false;
     std::optional<index_entry> added;
     std::optional<std::pair<std::int64_t, intent_slot*>> waiting_added;
     bool expiry_added = false;
     auto undo = [&] {
       if (expiry_added) {
-        auto b = expiries.find(record->expires_at_ms);
+        auto b = ks->expiries.find(record->expires_at_ms);
         b->second.pop_back();
-        if (b->second.empty()) expiries.erase(b);
+        if (b->second.empty()) ks->expiries.erase(b);
       }
-      if (added) unresolved.erase(*added);
-      if (waiting_added) waiting.erase(*waiting_added);
-      if (slot_created) intents.erase(st->intent_key);
-      if (kit != keys.end()) {
-        *key = kit->first;  // kept for the next round
-        keys.erase(kit);
-      }
+      if (added) is->unresolved.erase(*added);
+      if (waiting_added) is->waiting.erase(*waiting_added);
+      if (slot_created) is->intents.erase(st->intent_key);
+      if (key_added) ks->keys.erase(kit);
     };
     try {
       if (key) {
-        auto [it, fresh] = keys.try_emplace(std::move(*key));
+        auto [it, fresh] = ks->keys.try_emplace(*key);
         if (!fresh) {
           *existing = &it->second;
           return installed::key_exists;
         }
         kit = it;
+        key_added = true;
       }
       if (st && !slot) {
-        auto [it, fresh] = intents.try_emplace(st->intent_key);
+        auto [it, fresh] = is->intents.try_emplace(st->intent_key);
         if (!fresh) {
           undo();
           return installed::retry;
         }
-        slot = &it->second;
         slot_created = true;
+        it->second = std::make_unique<intent_slot>();
+        slot = it->second.get();
       }
       if (st) {
         slot->audit.reserve(slot->audit.size() + st->audit.size());
         const attempt* a = find_attempt(st->row.get(), st->attempt_number);
         if (a && is_unresolved(a->state)) {
           index_entry entry{a->lease_expires_at_ms, slot, a->number};
-          if (unresolved.insert(entry).second) added = entry;
+          if (is->unresolved.insert(entry).second) added = entry;
         }
         if (st->row->status == intent_status::requires_action) {
           std::pair entry{st->row->updated_at_ms, slot};
-          if (waiting.insert(entry).second) waiting_added = entry;
+          if (is->waiting.insert(entry).second) waiting_added = entry;
         }
       }
       if (key) {
-        expiries[record->expires_at_ms].push_back(&kit->first);
+        ks->expiries[record->expires_at_ms].push_back(*key);
         expiry_added = true;
       }
     } catch (...) {
@@ -146,25 +180,29 @@ struct memory_store::state {
     if (before && is_unresolved(before->state) &&
         !(is_unresolved(after->state) &&
           after->lease_expires_at_ms == before->lease_expires_at_ms)) {
-      unresolved.erase(index_entry{before->lease_expires_at_ms, slot, before->number});
+      is->unresolved.erase(index_entry{before->lease_expires_at_ms, slot, before->number});
     }
     if (s.row && s.row->status == intent_status::requires_action &&
         !(st->row->status == intent_status::requires_action &&
           st->row->updated_at_ms == s.row->updated_at_ms)) {
-      waiting.erase({s.row->updated_at_ms, slot});
+      is->waiting.erase({s.row->updated_at_ms, slot});
     }
     st->released = std::exchange(slot->row, std::move(st->row));
     for (auto& e : st->audit) slot->audit.push_back(std::move(e));
     return installed::done;
   }
 
-  // True when the key's stored result names an attempt still unresolved.
-  bool guards_unresolved(const key_record& k) const {
+  // Under a key shard's lock: true when the key's stored result names an
+  // attempt still unresolved.
+  bool guards_unresolved(const key_record& k) {
     const auto& r = k.result;
     if (r.intent.empty() || r.attempt_number < 1) return false;
-    auto it = intents.find(scoped(k.tenant.str(), r.intent.str()));
-    if (it == intents.end()) return false;
-    const attempt* a = find_attempt(it->second.row.get(), r.attempt_number);
+    const intent_name name{k.tenant, r.intent};
+    intent_shard& is = intents_of(name);
+    std::lock_guard lock(is.mutex);
+    auto it = is.intents.find(name);
+    if (it == is.intents.end()) return false;
+    const attempt* a = find_attempt(it->second->row.get(), r.attempt_number);
     return a && is_unresolved(a->state);
   }
 };
@@ -178,47 +216,53 @@ memory_store::~memory_store() = default;
 result<claim_result> memory_store::claim(const claim_request& request) {
   return guarded([&]() -> result<claim_result> {
     auto& s = *state_;
-    std::string key = scoped(request.key.tenant.str(), request.key.key.str());
+    const key_name key{request.key.tenant, request.key.key};
+    key_shard& ks = s.keys_of(key);
+    intent_shard* is =
+        request.write
+            ? &s.intents_of(intent_name{request.write->intent.tenant, request.write->intent.id})
+            : nullptr;
     claim_result out;
+    auto answer_existing = [&](const key_record& existing) {
+      out.status = existing.fingerprint == request.key.fingerprint ? claim_status::replay
+                                                                   : claim_status::mismatch;
+      out.existing = existing;
+      return out;
+    };
     for (;;) {
       // Declared before the locks, so what they own is freed after them.
       snapshot snap;
       std::optional<staged> st;
       key_record record;
       {
-        std::lock_guard lock(s.mutex);
         // The key is checked first, so a retry whose intent moved on replays.
-        if (auto it = s.keys.find(key); it != s.keys.end()) {
-          out.status = it->second.fingerprint == request.key.fingerprint ? claim_status::replay
-                                                                         : claim_status::mismatch;
-          out.existing = it->second;
-          return out;
-        }
-        if (request.write) {
-          snap = s.take(*request.write);
-        } else {
-          snap.now = s.now();
-        }
+        std::lock_guard lock(ks.mutex);
+        if (auto it = ks.keys.find(key); it != ks.keys.end()) return answer_existing(it->second);
       }
-      if (request.write) {
+      if (is) {
+        {
+          std::lock_guard lock(is->mutex);
+          snap = s.take(*is, *request.write);
+        }
         auto built = stage(*request.write, snap);
         if (!built) return built.error();
         st = std::move(built).value();
+      } else {
+        snap.now = s.now();
       }
       record = request.key;
       record.created_at_ms = snap.now;
       record.expires_at_ms = snap.now + request.retention_ms;
 
-      std::lock_guard lock(s.mutex);
+      std::unique_lock key_lock(ks.mutex);
+      std::unique_lock<std::mutex> intent_lock;
+      if (is) intent_lock = std::unique_lock(is->mutex);
       const key_record* existing = nullptr;
-      switch (s.install(snap, st ? &*st : nullptr, &key, &record, &existing)) {
+      switch (state::install(&ks, is, snap, st ? &*st : nullptr, &key, &record, &existing)) {
         case state::installed::retry:
           continue;
         case state::installed::key_exists:
-          out.status = existing->fingerprint == request.key.fingerprint ? claim_status::replay
-                                                                        : claim_status::mismatch;
-          out.existing = *existing;
-          return out;
+          return answer_existing(*existing);
         case state::installed::done:
           out.status = claim_status::claimed;
           if (st) out.receipt = st->receipt;
@@ -231,16 +275,18 @@ result<claim_result> memory_store::claim(const claim_request& request) {
 result<write_receipt> memory_store::commit(const intent_write& write) {
   return guarded([&]() -> result<write_receipt> {
     auto& s = *state_;
+    intent_shard& is = s.intents_of(intent_name{write.intent.tenant, write.intent.id});
     for (;;) {
       snapshot snap;
       {
-        std::lock_guard lock(s.mutex);
-        snap = s.take(write);
+        std::lock_guard lock(is.mutex);
+        snap = s.take(is, write);
       }
       auto st = stage(write, snap);
       if (!st) return st.error();
-      std::lock_guard lock(s.mutex);
-      if (s.install(snap, &st.value(), nullptr, nullptr, nullptr) == state::installed::done)
+      std::lock_guard lock(is.mutex);
+      if (state::install(nullptr, &is, snap, &st.value(), nullptr, nullptr, nullptr) ==
+          state::installed::done)
         return st.value().receipt;
     }
   });
@@ -249,14 +295,14 @@ result<write_receipt> memory_store::commit(const intent_write& write) {
 result<std::optional<payment_intent>> memory_store::load(const tenant_id& tenant,
                                                          const intent_id& id) {
   return guarded([&]() -> result<std::optional<payment_intent>> {
-    auto& s = *state_;
-    const std::string key = scoped(tenant.str(), id.str());
+    const intent_name name{tenant, id};
+    intent_shard& is = state_->intents_of(name);
     intent_ptr row;
     {
-      std::lock_guard lock(s.mutex);
-      auto it = s.intents.find(key);
-      if (it == s.intents.end()) return std::optional<payment_intent>{};
-      row = it->second.row;
+      std::lock_guard lock(is.mutex);
+      auto it = is.intents.find(name);
+      if (it == is.intents.end()) return std::optional<payment_intent>{};
+      row = it->second->row;
     }
     return std::optional<payment_intent>{*row};  // rows are immutable: copy unlocked
   });
@@ -265,27 +311,36 @@ result<std::optional<payment_intent>> memory_store::load(const tenant_id& tenant
 result<std::optional<key_record>> memory_store::load_key(const tenant_id& tenant,
                                                          const idempotency_key& key) {
   return guarded([&]() -> result<std::optional<key_record>> {
-    auto& s = *state_;
-    const std::string k = scoped(tenant.str(), key.str());
-    std::lock_guard lock(s.mutex);
-    auto it = s.keys.find(k);
-    if (it == s.keys.end()) return std::optional<key_record>{};
+    const key_name name{tenant, key};
+    key_shard& ks = state_->keys_of(name);
+    std::lock_guard lock(ks.mutex);
+    auto it = ks.keys.find(name);
+    if (it == ks.keys.end()) return std::optional<key_record>{};
     return std::optional<key_record>{it->second};
   });
 }
 
+// Each shard's oldest `limit`, merged: the oldest `limit` of all.
 result<std::vector<unresolved_attempt>> memory_store::list_unresolved(std::size_t limit) {
   return guarded([&]() -> result<std::vector<unresolved_attempt>> {
     auto& s = *state_;
-    std::lock_guard lock(s.mutex);
     const std::int64_t now = s.now();
     std::vector<unresolved_attempt> out;
-    for (auto it = s.unresolved.begin(); it != s.unresolved.end() && out.size() < limit; ++it) {
-      const auto& [lease, slot, number] = *it;
-      const auto& row = *slot->row;
-      const attempt_state current = find_attempt(&row, number)->state;
-      out.push_back({row.tenant, row.id, number, current, lease, lease <= now});
+    for (intent_shard& is : s.intent_shards) {
+      std::lock_guard lock(is.mutex);
+      std::size_t taken = 0;
+      for (auto it = is.unresolved.begin(); it != is.unresolved.end() && taken < limit;
+           ++it, ++taken) {
+        const auto& [lease, slot, number] = *it;
+        const auto& row = *slot->row;
+        const attempt_state current = find_attempt(&row, number)->state;
+        out.push_back({row.tenant, row.id, number, current, lease, lease <= now});
+      }
     }
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return a.lease_expires_at_ms < b.lease_expires_at_ms;
+    });
+    if (out.size() > limit) out.resize(limit);
     return out;
   });
 }
@@ -293,15 +348,21 @@ result<std::vector<unresolved_attempt>> memory_store::list_unresolved(std::size_
 result<std::vector<requires_action_intent>> memory_store::list_requires_action(
     std::int64_t updated_at_or_before_ms, std::size_t limit) {
   return guarded([&]() -> result<std::vector<requires_action_intent>> {
-    auto& s = *state_;
-    std::lock_guard lock(s.mutex);
     std::vector<requires_action_intent> out;
-    for (auto it = s.waiting.begin();
-         it != s.waiting.end() && it->first <= updated_at_or_before_ms && out.size() < limit;
-         ++it) {
-      const auto& row = *it->second->row;
-      out.push_back({row.tenant, row.id, it->first});
+    for (intent_shard& is : state_->intent_shards) {
+      std::lock_guard lock(is.mutex);
+      std::size_t taken = 0;
+      for (auto it = is.waiting.begin();
+           it != is.waiting.end() && it->first <= updated_at_or_before_ms && taken < limit;
+           ++it, ++taken) {
+        const auto& row = *it->second->row;
+        out.push_back({row.tenant, row.id, it->first});
+      }
     }
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return a.updated_at_ms < b.updated_at_ms;
+    });
+    if (out.size() > limit) out.resize(limit);
     return out;
   });
 }
@@ -309,14 +370,14 @@ result<std::vector<requires_action_intent>> memory_store::list_requires_action(
 result<std::vector<audit_entry>> memory_store::audit_trail(const tenant_id& tenant,
                                                            const intent_id& id) {
   return guarded([&]() -> result<std::vector<audit_entry>> {
-    auto& s = *state_;
-    const std::string key = scoped(tenant.str(), id.str());
+    const intent_name name{tenant, id};
+    intent_shard& is = state_->intents_of(name);
     std::vector<audit_ptr> entries;
     {
-      std::lock_guard lock(s.mutex);
-      auto it = s.intents.find(key);
-      if (it == s.intents.end()) return std::vector<audit_entry>{};
-      entries = it->second.audit;
+      std::lock_guard lock(is.mutex);
+      auto it = is.intents.find(name);
+      if (it == is.intents.end()) return std::vector<audit_entry>{};
+      entries = it->second->audit;
     }
     std::vector<audit_entry> out;
     out.reserve(entries.size());
@@ -328,25 +389,30 @@ result<std::vector<audit_entry>> memory_store::audit_trail(const tenant_id& tena
 result<std::size_t> memory_store::purge_expired_keys(std::size_t limit) {
   return guarded([&]() -> result<std::size_t> {
     auto& s = *state_;
-    std::lock_guard lock(s.mutex);
     const std::int64_t now = s.now();
     std::size_t purged = 0;
-    for (auto b = s.expiries.begin(); b != s.expiries.end() && b->first <= now && purged < limit;) {
-      auto& bucket = b->second;
-      std::size_t kept = 0;
-      for (const std::string* name : bucket) {
-        if (purged < limit) {
-          auto it = s.keys.find(*name);
-          if (!s.guards_unresolved(it->second)) {  // else kept until reconciled
-            s.keys.erase(it);
-            ++purged;
-            continue;
+    for (key_shard& ks : s.key_shards) {
+      if (purged >= limit) break;
+      std::lock_guard lock(ks.mutex);
+      for (auto b = ks.expiries.begin();
+           b != ks.expiries.end() && b->first <= now && purged < limit;) {
+        auto& bucket = b->second;
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < bucket.size(); ++i) {
+          if (purged < limit) {
+            auto it = ks.keys.find(bucket[i]);
+            if (!s.guards_unresolved(it->second)) {  // else kept until reconciled
+              ks.keys.erase(it);
+              ++purged;
+              continue;
+            }
           }
+          if (kept != i) bucket[kept] = std::move(bucket[i]);
+          ++kept;
         }
-        bucket[kept++] = name;
+        bucket.erase(bucket.begin() + static_cast<std::ptrdiff_t>(kept), bucket.end());
+        b = bucket.empty() ? ks.expiries.erase(b) : std::next(b);
       }
-      bucket.resize(kept);
-      b = bucket.empty() ? s.expiries.erase(b) : std::next(b);
     }
     return purged;
   });
@@ -358,13 +424,13 @@ result<std::int64_t> memory_store::now_ms() {
 
 bool memory_store::tamper_audit_entry_for_testing(const tenant_id& tenant, const intent_id& intent,
                                                   const audit_entry& entry) {
-  auto& s = *state_;
-  const std::string key = scoped(tenant.str(), intent.str());
+  const intent_name name{tenant, intent};
+  intent_shard& is = state_->intents_of(name);
   auto replacement = std::make_shared<const audit_entry>(entry);
-  std::lock_guard lock(s.mutex);
-  auto it = s.intents.find(key);
-  if (it == s.intents.end()) return false;
-  for (auto& e : it->second.audit) {
+  std::lock_guard lock(is.mutex);
+  auto it = is.intents.find(name);
+  if (it == is.intents.end()) return false;
+  for (auto& e : it->second->audit) {
     if (e->sequence == entry.sequence) {
       e = std::move(replacement);
       return true;

@@ -6,7 +6,9 @@
 #include "payintent/idempotency_store.hpp"
 #include "write_rules.hpp"
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,15 +16,38 @@
 
 namespace payintent::memory_detail {
 
-// Tenants ([A-Za-z0-9_.-]), keys (printable ASCII) and intent ids never hold
-// 0x1F, so "tenant\x1fname" names one (tenant, name) pair unambiguously.
-inline std::string scoped(const std::string& tenant, const std::string& name) {
-  std::string s;
-  s.reserve(tenant.size() + 1 + name.size());
-  s.append(tenant).push_back('\x1f');
-  s.append(name);
-  return s;
-}
+// A name within one tenant: (tenant, key) or (tenant, intent id). Ids share
+// their text, so building one for a lookup allocates nothing; the hash is
+// computed once, so a table probing or growing never reads the text again.
+template <class Name>
+struct scoped {
+  scoped() = default;
+  scoped(tenant_id t, Name n)
+      : tenant(std::move(t)), name(std::move(n)), hash(combine(tenant.str(), name.str())) {}
+
+  tenant_id tenant;
+  Name name;
+  std::size_t hash = 0;
+
+  friend bool operator==(const scoped& a, const scoped& b) noexcept {
+    return a.hash == b.hash && a.name == b.name && a.tenant == b.tenant;
+  }
+
+ private:
+  static std::size_t combine(const std::string& t, const std::string& n) noexcept {
+    const std::size_t h = std::hash<std::string>{}(t);
+    return std::hash<std::string>{}(n) ^ (h + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+  }
+};
+using key_name = scoped<idempotency_key>;
+using intent_name = scoped<intent_id>;
+
+struct scoped_hash {
+  template <class Name>
+  std::size_t operator()(const scoped<Name>& n) const noexcept {
+    return n.hash;
+  }
+};
 
 using intent_ptr = std::shared_ptr<const payment_intent>;
 using audit_ptr = std::shared_ptr<const audit_entry>;
@@ -43,7 +68,7 @@ struct snapshot {
 
 // A write checked against its snapshot and fully built.
 struct staged {
-  std::string intent_key;
+  intent_name intent_key;
   std::shared_ptr<payment_intent> row;
   std::vector<audit_ptr> audit;
   write_receipt receipt;
@@ -71,7 +96,7 @@ inline result<staged> stage(const intent_write& w, const snapshot& s) {
           [&]() -> result<int> { return s.row ? static_cast<int>(s.row->attempts.size()) : 0; }));
 
   staged out;
-  out.intent_key = scoped(w.intent.tenant.str(), w.intent.id.str());
+  out.intent_key = intent_name{w.intent.tenant, w.intent.id};
   out.row = std::make_shared<payment_intent>(w.intent);
   auto& row = *out.row;
   if (s.row) {

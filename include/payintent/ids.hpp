@@ -11,26 +11,40 @@
 #include <compare>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 
 namespace payintent {
 
+// The text is immutable and shared between copies: copying an id (which the
+// engine does with every record it passes around) costs a reference count,
+// not an allocation.
 template <class Tag>
 class basic_id {
  public:
   basic_id() = default;
-  explicit basic_id(std::string value) : value_(std::move(value)) {}
+  explicit basic_id(std::string value)
+      : value_(value.empty() ? nullptr : std::make_shared<const std::string>(std::move(value))) {}
 
-  const std::string& str() const noexcept { return value_; }
-  bool empty() const noexcept { return value_.empty(); }
+  const std::string& str() const noexcept { return value_ ? *value_ : empty_text(); }
+  bool empty() const noexcept { return !value_; }
 
-  friend auto operator<=>(const basic_id&, const basic_id&) = default;
-  friend bool operator==(const basic_id&, const basic_id&) = default;
+  friend std::strong_ordering operator<=>(const basic_id& a, const basic_id& b) noexcept {
+    return a.str().compare(b.str()) <=> 0;
+  }
+  friend bool operator==(const basic_id& a, const basic_id& b) noexcept {
+    return a.value_ == b.value_ || a.str() == b.str();
+  }
 
  private:
-  std::string value_;
+  static const std::string& empty_text() noexcept {
+    static const std::string empty;
+    return empty;
+  }
+
+  std::shared_ptr<const std::string> value_;  // nullptr for the empty id
 };
 
 // The merchant every call is scoped to: 1-64 characters of [A-Za-z0-9_.-].

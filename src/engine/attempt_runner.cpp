@@ -25,6 +25,15 @@ const attempt* find_attempt(const payment_intent& intent, int number) {
   return &intent.attempts[static_cast<std::size_t>(number - 1)];
 }
 
+// How authorize's handler reaches dispatch: exactly one answer, and whether
+// it arrived inline.
+struct handoff {
+  std::atomic<bool> answered{false};
+  const std::thread::id dispatcher = std::this_thread::get_id();
+  bool dispatching = true;  // until async_authorize returns
+  std::optional<network_outcome> inline_outcome;
+};
+
 }  // namespace
 
 std::chrono::milliseconds backoff(int round, std::chrono::milliseconds cap) noexcept {
@@ -50,8 +59,17 @@ attempt_runner::~attempt_runner() {
 }
 
 void attempt_runner::drain() {
-  std::unique_lock lock(mutex_);
-  idle_.wait(lock, [&] { return flights_.empty() && posting_ == 0; });
+  std::unique_lock lock(idle_mutex_);
+  idle_.wait(lock, [&] { return active_.load() == 0; });
+}
+
+void attempt_runner::settle_one() {
+  // The notice is sent under the mutex drain() checks under, so it is never
+  // lost between drain's check and its wait.
+  if (active_.fetch_sub(1) == 1) {
+    std::lock_guard lock(idle_mutex_);
+    idle_.notify_all();
+  }
 }
 
 attempt_runner::ticket attempt_runner::dispatch(
@@ -67,8 +85,10 @@ attempt_runner::ticket attempt_runner::dispatch(
   f->reference = a->reference;
   f->dispatched = intent;
   {
-    std::lock_guard lock(mutex_);
-    flights_.emplace(f->reference, f);
+    ++active_;
+    auto& shard = flights_.of(f->reference);
+    std::lock_guard lock(shard.mutex);
+    shard.map.emplace(f->reference, f);
   }
 
   authorization_request request{a->reference,
@@ -80,31 +100,39 @@ attempt_runner::ticket attempt_runner::dispatch(
                                 std::move(authentication)};
   // The handler may run inline, on a network thread, or never if authorize
   // throws before taking it; `answered` makes sure exactly one path records.
-  auto answered = std::make_shared<std::atomic<bool>>(false);
+  // An outcome handed over inline (on this thread, before async_authorize
+  // returns) is recorded here after the call, on the thread that claimed: no
+  // hop to the pool, and never on a network thread.
+  auto h = std::make_shared<handoff>();
   try {
-    network_.async_authorize(request, [this, f, answered](network_outcome outcome) {
-      if (answered->exchange(true)) return;
+    network_.async_authorize(request, [this, f, h](network_outcome outcome) {
+      if (h->answered.exchange(true)) return;
       crash_point("outcome.received");
+      // Only the dispatching thread reads `dispatching`.
+      if (std::this_thread::get_id() == h->dispatcher && h->dispatching) {
+        h->inline_outcome = std::move(outcome);
+        return;
+      }
       // Recording blocks on the store: on the service's pool, never on the
       // network's thread.
-      {
-        std::lock_guard lock(mutex_);
-        ++posting_;
-      }
+      ++active_;
       boost::asio::post(pool_, [this, f, o = std::move(outcome)] { record(f, o); });
-      std::lock_guard lock(mutex_);
-      if (--posting_ == 0 && flights_.empty()) idle_.notify_all();
+      settle_one();
     });
+    h->dispatching = false;
     crash_point("authorize.sent");
   } catch (const std::exception& e) {
-    if (!answered->exchange(true)) {
+    h->dispatching = false;
+    if (!h->answered.exchange(true)) {
       callback_threw(f, fmt::format("card_network.async_authorize threw: {}", e.what()));
     }
   } catch (...) {
-    if (!answered->exchange(true)) {
+    h->dispatching = false;
+    if (!h->answered.exchange(true)) {
       callback_threw(f, "card_network.async_authorize threw a non-standard exception");
     }
   }
+  if (h->inline_outcome) record(f, *h->inline_outcome);
   return f;
 }
 
@@ -122,14 +150,16 @@ void attempt_runner::record(const std::shared_ptr<flight>& f, const network_outc
   // The intent is usually as the claim left it, so the first try plans on
   // that snapshot; the store's fence and version checks catch any change, and
   // later tries reload.
-  std::optional<payment_intent> current = f->dispatched;
+  const payment_intent* current = &f->dispatched;
+  std::optional<payment_intent> reloaded;
   for (int i = 0; i < record_attempts; ++i) {
     if (i > 0) {
       std::this_thread::sleep_for(backoff(i, record_backoff_cap));
       auto loaded = guarded([&] { return store_.load(f->tenant, f->intent); });
       if (!loaded) continue;
       if (!loaded.value()) break;  // the intent vanished: nothing to record against
-      current = std::move(*loaded.value());
+      reloaded = std::move(*loaded.value());
+      current = &*reloaded;
     }
     auto w = plan_outcome(*current, f->number, f->fence, outcome, ctx_);
     if (!w) {
@@ -140,7 +170,7 @@ void attempt_runner::record(const std::shared_ptr<flight>& f, const network_outc
     auto receipt = commits_.commit(*current, *w);
     if (receipt) {
       crash_point("outcome.committed");
-      return finish(f, after_write(&*current, *w, receipt.value()));
+      return finish(f, after_write(current, std::move(*w), receipt.value()));
     }
     // version_conflict and fenced_out: reload and decide again; others: back off.
   }
@@ -180,15 +210,19 @@ void attempt_runner::finish(const std::shared_ptr<flight>& f,
   }
   f->done_cv.notify_all();
   for (const auto& w : waiters) resume(*f, w);
-  std::lock_guard lock(mutex_);
-  flights_.erase(f->reference);
-  if (flights_.empty() && posting_ == 0) idle_.notify_all();
+  {
+    auto& shard = flights_.of(f->reference);
+    std::lock_guard lock(shard.mutex);
+    shard.map.erase(f->reference);
+  }
+  settle_one();
 }
 
 std::shared_ptr<attempt_runner::flight> attempt_runner::find(const std::string& reference) {
-  std::lock_guard lock(mutex_);
-  auto it = flights_.find(reference);
-  return it == flights_.end() ? nullptr : it->second;
+  auto& shard = flights_.of(reference);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.map.find(reference);
+  return it == shard.map.end() ? nullptr : it->second;
 }
 
 }  // namespace payintent::detail

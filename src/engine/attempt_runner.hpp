@@ -15,12 +15,14 @@
 
 #include "engine/committer.hpp"
 #include "engine/planner.hpp"
+#include "engine/sharded_map.hpp"
 #include "payintent/card_network.hpp"
 #include "payintent/idempotency_store.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -91,12 +93,16 @@ class attempt_runner {
   write_context ctx_;
   boost::asio::any_io_executor pool_;
 
-  std::mutex mutex_;
+  // One less flight or post in progress; wakes drain() at zero.
+  void settle_one();
+
+  sharded_map<std::string, std::shared_ptr<flight>> flights_;  // by reference
+  // Flights registered, plus network threads still inside a post to the
+  // pool: drain() waits for both, or the pool could be destroyed under a
+  // post that has not returned.
+  std::atomic<std::size_t> active_{0};
+  std::mutex idle_mutex_;
   std::condition_variable idle_;
-  std::unordered_map<std::string, std::shared_ptr<flight>> flights_;  // by reference
-  // Network threads still inside a post to the pool: drain() waits for them
-  // too, or the pool could be destroyed under a post that has not returned.
-  std::size_t posting_ = 0;
 };
 
 // True when attempt `number` of `intent` has left init (or is gone): what a

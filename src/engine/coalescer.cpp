@@ -2,15 +2,17 @@
 
 namespace payintent::detail {
 
-std::string coalescer::slot(const tenant_id& tenant, const idempotency_key& key) {
-  // Tenants are [A-Za-z0-9_.-]: a newline cannot occur in one.
-  return tenant.str() + '\n' + key.str();
+std::size_t coalescer::slot_hash::operator()(const slot& s) const noexcept {
+  const std::size_t t = std::hash<tenant_id>{}(s.tenant);
+  return std::hash<idempotency_key>{}(s.key) ^ (t + 0x9e3779b97f4a7c15ULL + (t << 6) + (t >> 2));
 }
 
 coalescer::role coalescer::join(const tenant_id& tenant, const idempotency_key& key,
-                                const std::string& fingerprint, follower f) {
-  std::lock_guard lock(mutex_);
-  auto [it, fresh] = leads_.try_emplace(slot(tenant, key));
+                                const std::string& fingerprint, follower& f) {
+  slot name{tenant, key};
+  auto& shard = leads_.of(name);
+  std::lock_guard lock(shard.mutex);
+  auto [it, fresh] = shard.map.try_emplace(std::move(name));
   if (fresh) {
     it->second.fingerprint = fingerprint;
     return role::lead;
@@ -22,13 +24,15 @@ coalescer::role coalescer::join(const tenant_id& tenant, const idempotency_key& 
 
 void coalescer::publish(const tenant_id& tenant, const idempotency_key& key,
                         const claim_outcome& leader) {
+  const slot name{tenant, key};
+  auto& shard = leads_.of(name);
   std::vector<follower> followers;
   {
-    std::lock_guard lock(mutex_);
-    auto it = leads_.find(slot(tenant, key));
-    if (it == leads_.end()) return;
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.map.find(name);
+    if (it == shard.map.end()) return;
     followers = std::move(it->second.followers);
-    leads_.erase(it);
+    shard.map.erase(it);
   }
   if (followers.empty()) return;
   claim_outcome duplicate = leader;

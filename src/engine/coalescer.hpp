@@ -8,6 +8,7 @@
 #pragma once
 
 #include "engine/attempt_runner.hpp"
+#include "engine/sharded_map.hpp"
 #include "payintent/error.hpp"
 #include "payintent/ids.hpp"
 #include "payintent/records.hpp"
@@ -36,15 +37,16 @@ struct claim_outcome {
 
 class coalescer {
  public:
-  using follower = std::function<void(const claim_outcome&)>;
+  using follower = std::function<void(claim_outcome)>;
   enum class role {
     lead,    // claim, then publish() the outcome
     follow,  // `f` will be called with the leader's outcome, as a duplicate's
     alone,   // another fingerprint holds the key here: claim, do not publish
   };
 
+  // Moves from `f` only when the role is follow.
   role join(const tenant_id& tenant, const idempotency_key& key, const std::string& fingerprint,
-            follower f);
+            follower& f);
 
   // Ends the lead: calls every follower (outside the lock, on this thread)
   // with `leader` as a duplicate sees it: replayed, without the ticket.
@@ -55,10 +57,16 @@ class coalescer {
     std::string fingerprint;
     std::vector<follower> followers;
   };
-  static std::string slot(const tenant_id& tenant, const idempotency_key& key);
+  struct slot {
+    tenant_id tenant;
+    idempotency_key key;
+    friend bool operator==(const slot&, const slot&) = default;
+  };
+  struct slot_hash {
+    std::size_t operator()(const slot& s) const noexcept;
+  };
 
-  std::mutex mutex_;
-  std::unordered_map<std::string, entry> leads_;
+  sharded_map<slot, entry, slot_hash> leads_;
 };
 
 }  // namespace payintent::detail

@@ -6,7 +6,9 @@
 #include "engine/three_ds_input.hpp"
 #include "payintent/fingerprint.hpp"
 
-#include <future>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 
 namespace payintent {
 namespace {
@@ -21,6 +23,30 @@ struct intent_fields {
   const std::string& payment_method;
   const std::string& description;
   const std::map<std::string, std::string>& metadata;
+};
+
+// Where a synchronous call receives its claim's outcome: inline from its own
+// claim, or from the leader's thread when it follows a duplicate. Unlike a
+// std::promise, a hand-over on the same thread makes no system call.
+class outcome_slot {
+ public:
+  void set(claim_outcome o) {
+    // Notified under the lock: the waiter, which owns the slot, cannot
+    // return and destroy it before the notice is sent.
+    std::lock_guard lock(mutex_);
+    value_ = std::move(o);
+    ready_.notify_one();
+  }
+  claim_outcome take() {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return value_.has_value(); });
+    return std::move(*value_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::optional<claim_outcome> value_;
 };
 
 std::shared_ptr<const mutation> ready(mutation m) {
@@ -204,11 +230,9 @@ result<payment_response> payment_service::run_sync(prepared m, diagnostics* diag
   if (!m) return m.error();
   const auto deadline = impl::steady::now() + m.value()->wait_budget;
   // A leader's claim calls back inline; a follower's from the leader's thread.
-  std::promise<claim_outcome> claimed;
-  auto outcome = claimed.get_future();
-  impl_->claim_shared(m.value(), false,
-                      [&claimed](const claim_outcome& o) { claimed.set_value(o); });
-  return impl_->answer(outcome.get(), deadline, diag);
+  outcome_slot claimed;
+  impl_->claim_shared(m.value(), false, [&claimed](claim_outcome o) { claimed.set(std::move(o)); });
+  return impl_->answer(claimed.take(), deadline, diag);
 }
 
 void payment_service::start_mutation(prepared m, diagnostics* diag, handler<payment_response> h) {
@@ -219,8 +243,8 @@ void payment_service::start_mutation(prepared m, diagnostics* diag, handler<paym
   }
   // The budget counts from the call, so queueing for the pool is part of it.
   const auto deadline = impl::steady::now() + m.value()->wait_budget;
-  impl_->claim_shared(m.value(), true, [this, deadline, diag, done](const claim_outcome& o) {
-    impl_->answer_async(o, deadline, diag,
+  impl_->claim_shared(m.value(), true, [this, deadline, diag, done](claim_outcome o) {
+    impl_->answer_async(std::move(o), deadline, diag,
                         [done](result<payment_response> r) { std::move (*done)(std::move(r)); });
   });
 }

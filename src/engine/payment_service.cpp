@@ -125,7 +125,7 @@ claim_outcome payment_service::impl::claim(const detail::mutation& m) {
       case claim_status::claimed: {
         if (!request.write) return reject(fail(p.rejection, diag, p.message));
         claim_answer a;
-        a.intent = detail::after_write(current ? &*current : nullptr, *request.write,
+        a.intent = detail::after_write(current ? &*current : nullptr, std::move(*request.write),
                                        claimed.value().receipt);
         a.attempt_number = p.started_attempt;
         if (a.attempt_number > 0) {
@@ -164,13 +164,13 @@ claim_outcome payment_service::impl::claim(const detail::mutation& m) {
 
 void payment_service::impl::claim_shared(const std::shared_ptr<const detail::mutation>& m,
                                          bool async,
-                                         std::function<void(const claim_outcome&)> then) {
+                                         std::function<void(claim_outcome)> then) {
   const auto role = coalesce.join(m->tenant, m->key, m->fingerprint, then);
   if (role == detail::coalescer::role::follow) return;
   auto lead = [this, m, role, then = std::move(then)] {
-    const claim_outcome o = claim(*m);
+    claim_outcome o = claim(*m);
     if (role == detail::coalescer::role::lead) coalesce.publish(m->tenant, m->key, o);
-    then(o);
+    then(std::move(o));
   };
   if (async) {
     post(std::move(lead));
@@ -179,23 +179,23 @@ void payment_service::impl::claim_shared(const std::shared_ptr<const detail::mut
   }
 }
 
-result<payment_response> payment_service::impl::answer(const claim_outcome& o,
+result<payment_response> payment_service::impl::answer(claim_outcome o,
                                                        steady::time_point deadline,
                                                        diagnostics* diag) {
   if (diag) *diag = o.diag;
-  BOOST_OUTCOME_TRY(auto a, o.answer);
+  BOOST_OUTCOME_TRY(auto a, std::move(o.answer));
   if (a.attempt_number == 0) return payment_response{std::move(a.intent), a.replayed};
   BOOST_OUTCOME_TRY(auto now, runner.await(a.intent.tenant, a.intent.id, a.attempt_number, deadline,
                                            diag, a.own));
   return payment_response{std::move(now), a.replayed};
 }
 
-void payment_service::impl::answer_async(const claim_outcome& o, steady::time_point deadline,
+void payment_service::impl::answer_async(claim_outcome o, steady::time_point deadline,
                                          diagnostics* diag, answered done) {
   if (diag) *diag = o.diag;
   if (!o.answer) return done(o.answer.error());
-  const claim_answer& a = o.answer.value();
-  if (a.attempt_number == 0) return done(payment_response{a.intent, a.replayed});
+  claim_answer& a = o.answer.value();
+  if (a.attempt_number == 0) return done(payment_response{std::move(a.intent), a.replayed});
   runner.async_await(a.intent.tenant, a.intent.id, a.attempt_number, deadline, diag, a.own,
                      [done = std::move(done), replayed = a.replayed](result<payment_intent> r) {
                        if (!r) return done(r.error());

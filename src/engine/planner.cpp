@@ -19,10 +19,21 @@ audit_event attempt_event(int number, std::optional<attempt_state> from, attempt
           std::move(detail)};
 }
 
+// `current` without its attempts (a write ignores them), so they are never
+// copied only to be dropped. The structured binding names every field: a
+// field added to payment_intent breaks the build here until it is copied.
+payment_intent without_attempts(const payment_intent& current) {
+  const auto& [id, tenant, amount, status, payment_method, description, metadata, last_error,
+               next_action, attempts, created_at_ms, updated_at_ms, version] = current;
+  static_cast<void>(attempts);
+  return payment_intent{id,          tenant,    amount,       status, payment_method,
+                        description, metadata,  last_error,   next_action,
+                        {},          created_at_ms, updated_at_ms, version};
+}
+
 intent_write update_of(const payment_intent& current, const write_context& ctx) {
   intent_write w;
-  w.intent = current;
-  w.intent.attempts.clear();
+  w.intent = without_attempts(current);
   w.expected_version = current.version;
   w.node_id = ctx.node_id;
   return w;
@@ -205,15 +216,15 @@ bool money_may_have_moved(outcome_kind kind) noexcept {
 
 namespace payintent::detail {
 
-payment_intent after_write(const payment_intent* before, const intent_write& w,
+payment_intent after_write(const payment_intent* before, intent_write w,
                            const write_receipt& receipt) {
-  payment_intent out = w.intent;
+  payment_intent out = std::move(w.intent);
   out.attempts = before ? before->attempts : std::vector<attempt>{};
   out.version = receipt.version;
   out.updated_at_ms = receipt.store_time_ms;
   out.created_at_ms = before ? before->created_at_ms : receipt.store_time_ms;
   if (w.attempt) {
-    attempt a = w.attempt->value;
+    attempt a = std::move(w.attempt->value);
     a.updated_at_ms = receipt.store_time_ms;
     if (w.attempt->lease_ttl_ms > 0) a.lease_expires_at_ms = receipt.lease_expires_at_ms;
     const auto index = static_cast<std::size_t>(a.number - 1);

@@ -35,12 +35,12 @@ struct payment_service::impl {
   // claim(), shared with concurrent duplicates (coalescer.hpp). `then` gets
   // this caller's outcome: inline when `async` is false, else on the pool.
   void claim_shared(const std::shared_ptr<const detail::mutation>& m, bool async,
-                    std::function<void(const detail::claim_outcome&)> then);
+                    std::function<void(detail::claim_outcome)> then);
   // From a claim to the answer, waiting for its attempt until `deadline`:
   // blocking, or calling `done` without blocking.
-  result<payment_response> answer(const detail::claim_outcome& o, steady::time_point deadline,
+  result<payment_response> answer(detail::claim_outcome o, steady::time_point deadline,
                                   diagnostics* diag);
-  void answer_async(const detail::claim_outcome& o, steady::time_point deadline, diagnostics* diag,
+  void answer_async(detail::claim_outcome o, steady::time_point deadline, diagnostics* diag,
                     answered done);
 
   result<detail::claim_answer> replay(const key_record& existing, const detail::mutation& m,

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -51,7 +52,8 @@ struct fake_card_network::state {
   std::size_t calls = 0;
   std::size_t authorizations = 0;
   std::size_t voids = 0;
-  std::unordered_map<std::string, reference_ledger> by_reference;
+  // Open addressing: a load test leaves millions of references here.
+  boost::unordered_flat_map<std::string, reference_ledger> by_reference;
   std::unordered_map<std::string, minted_authentication> minted;
   std::vector<authorization_request> requests;
   std::mt19937_64 rng{std::random_device{}()};

@@ -273,6 +273,37 @@ TEST_CASE("list_unresolved: oldest lease first, resolved attempts leave") {
   CHECK(list[1].intent == intent_id{"pi_1"});
 }
 
+TEST_CASE("list_unresolved and purge span every shard: the oldest leases, the limit exact") {
+  // 500 intents land in every shard; leases are a permutation of 1..500 s.
+  manual_clock clock;
+  memory_store store(clock.options());
+  constexpr int n = 500;
+  for (int i = 0; i < n; ++i) {
+    const int lease_s = 1 + (i * 7) % n;  // 7 is coprime with 500
+    const std::string id = "pi_many_" + std::to_string(i);
+    REQUIRE(store.claim(make_claim(tenant_a, "key-" + std::to_string(i), "fp",
+                                   create_write(tenant_a, id, lease_s * 1000LL), id, 1)));
+  }
+  const auto oldest = store.list_unresolved(40).value();
+  REQUIRE(oldest.size() == 40);
+  for (std::size_t k = 0; k < oldest.size(); ++k) {
+    CHECK(oldest[k].lease_expires_at_ms == 1'700'000'000'000 + (static_cast<std::int64_t>(k) + 1) * 1000);
+  }
+  CHECK(store.list_unresolved(10'000).value().size() == n);
+
+  // Keys guard their unresolved attempts; once resolved, a limit is exact.
+  clock.advance(60'000);
+  CHECK(store.purge_expired_keys(1000).value() == 0);
+  for (int i = 0; i < n; ++i) {
+    REQUIRE(store.commit(attempt_update(tenant_a, "pi_many_" + std::to_string(i), 1, 1, 1, 1,
+                                        attempt_state::authorized)));
+  }
+  CHECK(store.list_unresolved(10'000).value().empty());
+  CHECK(store.purge_expired_keys(123).value() == 123);
+  CHECK(store.purge_expired_keys(1000).value() == n - 123);
+  CHECK(store.purge_expired_keys(1000).value() == 0);
+}
+
 TEST_CASE("purge_expired_keys skips keys whose attempt is unresolved") {
   manual_clock clock;
   memory_store store(clock.options());

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace payintent;
@@ -63,18 +64,31 @@ TEST_CASE("a charge passes its crash points in protocol order") {
   require_ok(f.service.charge("acme", "hooked", f.card()));
   testing::set_crash_hook(nullptr);
   // The fake answers inline, so the outcome is received before
-  // async_authorize returns; it is recorded on the service's pool, so
-  // "authorize.sent" and "outcome.committed" may come in either order.
-  auto at = [&](std::string_view point) {
-    return std::find(seen.begin(), seen.end(), point) - seen.begin();
-  };
-  REQUIRE(seen.size() == 4);
-  CHECK(seen.front() == "claim.committed");
-  CHECK(at("outcome.received") < at("authorize.sent"));
-  CHECK(at("outcome.received") < at("outcome.committed"));
-  CHECK(at("outcome.committed") < 4);
+  // async_authorize returns, and recorded on this thread right after it: the
+  // order is fixed.
+  const std::vector<std::string> expected{"claim.committed", "outcome.received",
+                                          "authorize.sent", "outcome.committed"};
+  CHECK(seen == expected);
   for (const auto& point : seen) {
     CHECK(std::find(testing::all_crash_points.begin(), testing::all_crash_points.end(), point) !=
           testing::all_crash_points.end());
   }
+}
+
+TEST_CASE("an outcome the network hands over inline is recorded on the calling thread") {
+  // No hop to the service's pool: every transition of a synchronous charge
+  // against an instant network commits on the caller's own thread.
+  std::mutex m;
+  std::vector<std::thread::id> committed_on;
+  auto options = test::test_options();
+  options.on_transition = [&](const transition&) {
+    std::lock_guard lock(m);
+    committed_on.push_back(std::this_thread::get_id());
+  };
+  test::service_fixture f({}, options);
+  const auto r = require_ok(f.service.charge("acme", "inline", f.card()));
+  CHECK(r.intent.status == intent_status::succeeded);
+  std::lock_guard lock(m);
+  REQUIRE(committed_on.size() == 5);  // created, processing, init; authorized, succeeded
+  for (const auto& id : committed_on) CHECK(id == std::this_thread::get_id());
 }

@@ -1,7 +1,9 @@
 // payintent — the in-memory store (target payintent::memory).
 //
 // A real adapter, not a mock: it honours the whole idempotency_store contract
-// within one process (every operation atomic under one mutex) and is the
+// within one process (every operation atomic; state is sharded by key and by
+// intent, each shard under its own mutex, so concurrent charges on different
+// intents seldom wait for each other) and is the
 // default in examples and tests. Nothing survives the process: use the SQLite
 // or PostgreSQL store where a charge must outlive a crash.
 //
