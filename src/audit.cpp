@@ -9,10 +9,10 @@ namespace {
 // fixed order. Length prefixes make it unambiguous whatever the fields hold.
 class entry_encoder {
  public:
-  entry_encoder() {
-    text_.reserve(320);  // a typical entry: no reallocation while encoding
-    text_ = "payintent-audit/1\n";
-  }
+  // Reuses this thread's buffer: no allocation per entry once it has grown.
+  entry_encoder() : text_(buffer()) { text_ = "payintent-audit/1\n"; }
+  entry_encoder(const entry_encoder&) = delete;
+  entry_encoder& operator=(const entry_encoder&) = delete;
 
   void add(std::string_view value) {
     const fmt::format_int length(value.size());
@@ -27,7 +27,11 @@ class entry_encoder {
   const std::string& text() const noexcept { return text_; }
 
  private:
-  std::string text_;
+  static std::string& buffer() {
+    thread_local std::string text;
+    return text;
+  }
+  std::string& text_;
 };
 
 audit_verification broken(std::uint64_t sequence, std::string reason) {

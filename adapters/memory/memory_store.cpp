@@ -17,7 +17,6 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <map>
 #include <mutex>
 #include <new>
 #include <set>
@@ -32,6 +31,8 @@ using namespace memory_detail;
 
 // Enough that two threads (or a few dozen) seldom meet on one shard.
 constexpr std::size_t shard_count = 64;
+// The audit entries of a charge from creation to its outcome.
+constexpr std::size_t typical_chain = 5;
 
 std::int64_t system_now_ms() {
   using namespace std::chrono;
@@ -56,8 +57,9 @@ auto guarded(F&& f) noexcept -> decltype(f()) {
 struct key_shard {
   std::mutex mutex;
   boost::unordered_flat_map<key_name, key_record, scoped_hash> keys;
-  // Key names by expiry.
-  std::map<std::int64_t, std::vector<key_name>> expiries;
+  // Key names by expiry: a min-heap (see later_expiry), one allocation
+  // amortised over many keys.
+  std::vector<std::pair<std::int64_t, key_name>> expiries;
 };
 
 struct intent_shard {
@@ -70,6 +72,12 @@ struct intent_shard {
   // Intents in requires_action by their last change, oldest first.
   std::set<std::pair<std::int64_t, intent_slot*>> waiting;
 };
+
+// The heap order of key_shard::expiries: the earliest expiry on top.
+bool later_expiry(const std::pair<std::int64_t, key_name>& a,
+                  const std::pair<std::int64_t, key_name>& b) noexcept {
+  return a.first > b.first;
+}
 
 template <class Shard, class Name>
 Shard& shard_of(std::array<Shard, shard_count>& shards, const Name& name) {
@@ -97,7 +105,10 @@ struct memory_store::state {
     if (it != is.intents.end()) {
       s.slot = it->second.get();
       s.row = s.slot->row;
-      if (!s.slot->audit.empty()) s.last_audit = s.slot->audit.back();
+      if (!s.slot->audit.empty()) {
+        s.last_sequence = s.slot->audit.back().sequence;
+        s.last_hash = s.slot->audit.back().hash;
+      }
     }
     return s;
   }
@@ -119,13 +130,7 @@ struct memory_store::state {
     bool slot_created = false;
     std::optional<index_entry> added;
     std::optional<std::pair<std::int64_t, intent_slot*>> waiting_added;
-    bool expiry_added = false;
     auto undo = [&] {
-      if (expiry_added) {
-        auto b = ks->expiries.find(record->expires_at_ms);
-        b->second.pop_back();
-        if (b->second.empty()) ks->expiries.erase(b);
-      }
       if (added) is->unresolved.erase(*added);
       if (waiting_added) is->waiting.erase(*waiting_added);
       if (slot_created) is->intents.erase(st->intent_key);
@@ -152,7 +157,10 @@ struct memory_store::state {
         slot = it->second.get();
       }
       if (st) {
-        slot->audit.reserve(slot->audit.size() + st->audit.size());
+        // A new chain gets room for a whole charge (created, processing,
+        // init, then the outcome's two), so it seldom moves.
+        slot->audit.reserve(std::max(slot->audit.size() + st->audit.size(),
+                                     slot_created ? typical_chain : std::size_t{0}));
         const attempt* a = find_attempt(st->row.get(), st->attempt_number);
         if (a && is_unresolved(a->state)) {
           index_entry entry{a->lease_expires_at_ms, slot, a->number};
@@ -163,17 +171,18 @@ struct memory_store::state {
           if (is->waiting.insert(entry).second) waiting_added = entry;
         }
       }
-      if (key) {
-        ks->expiries[record->expires_at_ms].push_back(*key);
-        expiry_added = true;
-      }
+      // Last: once it is in, nothing below can fail.
+      if (key) ks->expiries.emplace_back(record->expires_at_ms, *key);
     } catch (...) {
       undo();
       throw;
     }
 
     // Nothing below allocates.
-    if (key) kit->second = std::move(*record);
+    if (key) {
+      std::push_heap(ks->expiries.begin(), ks->expiries.end(), later_expiry);
+      kit->second = std::move(*record);
+    }
     if (!st) return installed::done;
     const attempt* before = find_attempt(s.row.get(), st->attempt_number);
     const attempt* after = find_attempt(st->row.get(), st->attempt_number);
@@ -372,16 +381,12 @@ result<std::vector<audit_entry>> memory_store::audit_trail(const tenant_id& tena
   return guarded([&]() -> result<std::vector<audit_entry>> {
     const intent_name name{tenant, id};
     intent_shard& is = state_->intents_of(name);
-    std::vector<audit_ptr> entries;
-    {
-      std::lock_guard lock(is.mutex);
-      auto it = is.intents.find(name);
-      if (it == is.intents.end()) return std::vector<audit_entry>{};
-      entries = it->second->audit;
-    }
     std::vector<audit_entry> out;
-    out.reserve(entries.size());
-    for (const auto& e : entries) out.push_back(*e);
+    std::lock_guard lock(is.mutex);
+    auto it = is.intents.find(name);
+    if (it == is.intents.end()) return out;
+    out.reserve(it->second->audit.size());
+    for (const kept_audit& e : it->second->audit) out.push_back(e.restore(tenant, id));
     return out;
   });
 }
@@ -394,25 +399,33 @@ result<std::size_t> memory_store::purge_expired_keys(std::size_t limit) {
     for (key_shard& ks : s.key_shards) {
       if (purged >= limit) break;
       std::lock_guard lock(ks.mutex);
-      for (auto b = ks.expiries.begin();
-           b != ks.expiries.end() && b->first <= now && purged < limit;) {
-        auto& bucket = b->second;
-        std::size_t kept = 0;
-        for (std::size_t i = 0; i < bucket.size(); ++i) {
-          if (purged < limit) {
-            auto it = ks.keys.find(bucket[i]);
-            if (!s.guards_unresolved(it->second)) {  // else kept until reconciled
-              ks.keys.erase(it);
-              ++purged;
-              continue;
-            }
-          }
-          if (kept != i) bucket[kept] = std::move(bucket[i]);
-          ++kept;
+      auto& heap = ks.expiries;
+      std::vector<std::pair<std::int64_t, key_name>> guarding;  // kept until reconciled
+      // Back into the heap, within the capacity the pops left: no allocation.
+      auto put_back = [&] {
+        for (auto& e : guarding) {
+          heap.push_back(std::move(e));
+          std::push_heap(heap.begin(), heap.end(), later_expiry);
         }
-        bucket.erase(bucket.begin() + static_cast<std::ptrdiff_t>(kept), bucket.end());
-        b = bucket.empty() ? ks.expiries.erase(b) : std::next(b);
+      };
+      try {
+        while (!heap.empty() && heap.front().first <= now && purged < limit) {
+          std::pop_heap(heap.begin(), heap.end(), later_expiry);
+          auto it = ks.keys.find(heap.back().second);
+          if (it != ks.keys.end() && s.guards_unresolved(it->second)) {
+            guarding.push_back(std::move(heap.back()));  // the only step that can throw
+          } else if (it != ks.keys.end()) {
+            ks.keys.erase(it);
+            ++purged;
+          }
+          heap.pop_back();
+        }
+      } catch (...) {
+        std::push_heap(heap.begin(), heap.end(), later_expiry);  // the entry just popped
+        put_back();
+        throw;
       }
+      put_back();
     }
     return purged;
   });
@@ -426,13 +439,12 @@ bool memory_store::tamper_audit_entry_for_testing(const tenant_id& tenant, const
                                                   const audit_entry& entry) {
   const intent_name name{tenant, intent};
   intent_shard& is = state_->intents_of(name);
-  auto replacement = std::make_shared<const audit_entry>(entry);
   std::lock_guard lock(is.mutex);
   auto it = is.intents.find(name);
   if (it == is.intents.end()) return false;
   for (auto& e : it->second->audit) {
-    if (e->sequence == entry.sequence) {
-      e = std::move(replacement);
+    if (e.sequence == entry.sequence) {
+      e = kept_audit(entry);
       return true;
     }
   }

@@ -7,14 +7,22 @@
 namespace payintent::detail {
 namespace {
 
+// "<prefix><state>", e.g. "intent.succeeded": on every transition, so
+// built without going through a format string.
+std::string event_name(std::string_view prefix, std::string_view state) {
+  std::string name;
+  name.reserve(prefix.size() + state.size());
+  return name.append(prefix).append(state);
+}
+
 audit_event intent_event(intent_status from, intent_status to, std::string detail = {}) {
-  return {0, fmt::format("intent.{}", to), std::string(to_string(from)), std::string(to_string(to)),
-          std::move(detail)};
+  return {0, event_name("intent.", to_string(to)), std::string(to_string(from)),
+          std::string(to_string(to)), std::move(detail)};
 }
 
 audit_event attempt_event(int number, std::optional<attempt_state> from, attempt_state to,
                           std::string detail = {}) {
-  return {number, fmt::format("attempt.{}", to),
+  return {number, event_name("attempt.", to_string(to)),
           from ? std::string(to_string(*from)) : std::string(), std::string(to_string(to)),
           std::move(detail)};
 }

@@ -32,11 +32,22 @@ struct minted_authentication {
   char trans_status = 'Y';
 };
 
+// What lookup finds under a reference: money moved (with its transaction
+// id) or a decline (with its code). Kept small: a load test leaves millions.
+struct recorded_outcome {
+  bool approved = false;
+  std::string detail;  // transaction id or decline code
+
+  network_outcome outcome() const {
+    return approved ? network_outcome::approved(detail) : network_outcome::declined(detail);
+  }
+};
+
 struct reference_ledger {
-  std::size_t calls = 0;
-  std::size_t authorizations = 0;
+  std::uint32_t calls = 0;
+  std::uint32_t authorizations = 0;
   bool voided = false;
-  std::optional<network_outcome> recorded;  // what lookup finds
+  std::optional<recorded_outcome> recorded;
 };
 
 }  // namespace
@@ -128,7 +139,8 @@ struct fake_card_network::state {
                                  const std::string& transaction_id) {
     ++authorizations;
     ++ledger.authorizations;
-    ledger.recorded = network_outcome::approved(transaction_id);
+    ledger.recorded = recorded_outcome{true, transaction_id};
+    if (journal_fd < 0) return {};
     return fmt::format("authorize {} {} {}\n", r.reference, r.amount.minor_units,
                        r.amount.currency ? r.amount.currency->code : std::string_view{"???"});
   }
@@ -208,7 +220,7 @@ void fake_card_network::async_authorize(const authorization_request& request,
         break;
       }
       case outcome_kind::declined:
-        ledger.recorded = network_outcome::declined(outcome.decline_code);
+        ledger.recorded = recorded_outcome{false, outcome.decline_code};
         break;
       default:
         break;
@@ -233,7 +245,7 @@ void fake_card_network::async_lookup(const std::string& reference, lookup_handle
     } else if (auto it = s.by_reference.find(reference);
                it != s.by_reference.end() && it->second.recorded && !it->second.voided) {
       found.found = true;
-      found.outcome = *it->second.recorded;
+      found.outcome = it->second.recorded->outcome();
     } else if (it == s.by_reference.end() && !s.options.journal_path.empty()) {
       // Another process (perhaps one that crashed) may have sent it: the
       // journal is the network's durable memory.

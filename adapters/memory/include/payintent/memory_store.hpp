@@ -43,7 +43,7 @@ class memory_store final : public idempotency_store {
 
   // Test hook: replaces the stored audit entry (tenant, intent, sequence) with
   // `entry`, to show that verify_audit detects tampering. Returns false when
-  // there is no such entry.
+  // there is no such entry. The entry keeps its tenant and intent.
   bool tamper_audit_entry_for_testing(const tenant_id& tenant, const intent_id& intent,
                                       const audit_entry& entry);
 
