@@ -141,7 +141,11 @@ result<tenant_id> validate_tenant(std::string_view tenant, diagnostics* diag) {
                   "tenant may only contain letters, digits, '_', '.' and '-'");
     }
   }
-  return tenant_id(std::string(tenant));
+  // A server sees the same few tenants over and over: each thread keeps the
+  // last one, so consecutive calls share its text instead of copying it.
+  thread_local tenant_id last;
+  if (last.str() != tenant) last = tenant_id(std::string(tenant));
+  return last;
 }
 
 result<idempotency_key> validate_idempotency_key(std::string_view key, diagnostics* diag) {

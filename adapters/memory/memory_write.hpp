@@ -70,39 +70,53 @@ class hex_digest {
 };
 
 // An audit entry as the memory store keeps it: its tenant and intent are its
-// slot's, its hashes inline. About half the memory of an audit_entry.
-struct kept_audit {
-  explicit kept_audit(audit_entry e) noexcept
+// slot's, its five text fields share one buffer, its hashes are inline.
+// About a third of the memory of an audit_entry.
+class kept_audit {
+ public:
+  explicit kept_audit(const audit_entry& e)
       : sequence(e.sequence),
         time_ms(e.time_ms),
-        attempt_number(e.attempt_number),
         fence(e.fence),
-        event(std::move(e.event)),
-        from(std::move(e.from)),
-        to(std::move(e.to)),
-        detail(std::move(e.detail)),
-        node_id(std::move(e.node_id)),
+        attempt_number(e.attempt_number),
         prev_hash(e.prev_hash),
-        hash(e.hash) {}
+        hash(e.hash) {
+    const std::array<const std::string*, 5> fields{&e.event, &e.from, &e.to, &e.detail,
+                                                   &e.node_id};
+    std::size_t total = 0;
+    for (const std::string* f : fields) total += f->size();
+    text_.reserve(total);
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i < ends_.size()) ends_[i] = static_cast<std::uint32_t>(text_.size() + fields[i]->size());
+      text_.append(*fields[i]);
+    }
+  }
 
   audit_entry restore(const tenant_id& tenant, const intent_id& intent) const {
-    return audit_entry{sequence, time_ms, tenant,   intent,
-                       attempt_number, event, from, to,
-                       detail,   node_id, fence,    std::string(prev_hash.view()),
+    return audit_entry{sequence,       time_ms,          tenant,
+                       intent,         attempt_number,   std::string(field(0)),
+                       std::string(field(1)), std::string(field(2)), std::string(field(3)),
+                       std::string(field(4)), fence,      std::string(prev_hash.view()),
                        std::string(hash.view())};
   }
 
   std::uint64_t sequence;
   std::int64_t time_ms;
-  int attempt_number;
   std::uint64_t fence;
-  std::string event;
-  std::string from;
-  std::string to;
-  std::string detail;
-  std::string node_id;
+  int attempt_number;
   hex_digest prev_hash;
   hex_digest hash;
+
+ private:
+  // Field i of event, from, to, detail, node_id.
+  std::string_view field(std::size_t i) const noexcept {
+    const std::size_t begin = i == 0 ? 0 : ends_[i - 1];
+    const std::size_t end = i < ends_.size() ? ends_[i] : text_.size();
+    return std::string_view(text_).substr(begin, end - begin);
+  }
+
+  std::array<std::uint32_t, 4> ends_{};  // where event, from, to, detail end in text_
+  std::string text_;
 };
 
 // Slots are never erased once installed, so pointers to them stay valid.
