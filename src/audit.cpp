@@ -41,11 +41,17 @@ audit_verification broken(std::uint64_t sequence, std::string reason) {
 }  // namespace
 
 std::string audit_entry_hash(const audit_entry& e) {
+  return audit_entry_hash(audit_entry_view{e.sequence, e.time_ms, e.tenant.str(), e.intent.str(),
+                                           e.attempt_number, e.event, e.from, e.to, e.detail,
+                                           e.node_id, e.fence, e.prev_hash});
+}
+
+std::string audit_entry_hash(const audit_entry_view& e) {
   entry_encoder enc;
   enc.add_number(e.sequence);
   enc.add_number(e.time_ms);
-  enc.add(e.tenant.str());
-  enc.add(e.intent.str());
+  enc.add(e.tenant);
+  enc.add(e.intent);
   enc.add_number(e.attempt_number);
   enc.add(e.event);
   enc.add(e.from);

@@ -56,7 +56,9 @@ auto guarded(F&& f) noexcept -> decltype(f()) {
 // line or two, where a node-based map chases pointers.
 struct key_shard {
   std::mutex mutex;
-  boost::unordered_flat_map<key_name, key_record, scoped_hash> keys;
+  // Records are boxed: built outside the lock, and the table stays small
+  // (cheap to grow) however large a record is.
+  boost::unordered_flat_map<key_name, std::unique_ptr<key_record>, scoped_hash> keys;
   // Key names by expiry: a min-heap (see later_expiry), one allocation
   // amortised over many keys.
   std::vector<std::pair<std::int64_t, key_name>> expiries;
@@ -120,7 +122,8 @@ struct memory_store::state {
   // retry: it changed, nothing was written. key_exists: `*existing` is the
   // stored record, nothing was written.
   static installed install(key_shard* ks, intent_shard* is, const snapshot& s, staged* st,
-                           const key_name* key, key_record* record, const key_record** existing) {
+                           const key_name* key, std::unique_ptr<key_record>* record,
+                           const key_record** existing) {
     intent_slot* slot = s.slot;
     if (st && slot && slot->row != s.row) return installed::retry;
 
@@ -140,7 +143,7 @@ struct memory_store::state {
       if (key) {
         auto [it, fresh] = ks->keys.try_emplace(*key);
         if (!fresh) {
-          *existing = &it->second;
+          *existing = it->second.get();
           return installed::key_exists;
         }
         kit = it;
@@ -172,7 +175,7 @@ struct memory_store::state {
         }
       }
       // Last: once it is in, nothing below can fail.
-      if (key) ks->expiries.emplace_back(record->expires_at_ms, *key);
+      if (key) ks->expiries.emplace_back((*record)->expires_at_ms, *key);
     } catch (...) {
       undo();
       throw;
@@ -242,11 +245,11 @@ result<claim_result> memory_store::claim(const claim_request& request) {
       // Declared before the locks, so what they own is freed after them.
       snapshot snap;
       std::optional<staged> st;
-      key_record record;
+      std::unique_ptr<key_record> record;
       {
         // The key is checked first, so a retry whose intent moved on replays.
         std::lock_guard lock(ks.mutex);
-        if (auto it = ks.keys.find(key); it != ks.keys.end()) return answer_existing(it->second);
+        if (auto it = ks.keys.find(key); it != ks.keys.end()) return answer_existing(*it->second);
       }
       if (is) {
         {
@@ -259,9 +262,9 @@ result<claim_result> memory_store::claim(const claim_request& request) {
       } else {
         snap.now = s.now();
       }
-      record = request.key;
-      record.created_at_ms = snap.now;
-      record.expires_at_ms = snap.now + request.retention_ms;
+      record = std::make_unique<key_record>(request.key);
+      record->created_at_ms = snap.now;
+      record->expires_at_ms = snap.now + request.retention_ms;
 
       std::unique_lock key_lock(ks.mutex);
       std::unique_lock<std::mutex> intent_lock;
@@ -325,7 +328,7 @@ result<std::optional<key_record>> memory_store::load_key(const tenant_id& tenant
     std::lock_guard lock(ks.mutex);
     auto it = ks.keys.find(name);
     if (it == ks.keys.end()) return std::optional<key_record>{};
-    return std::optional<key_record>{it->second};
+    return std::optional<key_record>{*it->second};
   });
 }
 
@@ -412,7 +415,7 @@ result<std::size_t> memory_store::purge_expired_keys(std::size_t limit) {
         while (!heap.empty() && heap.front().first <= now && purged < limit) {
           std::pop_heap(heap.begin(), heap.end(), later_expiry);
           auto it = ks.keys.find(heap.back().second);
-          if (it != ks.keys.end() && s.guards_unresolved(it->second)) {
+          if (it != ks.keys.end() && s.guards_unresolved(*it->second)) {
             guarding.push_back(std::move(heap.back()));  // the only step that can throw
           } else if (it != ks.keys.end()) {
             ks.keys.erase(it);

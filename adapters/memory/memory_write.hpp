@@ -74,23 +74,27 @@ class hex_digest {
 // About a third of the memory of an audit_entry.
 class kept_audit {
  public:
-  explicit kept_audit(const audit_entry& e)
+  kept_audit(const audit_entry_view& e, std::string_view hash_hex)
       : sequence(e.sequence),
         time_ms(e.time_ms),
         fence(e.fence),
         attempt_number(e.attempt_number),
         prev_hash(e.prev_hash),
-        hash(e.hash) {
-    const std::array<const std::string*, 5> fields{&e.event, &e.from, &e.to, &e.detail,
-                                                   &e.node_id};
+        hash(hash_hex) {
+    const std::array<std::string_view, 5> fields{e.event, e.from, e.to, e.detail, e.node_id};
     std::size_t total = 0;
-    for (const std::string* f : fields) total += f->size();
+    for (std::string_view f : fields) total += f.size();
     text_.reserve(total);
     for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (i < ends_.size()) ends_[i] = static_cast<std::uint32_t>(text_.size() + fields[i]->size());
-      text_.append(*fields[i]);
+      if (i < ends_.size()) ends_[i] = static_cast<std::uint32_t>(text_.size() + fields[i].size());
+      text_.append(fields[i]);
     }
   }
+  explicit kept_audit(const audit_entry& e)
+      : kept_audit(audit_entry_view{e.sequence, e.time_ms, e.tenant.str(), e.intent.str(),
+                                    e.attempt_number, e.event, e.from, e.to, e.detail,
+                                    e.node_id, e.fence, e.prev_hash},
+                   e.hash) {}
 
   audit_entry restore(const tenant_id& tenant, const intent_id& intent) const {
     return audit_entry{sequence,       time_ms,          tenant,
@@ -191,20 +195,18 @@ inline result<staged> stage(const intent_write& w, const snapshot& s) {
     }
   }
 
-  // Only the sequence and hash of the entry before are read when sealing.
-  audit_entry previous;
-  const bool chained = s.last_sequence > 0;
-  if (chained) {
-    previous.sequence = s.last_sequence;
-    previous.hash = s.last_hash.view();
-  }
+  // Sealed as seal_audit_entry seals, straight into the kept shape.
+  std::uint64_t sequence = s.last_sequence;
+  hex_digest prev = sequence > 0 ? s.last_hash : hex_digest(audit_genesis_hash);
   out.audit.reserve(w.audit.size());
-  for (std::size_t i = 0; i < w.audit.size(); ++i) {
-    audit_entry sealed = seal_audit_entry(w.audit[i], chained || i > 0 ? &previous : nullptr,
-                                          w.intent.tenant, w.intent.id, s.now, w.node_id, fence);
-    previous.sequence = sealed.sequence;
-    previous.hash = sealed.hash;
-    out.audit.emplace_back(std::move(sealed));
+  for (const audit_event& ev : w.audit) {
+    const audit_entry_view entry{++sequence,       s.now,    w.intent.tenant.str(),
+                                 w.intent.id.str(), ev.attempt_number, ev.event,
+                                 ev.from,          ev.to,    ev.detail,
+                                 w.node_id,        fence,    prev.view()};
+    const std::string hash = audit_entry_hash(entry);
+    out.audit.emplace_back(entry, hash);
+    prev = out.audit.back().hash;
   }
   return out;
 }

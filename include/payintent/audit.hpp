@@ -29,6 +29,29 @@ audit_entry seal_audit_entry(const audit_event& event, const audit_entry* previo
 // canonical, length-prefixed encoding (version 1).
 std::string audit_entry_hash(const audit_entry& entry);
 
+// An entry's fields other than `hash`, as views: for a store that keeps its
+// entries in a shape of its own and hashes them without building an
+// audit_entry (the in-memory store does). Such a store chains as
+// seal_audit_entry does: sequence = the previous entry's + 1 (1 for the
+// first), prev_hash = the previous entry's hash (audit_genesis_hash first).
+struct audit_entry_view {
+  std::uint64_t sequence = 0;
+  std::int64_t time_ms = 0;
+  std::string_view tenant;
+  std::string_view intent;
+  int attempt_number = 0;
+  std::string_view event;
+  std::string_view from;
+  std::string_view to;
+  std::string_view detail;
+  std::string_view node_id;
+  std::uint64_t fence = 0;
+  std::string_view prev_hash;
+};
+
+// audit_entry_hash of the entry `view` shows: the same encoding, the same digest.
+std::string audit_entry_hash(const audit_entry_view& view);
+
 // The result of checking a chain.
 struct audit_verification {
   bool ok = true;
