@@ -46,20 +46,20 @@ std::string audit_entry_hash(const audit_entry& e) {
                                            e.node_id, e.fence, e.prev_hash});
 }
 
-std::string audit_entry_hash(const audit_entry_view& e) {
+std::string audit_entry_hash(const audit_entry_view& view) {
   entry_encoder enc;
-  enc.add_number(e.sequence);
-  enc.add_number(e.time_ms);
-  enc.add(e.tenant);
-  enc.add(e.intent);
-  enc.add_number(e.attempt_number);
-  enc.add(e.event);
-  enc.add(e.from);
-  enc.add(e.to);
-  enc.add(e.detail);
-  enc.add(e.node_id);
-  enc.add_number(e.fence);
-  enc.add(e.prev_hash);
+  enc.add_number(view.sequence);
+  enc.add_number(view.time_ms);
+  enc.add(view.tenant);
+  enc.add(view.intent);
+  enc.add_number(view.attempt_number);
+  enc.add(view.event);
+  enc.add(view.from);
+  enc.add(view.to);
+  enc.add(view.detail);
+  enc.add(view.node_id);
+  enc.add_number(view.fence);
+  enc.add(view.prev_hash);
   return sha256_hex(enc.text());
 }
 

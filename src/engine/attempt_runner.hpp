@@ -1,11 +1,12 @@
 // Drives attempts through the card network and records their outcomes.
 //
 // The claim has already written the attempt in init under its fence; the
-// runner calls authorize once, then records the outcome fenced on the
-// service's pool (never on the network's thread), retrying version conflicts
-// and transient store errors. If it cannot record (the store stays away), the
-// attempt keeps its init state and its lease expires: recovery reconciles it
-// by lookup, never by a second authorize.
+// runner calls authorize once, then records the outcome fenced: on the
+// claiming thread when the network answers inline (before async_authorize
+// returns), else on the service's pool, never on a network thread. It retries
+// version conflicts and transient store errors. If it cannot record (the
+// store stays away), the attempt keeps its init state and its lease expires:
+// recovery reconciles it by lookup, never by a second authorize.
 //
 // Callers wait for an attempt through `await` (blocking) or `async_await`
 // (timers, no thread parked), which meet an attempt in flight in this process
