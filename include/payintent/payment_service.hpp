@@ -182,7 +182,10 @@ struct mutation;
 
 class payment_service {
  public:
-  payment_service(idempotency_store& store, card_network& network, service_options options = {});
+  // With the default service_options (built inside the library, so no
+  // temporary of them is destroyed in the caller's code).
+  payment_service(idempotency_store& store, card_network& network);
+  payment_service(idempotency_store& store, card_network& network, service_options options);
   ~payment_service();
   payment_service(const payment_service&) = delete;
   payment_service& operator=(const payment_service&) = delete;

@@ -2,6 +2,7 @@
 #include "payintent/testing/fake_card_network.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <unistd.h>
 
@@ -232,7 +233,7 @@ TEST_CASE("destruction waits for pending completions, each handler runs once") {
     options.threads = 2;
     fake_card_network net(options);
     for (int i = 0; i < 200; ++i) {
-      net.async_authorize(make_request("d" + std::to_string(i), pm_approve),
+      net.async_authorize(make_request(fmt::format("d{}", i), pm_approve),
                           [&](network_outcome) { ++completions; });
     }
     net.async_lookup("d1", [&](error_code, lookup_result) { ++completions; });
