@@ -6,6 +6,8 @@
 #include "payintent/idempotency_store.hpp"
 #include "write_rules.hpp"
 
+#include <boost/container_hash/hash.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -38,8 +40,9 @@ struct scoped {
 
  private:
   static std::size_t combine(const std::string& t, const std::string& n) noexcept {
-    const std::size_t h = std::hash<std::string>{}(t);
-    return std::hash<std::string>{}(n) ^ (h + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+    std::size_t seed = std::hash<std::string>{}(t);
+    boost::hash_combine(seed, n);
+    return seed;
   }
 };
 using key_name = scoped<idempotency_key>;

@@ -1,10 +1,13 @@
 #include "engine/coalescer.hpp"
 
+#include <boost/container_hash/hash.hpp>
+
 namespace payintent::detail {
 
 std::size_t coalescer::slot_hash::operator()(const slot& s) const noexcept {
-  const std::size_t t = std::hash<tenant_id>{}(s.tenant);
-  return std::hash<idempotency_key>{}(s.key) ^ (t + 0x9e3779b97f4a7c15ULL + (t << 6) + (t >> 2));
+  std::size_t seed = std::hash<tenant_id>{}(s.tenant);
+  boost::hash_combine(seed, s.key.str());
+  return seed;
 }
 
 coalescer::role coalescer::join(const tenant_id& tenant, const idempotency_key& key,

@@ -54,6 +54,24 @@ std::shared_ptr<const mutation> ready(mutation m) {
   return std::make_shared<const mutation>(std::move(m));
 }
 
+// What every mutation starts with: its op, and the caller's tenant and key
+// validated.
+result<void> address(mutation& m, operation op, std::string_view tenant, std::string_view key,
+                     diagnostics* diag) {
+  m.op = op;
+  BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
+  BOOST_OUTCOME_TRY(m.key, validate_idempotency_key(key, diag));
+  return outcome::success();
+}
+
+// address(), for an operation on an existing intent: plus its id validated.
+result<void> address_intent(mutation& m, operation op, std::string_view tenant,
+                            std::string_view key, std::string_view intent, diagnostics* diag) {
+  BOOST_OUTCOME_TRY(address(m, op, tenant, key, diag));
+  BOOST_OUTCOME_TRY(m.target, validate_intent_id(intent, diag));
+  return outcome::success();
+}
+
 // create_intent (an intent in status created) or charge (created and
 // confirmed in one claim): validates `f` into a fresh intent.
 result<std::shared_ptr<const mutation>> new_intent(
@@ -62,9 +80,7 @@ result<std::shared_ptr<const mutation>> new_intent(
     const detail::write_context& ctx, diagnostics* diag) {
   const bool charge = op == operation::charge;
   mutation m;
-  m.op = op;
-  BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
-  BOOST_OUTCOME_TRY(m.key, validate_idempotency_key(key, diag));
+  BOOST_OUTCOME_TRY(address(m, op, tenant, key, diag));
   BOOST_OUTCOME_TRY(auto amount, validate_money(f.amount, f.currency, options.limits, diag));
   if (charge || !f.payment_method.empty()) {
     BOOST_OUTCOME_TRY(validate_payment_method(f.payment_method, diag));
@@ -105,10 +121,7 @@ result<std::shared_ptr<const mutation>> new_intent(
 result<void> on_intent(mutation& m, operation op, std::string_view tenant, std::string_view key,
                        std::string_view intent, std::string_view name, const std::string& value,
                        diagnostics* diag) {
-  m.op = op;
-  BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
-  BOOST_OUTCOME_TRY(m.key, validate_idempotency_key(key, diag));
-  BOOST_OUTCOME_TRY(m.target, validate_intent_id(intent, diag));
+  BOOST_OUTCOME_TRY(address_intent(m, op, tenant, key, intent, diag));
   m.fingerprint_at = [op, id = *m.target, name, value](int version) {
     return fingerprint_builder(op, version).add("intent", id.str()).add(name, value).hex_digest();
   };
@@ -175,10 +188,7 @@ payment_service::prepared payment_service::prepare_authenticate(std::string_view
                                                                 const authenticate_params& params,
                                                                 diagnostics* diag) {
   mutation m;
-  m.op = operation::authenticate;
-  BOOST_OUTCOME_TRY(m.tenant, validate_tenant(tenant, diag));
-  BOOST_OUTCOME_TRY(m.key, validate_idempotency_key(key, diag));
-  BOOST_OUTCOME_TRY(m.target, validate_intent_id(intent, diag));
+  BOOST_OUTCOME_TRY(address_intent(m, operation::authenticate, tenant, key, intent, diag));
   BOOST_OUTCOME_TRY(auto step,
                     detail::read_challenge_result(
                         params, impl_->options.authorize_when_authentication_unavailable, diag));

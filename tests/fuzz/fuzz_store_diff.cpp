@@ -23,7 +23,6 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -248,12 +247,13 @@ void step(harness& h, fuzz::byte_reader& in) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // /dev/shm when there is one: the file's durability is not under test here.
-  char path[] = "/dev/shm/payintent-fuzz-XXXXXX";
-  if (access("/dev/shm", W_OK) != 0) std::memcpy(path, "/tmp/////", 9);
-  const int fd = mkstemp(path);
+  // mkstemp replaces the name's last six characters, which must be 'X'.
+  const std::string dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+  std::string path = dir + "/payintent-fuzz-" + std::string(6, 'X');
+  const int fd = mkstemp(path.data());
   if (fd < 0) fuzz::fail("mkstemp");
   close(fd);
-  std::remove(path);
+  std::remove(path.c_str());
   {
     harness h(path);
     fuzz::byte_reader in(data, size);
