@@ -1,13 +1,16 @@
 // A hash map split into shards, each under its own mutex: for the registries
-// every call touches (claims being coalesced, attempts in flight), so that
-// concurrent calls on different keys seldom wait for each other.
+// every call touches (claims being coalesced, attempts in flight, the fake
+// network's ledger), so that concurrent calls on different keys seldom wait
+// for each other. Each shard is an open-addressing table: an entry costs no
+// allocation of its own, and growing one shard never stalls the others.
 #pragma once
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include <array>
 #include <cstddef>
 #include <functional>
 #include <mutex>
-#include <unordered_map>
 
 namespace payintent::detail {
 
@@ -16,7 +19,8 @@ class sharded_map {
  public:
   struct shard {
     std::mutex mutex;  // guards `map`
-    std::unordered_map<Key, Value, Hash> map;
+    // Entries move when the table grows: hold no pointer into it unlocked.
+    boost::unordered_flat_map<Key, Value, Hash> map;
   };
 
   // The shard that holds `key`; lock its mutex before touching its map.

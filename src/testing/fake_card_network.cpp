@@ -2,10 +2,12 @@
 // the moment the request "arrives", then answers after simulated latency.
 #include "payintent/testing/fake_card_network.hpp"
 
+#include "engine/sharded_map.hpp"
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/container_hash/hash.hpp>
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -50,6 +52,22 @@ struct reference_ledger {
   std::optional<recorded_outcome> recorded;
 };
 
+// A reference with its hash computed once: a load test grows the ledger to
+// millions of references, and rehashing every text at each growth step
+// would cost more than the rest of the fake.
+struct reference_key {
+  explicit reference_key(const std::string& t) : text(t), hash(boost::hash<std::string>{}(text)) {}
+  std::string text;
+  std::size_t hash;
+  friend bool operator==(const reference_key& a, const reference_key& b) noexcept {
+    return a.hash == b.hash && a.text == b.text;
+  }
+};
+
+struct reference_key_hash {
+  std::size_t operator()(const reference_key& k) const noexcept { return k.hash; }
+};
+
 }  // namespace
 
 struct fake_card_network::state {
@@ -58,17 +76,32 @@ struct fake_card_network::state {
   std::atomic<bool> accepting{true};
   boost::asio::thread_pool pool;
 
-  mutable std::mutex mutex;
+  mutable std::mutex mutex;  // guards what follows, up to the ledger
   std::deque<network_outcome> script;
   std::size_t calls = 0;
   std::size_t authorizations = 0;
   std::size_t voids = 0;
-  // Open addressing: a load test leaves millions of references here.
-  boost::unordered_flat_map<std::string, reference_ledger> by_reference;
   std::unordered_map<std::string, minted_authentication> minted;
   std::vector<authorization_request> requests;
   std::mt19937_64 rng{std::random_device{}()};
   std::uint64_t next_serial = 1;
+
+  // Per reference, under each shard's own mutex (taken after `mutex`, never
+  // before): a load test leaves millions of references here, and one
+  // thread's table growing does not stall the others' calls.
+  mutable detail::sharded_map<reference_key, reference_ledger, reference_key_hash, 16> by_reference;
+
+  // Runs `fn(ledger)` on the ledger of `reference` under its shard's lock;
+  // `fn(nullptr)` when there is none and `create` is false.
+  template <class Fn>
+  auto with_ledger(const std::string& reference, bool create, Fn&& fn) const {
+    reference_key key(reference);
+    auto& shard = by_reference.of(key);
+    std::lock_guard lock(shard.mutex);
+    if (create) return fn(&shard.map.try_emplace(std::move(key)).first->second);
+    auto it = shard.map.find(key);
+    return fn(it == shard.map.end() ? nullptr : &it->second);
+  }
 
   explicit state(fake_network_options o)
       : options(std::move(o)), pool(options.threads == 0 ? 1 : options.threads) {
@@ -92,8 +125,19 @@ struct fake_card_network::state {
   }
 
   // Under `mutex`.
+  // "<prefix>" then 16 random and 4 serial hex digits; on every approval,
+  // so built without a format string.
   std::string generate_id(std::string_view prefix) {
-    return fmt::format("{}{:016x}{:04x}", prefix, rng(), next_serial++ & 0xffff);
+    constexpr std::string_view hex = "0123456789abcdef";
+    std::string id(prefix.size() + 20, '0');
+    std::uint64_t random = rng();
+    std::uint64_t serial = next_serial++ & 0xffff;
+    for (std::size_t i = id.size(); i-- > id.size() - 4; serial >>= 4) id[i] = hex[serial & 0xf];
+    for (std::size_t i = id.size() - 4; i-- > prefix.size(); random >>= 4) {
+      id[i] = hex[random & 0xf];
+    }
+    prefix.copy(id.data(), prefix.size());
+    return id;
   }
 
   // Under `mutex`.
@@ -134,12 +178,9 @@ struct fake_card_network::state {
     return true;
   }
 
-  // Under `mutex`: money moved under `reference`.
-  std::string record_money_moved(const authorization_request& r, reference_ledger& ledger,
-                                 const std::string& transaction_id) {
-    ++authorizations;
-    ++ledger.authorizations;
-    ledger.recorded = recorded_outcome{true, transaction_id};
+  // Under `mutex`: the journal line of money moved under `r` (none
+  // without a journal).
+  std::string money_moved_line(const authorization_request& r) const {
     if (journal_fd < 0) return {};
     return fmt::format("authorize {} {} {}\n", r.reference, r.amount.minor_units,
                        r.amount.currency ? r.amount.currency->code : std::string_view{"???"});
@@ -160,20 +201,21 @@ void fake_card_network::async_authorize(const authorization_request& request,
                                         authorize_handler handler) {
   auto& s = *state_;
   network_outcome outcome;
+  std::optional<recorded_outcome> recorded;  // what lookup will find, if anything
+  bool moved = false;
   std::string journal_line;
   std::chrono::milliseconds delay{0};
   {
     std::lock_guard lock(s.mutex);
     ++s.calls;
     if (s.options.keep_requests) s.requests.push_back(request);
-    auto& ledger = s.by_reference[request.reference];
-    ++ledger.calls;
     std::optional<network_outcome> scripted;
     if (!s.script.empty()) {
       scripted = std::move(s.script.front());
       s.script.pop_front();
     } else if (request.payment_method == pm_throw) {
       // Counted as a call (it was made) but no money moved and no outcome.
+      s.with_ledger(request.reference, true, [](reference_ledger* l) { ++l->calls; });
       throw std::runtime_error("fake card network: scripted throw");
     }
     delay = s.pick_latency();
@@ -216,16 +258,24 @@ void fake_card_network::async_authorize(const authorization_request& request,
         std::string txn = outcome.network_transaction_id.empty() ? s.generate_id("ntx_")
                                                                  : outcome.network_transaction_id;
         if (outcome.kind == outcome_kind::approved) outcome.network_transaction_id = txn;
-        journal_line = s.record_money_moved(request, ledger, txn);
+        ++s.authorizations;
+        moved = true;
+        recorded = recorded_outcome{true, std::move(txn)};
+        journal_line = s.money_moved_line(request);
         break;
       }
       case outcome_kind::declined:
-        ledger.recorded = recorded_outcome{false, outcome.decline_code};
+        recorded = recorded_outcome{false, outcome.decline_code};
         break;
       default:
         break;
     }
   }
+  s.with_ledger(request.reference, true, [&](reference_ledger* l) {
+    ++l->calls;
+    if (moved) ++l->authorizations;
+    if (recorded) l->recorded = std::move(recorded);
+  });
   s.journal(journal_line);
   s.complete_after(delay, [h = std::move(handler), o = std::move(outcome)]() mutable {
     std::move(h)(std::move(o));
@@ -242,11 +292,15 @@ void fake_card_network::async_lookup(const std::string& reference, lookup_handle
     delay = s.pick_latency();
     if (!s.options.supports_lookup) {
       ec = errc::not_supported;
-    } else if (auto it = s.by_reference.find(reference);
-               it != s.by_reference.end() && it->second.recorded && !it->second.voided) {
+    } else if (const auto known = s.with_ledger(reference, false,
+                                                [&](const reference_ledger* l) {
+                                                  if (l && l->recorded && !l->voided) {
       found.found = true;
-      found.outcome = it->second.recorded->outcome();
-    } else if (it == s.by_reference.end() && !s.options.journal_path.empty()) {
+                                                    found.outcome = l->recorded->outcome();
+                                                  }
+                                                  return l != nullptr;
+                                                });
+               !known && !s.options.journal_path.empty()) {
       // Another process (perhaps one that crashed) may have sent it: the
       // journal is the network's durable memory.
       const journal_entry seen = read_journal_entry(s.options.journal_path, reference);
@@ -273,7 +327,7 @@ void fake_card_network::async_void(const std::string& reference, void_handler ha
       ec = errc::not_supported;
     } else {
       ++s.voids;
-      s.by_reference[reference].voided = true;
+      s.with_ledger(reference, true, [](reference_ledger* l) { l->voided = true; });
       journal = true;
     }
   }
@@ -310,9 +364,8 @@ std::size_t fake_card_network::authorize_calls() const {
 }
 
 std::size_t fake_card_network::authorize_calls(const std::string& reference) const {
-  std::lock_guard lock(state_->mutex);
-  auto it = state_->by_reference.find(reference);
-  return it == state_->by_reference.end() ? 0 : it->second.calls;
+  return state_->with_ledger(
+      reference, false, [](const reference_ledger* l) -> std::size_t { return l ? l->calls : 0; });
 }
 
 std::size_t fake_card_network::authorizations() const {
@@ -321,9 +374,9 @@ std::size_t fake_card_network::authorizations() const {
 }
 
 std::size_t fake_card_network::authorizations(const std::string& reference) const {
-  std::lock_guard lock(state_->mutex);
-  auto it = state_->by_reference.find(reference);
-  return it == state_->by_reference.end() ? 0 : it->second.authorizations;
+  return state_->with_ledger(reference, false, [](const reference_ledger* l) -> std::size_t {
+    return l ? l->authorizations : 0;
+  });
 }
 
 std::size_t fake_card_network::voids() const {
@@ -332,9 +385,8 @@ std::size_t fake_card_network::voids() const {
 }
 
 bool fake_card_network::is_voided(const std::string& reference) const {
-  std::lock_guard lock(state_->mutex);
-  auto it = state_->by_reference.find(reference);
-  return it != state_->by_reference.end() && it->second.voided;
+  return state_->with_ledger(reference, false,
+                             [](const reference_ledger* l) { return l && l->voided; });
 }
 
 std::vector<authorization_request> fake_card_network::requests() const {
