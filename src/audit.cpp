@@ -47,6 +47,10 @@ std::string audit_entry_hash(const audit_entry& e) {
 }
 
 std::string audit_entry_hash(const audit_entry_view& view) {
+  return to_hex(audit_entry_digest(view));
+}
+
+sha256_digest audit_entry_digest(const audit_entry_view& view) {
   entry_encoder enc;
   enc.add_number(view.sequence);
   enc.add_number(view.time_ms);
@@ -60,7 +64,7 @@ std::string audit_entry_hash(const audit_entry_view& view) {
   enc.add(view.node_id);
   enc.add_number(view.fence);
   enc.add(view.prev_hash);
-  return sha256_hex(enc.text());
+  return sha256(enc.text());
 }
 
 audit_entry seal_audit_entry(const audit_event& event, const audit_entry* previous,

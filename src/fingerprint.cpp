@@ -3,11 +3,16 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <cstring>
+#include <stdexcept>
 
 namespace payintent {
 
 fingerprint_builder::fingerprint_builder(operation op, int version) : version_(version) {
-  encoding_ = fmt::format("payintent-fp/{}\nop={}\n", version, to_string(op));
+  const fmt::format_int digits(version);
+  encoding_.reserve(128);
+  encoding_.append("payintent-fp/").append(digits.data(), digits.size()).append("\nop=");
+  encoding_.append(to_string(op)).push_back('\n');
 }
 
 fingerprint_builder& fingerprint_builder::add(std::string_view name, std::string_view value) {
@@ -53,23 +58,68 @@ struct digest_context {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view bytes) {
+sha256_digest sha256(std::string_view bytes) {
   thread_local digest_context local;
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  sha256_digest digest{};
   unsigned int length = 0;
   const EVP_MD* md = sha256_md();
   if (local.ctx == nullptr || md == nullptr || EVP_DigestInit_ex2(local.ctx, md, nullptr) != 1 ||
       EVP_DigestUpdate(local.ctx, bytes.data(), bytes.size()) != 1 ||
-      EVP_DigestFinal_ex(local.ctx, digest.data(), &length) != 1) {
-    return {};  // only on allocation failure inside OpenSSL
+      EVP_DigestFinal_ex(local.ctx, digest.data(), &length) != 1 || length != digest.size()) {
+    // OpenSSL could not allocate its context or has no SHA-256 provider:
+    // no digest can be made, and a made-up one could match another.
+    throw std::runtime_error("payintent: OpenSSL could not compute a SHA-256 digest");
   }
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out(std::size_t{length} * 2, '0');
-  for (std::size_t i = 0; i < length; ++i) {
-    out[2 * i] = hex[digest[i] >> 4];
-    out[2 * i + 1] = hex[digest[i] & 0x0f];
+  return digest;
+}
+
+namespace {
+
+// The two hex digits of every byte value, so each byte is one table load.
+constexpr std::array<char, 512> hex_pairs = [] {
+  constexpr char hex[] = "0123456789abcdef";
+  std::array<char, 512> pairs{};
+  for (std::size_t b = 0; b < 256; ++b) {
+    pairs[2 * b] = hex[b >> 4];
+    pairs[2 * b + 1] = hex[b & 0x0f];
+  }
+  return pairs;
+}();
+
+}  // namespace
+
+std::array<char, 64> to_hex_digits(const sha256_digest& d) noexcept {
+  std::array<char, 64> out{};
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    std::memcpy(out.data() + 2 * i, hex_pairs.data() + 2 * std::size_t{d[i]}, 2);
   }
   return out;
+}
+
+std::string to_hex(const sha256_digest& d) {
+  const auto digits = to_hex_digits(d);
+  return std::string(digits.data(), digits.size());
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  return to_hex(sha256(bytes));
+}
+
+std::optional<sha256_digest> digest_from_hex(std::string_view hex) noexcept {
+  if (hex.size() != 64) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  sha256_digest d{};
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const int hi = nibble(hex[2 * i]);
+    const int lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    d[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return d;
 }
 
 }  // namespace payintent

@@ -65,7 +65,10 @@ intent_id generate_intent_id() {
 }
 
 std::string attempt_reference(const intent_id& intent, int number) {
-  return intent.str() + "-a" + std::to_string(number);
+  const std::string number_text = std::to_string(number);
+  std::string reference;
+  reference.reserve(intent.str().size() + 2 + number_text.size());
+  return reference.append(intent.str()).append("-a").append(number_text);
 }
 
 }  // namespace payintent

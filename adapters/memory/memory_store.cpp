@@ -52,6 +52,9 @@ auto guarded(F&& f) noexcept -> decltype(f()) {
   }
 }
 
+// When a key expires, and its record.
+using expiry = std::pair<std::int64_t, const key_record*>;
+
 // Open-addressing tables: a lookup in millions of entries touches a cache
 // line or two, where a node-based map chases pointers.
 struct key_shard {
@@ -59,9 +62,10 @@ struct key_shard {
   // Records are boxed: built outside the lock, and the table stays small
   // (cheap to grow) however large a record is.
   boost::unordered_flat_map<key_name, std::unique_ptr<key_record>, scoped_hash> keys;
-  // Key names by expiry: a min-heap (see later_expiry), one allocation
-  // amortised over many keys.
-  std::vector<std::pair<std::int64_t, key_name>> expiries;
+  // Keys by expiry: a min-heap (see later_expiry), one allocation amortised
+  // over many keys. It points at the boxed records, which stay put until
+  // purge erases them, taking their entry out of the heap as it does.
+  std::vector<expiry> expiries;
 };
 
 struct intent_shard {
@@ -76,8 +80,7 @@ struct intent_shard {
 };
 
 // The heap order of key_shard::expiries: the earliest expiry on top.
-bool later_expiry(const std::pair<std::int64_t, key_name>& a,
-                  const std::pair<std::int64_t, key_name>& b) noexcept {
+bool later_expiry(const expiry& a, const expiry& b) noexcept {
   return a.first > b.first;
 }
 
@@ -164,6 +167,8 @@ struct memory_store::state {
         // init, then the outcome's two), so it seldom moves.
         slot->audit.reserve(std::max(slot->audit.size() + st->audit.size(),
                                      slot_created ? typical_chain : std::size_t{0}));
+        slot->audit_text.reserve(slot->audit_text.size() +
+                                 st->audit_text.size() * (slot_created ? 2 : 1));
         const attempt* a = find_attempt(st->row.get(), st->attempt_number);
         if (a && is_unresolved(a->state)) {
           index_entry entry{a->lease_expires_at_ms, slot, a->number};
@@ -175,7 +180,7 @@ struct memory_store::state {
         }
       }
       // Last: once it is in, nothing below can fail.
-      if (key) ks->expiries.emplace_back((*record)->expires_at_ms, *key);
+      if (key) ks->expiries.emplace_back((*record)->expires_at_ms, record->get());
     } catch (...) {
       undo();
       throw;
@@ -200,7 +205,13 @@ struct memory_store::state {
       is->waiting.erase({s.row->updated_at_ms, slot});
     }
     st->released = std::exchange(slot->row, std::move(st->row));
-    for (auto& e : st->audit) slot->audit.push_back(std::move(e));
+    // Within the capacity reserved above.
+    const auto base = static_cast<std::uint32_t>(slot->audit_text.size());
+    slot->audit_text.append(st->audit_text);
+    for (kept_audit& e : st->audit) {
+      e.text_begin += base;
+      slot->audit.push_back(e);
+    }
     return installed::done;
   }
 
@@ -389,7 +400,11 @@ result<std::vector<audit_entry>> memory_store::audit_trail(const tenant_id& tena
     auto it = is.intents.find(name);
     if (it == is.intents.end()) return out;
     out.reserve(it->second->audit.size());
-    for (const kept_audit& e : it->second->audit) out.push_back(e.restore(tenant, id));
+    sha256_digest prev{};  // the genesis hash
+    for (const kept_audit& e : it->second->audit) {
+      out.push_back(e.restore(tenant, id, it->second->audit_text, prev));
+      prev = e.hash;
+    }
     return out;
   });
 }
@@ -403,20 +418,21 @@ result<std::size_t> memory_store::purge_expired_keys(std::size_t limit) {
       if (purged >= limit) break;
       std::lock_guard lock(ks.mutex);
       auto& heap = ks.expiries;
-      std::vector<std::pair<std::int64_t, key_name>> guarding;  // kept until reconciled
+      std::vector<expiry> guarding;  // kept until reconciled
       // Back into the heap, within the capacity the pops left: no allocation.
       auto put_back = [&] {
         for (auto& e : guarding) {
-          heap.push_back(std::move(e));
+          heap.push_back(e);
           std::push_heap(heap.begin(), heap.end(), later_expiry);
         }
       };
       try {
         while (!heap.empty() && heap.front().first <= now && purged < limit) {
           std::pop_heap(heap.begin(), heap.end(), later_expiry);
-          auto it = ks.keys.find(heap.back().second);
+          const key_record& due = *heap.back().second;
+          auto it = ks.keys.find(key_name{due.tenant, due.key});
           if (it != ks.keys.end() && s.guards_unresolved(*it->second)) {
-            guarding.push_back(std::move(heap.back()));  // the only step that can throw
+            guarding.push_back(heap.back());  // the only step that can throw
           } else if (it != ks.keys.end()) {
             ks.keys.erase(it);
             ++purged;
@@ -444,12 +460,22 @@ bool memory_store::tamper_audit_entry_for_testing(const tenant_id& tenant, const
   intent_shard& is = state_->intents_of(name);
   std::lock_guard lock(is.mutex);
   auto it = is.intents.find(name);
-  if (it == is.intents.end()) return false;
-  for (auto& e : it->second->audit) {
+  const auto prev = digest_from_hex(entry.prev_hash);
+  const auto own = digest_from_hex(entry.hash);
+  if (it == is.intents.end() || !prev || !own) return false;
+  intent_slot& slot = *it->second;
+  sha256_digest chained{};  // the genesis hash
+  for (auto& e : slot.audit) {
     if (e.sequence == entry.sequence) {
-      e = kept_audit(entry);
+      if (*prev != chained) return false;  // prev_hash is derived, not kept
+      const audit_entry_view view{
+          entry.sequence,       entry.time_ms, {},          {},
+          entry.attempt_number, entry.event,   entry.from,  entry.to,
+          entry.detail,         entry.node_id, entry.fence, entry.prev_hash};
+      e = kept_audit::keep(view, *own, slot.audit_text);  // the old text stays, unused
       return true;
     }
+    chained = e.hash;
   }
   return false;
 }

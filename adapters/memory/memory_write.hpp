@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,79 +58,69 @@ struct scoped_hash {
 
 using intent_ptr = std::shared_ptr<const payment_intent>;
 
-// A lower-case hex SHA-256 kept inline: no allocation per audit entry.
-class hex_digest {
- public:
-  hex_digest() = default;
-  explicit hex_digest(std::string_view hex) noexcept
-      : size_(static_cast<std::uint8_t>(std::min(hex.size(), chars_.size()))) {
-    std::copy_n(hex.data(), size_, chars_.data());
-  }
-  std::string_view view() const noexcept { return {chars_.data(), size_}; }
-
- private:
-  std::array<char, 64> chars_{};
-  std::uint8_t size_ = 0;
-};
-
 // An audit entry as the memory store keeps it: its tenant and intent are its
-// slot's, its five text fields share one buffer, its hashes are inline.
-// About a third of the memory of an audit_entry.
-class kept_audit {
- public:
-  kept_audit(const audit_entry_view& e, std::string_view hash_hex)
-      : sequence(e.sequence),
-        time_ms(e.time_ms),
-        fence(e.fence),
-        attempt_number(e.attempt_number),
-        prev_hash(e.prev_hash),
-        hash(hash_hex) {
+// slot's, its five text fields sit end to end in its slot's text, its hash is
+// raw bytes, and its prev_hash is not kept: it is the hash of the entry
+// before (the genesis hash for the first), which the chain's own hashes
+// commit to. About a fifth of the memory of an audit_entry, and no
+// allocation of its own.
+struct kept_audit {
+  std::uint64_t sequence = 0;
+  std::int64_t time_ms = 0;
+  std::uint64_t fence = 0;
+  int attempt_number = 0;
+  std::uint32_t text_begin = 0;            // where its fields start in the text
+  std::array<std::uint32_t, 5> lengths{};  // of event, from, to, detail, node_id
+  sha256_digest hash{};
+
+  // Keeps `e`, whose digest is `own`, appending its text fields to `text`.
+  static kept_audit keep(const audit_entry_view& e, const sha256_digest& own, std::string& text) {
+    kept_audit k;
+    k.sequence = e.sequence;
+    k.time_ms = e.time_ms;
+    k.fence = e.fence;
+    k.attempt_number = e.attempt_number;
+    k.text_begin = static_cast<std::uint32_t>(text.size());
     const std::array<std::string_view, 5> fields{e.event, e.from, e.to, e.detail, e.node_id};
-    std::size_t total = 0;
-    for (std::string_view f : fields) total += f.size();
-    text_.reserve(total);
     for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (i < ends_.size()) ends_[i] = static_cast<std::uint32_t>(text_.size() + fields[i].size());
-      text_.append(fields[i]);
+      k.lengths[i] = static_cast<std::uint32_t>(fields[i].size());
+      text.append(fields[i]);
     }
-  }
-  explicit kept_audit(const audit_entry& e)
-      : kept_audit(audit_entry_view{e.sequence, e.time_ms, e.tenant.str(), e.intent.str(),
-                                    e.attempt_number, e.event, e.from, e.to, e.detail,
-                                    e.node_id, e.fence, e.prev_hash},
-                   e.hash) {}
-
-  audit_entry restore(const tenant_id& tenant, const intent_id& intent) const {
-    return audit_entry{sequence,       time_ms,          tenant,
-                       intent,         attempt_number,   std::string(field(0)),
-                       std::string(field(1)), std::string(field(2)), std::string(field(3)),
-                       std::string(field(4)), fence,      std::string(prev_hash.view()),
-                       std::string(hash.view())};
+    k.hash = own;
+    return k;
   }
 
-  std::uint64_t sequence;
-  std::int64_t time_ms;
-  std::uint64_t fence;
-  int attempt_number;
-  hex_digest prev_hash;
-  hex_digest hash;
-
- private:
-  // Field i of event, from, to, detail, node_id.
-  std::string_view field(std::size_t i) const noexcept {
-    const std::size_t begin = i == 0 ? 0 : ends_[i - 1];
-    const std::size_t end = i < ends_.size() ? ends_[i] : text_.size();
-    return std::string_view(text_).substr(begin, end - begin);
+  // The entry, its text fields read from `text` (what keep appended to) and
+  // its prev_hash from `prev` (the entry before's hash, or all zero).
+  audit_entry restore(const tenant_id& tenant, const intent_id& intent, std::string_view text,
+                      const sha256_digest& prev) const {
+    std::array<std::string, 5> fields;
+    std::size_t at = text_begin;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      fields[i] = std::string(text.substr(at, lengths[i]));
+      at += lengths[i];
+    }
+    return audit_entry{sequence,
+                       time_ms,
+                       tenant,
+                       intent,
+                       attempt_number,
+                       std::move(fields[0]),
+                       std::move(fields[1]),
+                       std::move(fields[2]),
+                       std::move(fields[3]),
+                       std::move(fields[4]),
+                       fence,
+                       to_hex(prev),
+                       to_hex(hash)};
   }
-
-  std::array<std::uint32_t, 4> ends_{};  // where event, from, to, detail end in text_
-  std::string text_;
 };
 
 // Slots are never erased once installed, so pointers to them stay valid.
 struct intent_slot {
   intent_ptr row;  // replaced whole by every write
   std::vector<kept_audit> audit;
+  std::string audit_text;  // the text fields of `audit`, end to end
 };
 
 // What a write saw, taken under the lock.
@@ -138,7 +129,7 @@ struct snapshot {
   intent_slot* slot = nullptr;  // nullptr: the intent did not exist
   intent_ptr row;
   std::uint64_t last_sequence = 0;  // 0: the chain is empty
-  hex_digest last_hash;
+  sha256_digest last_hash{};        // all zero (the genesis hash) when it is
 };
 
 // A write checked against its snapshot and fully built.
@@ -146,6 +137,7 @@ struct staged {
   intent_name intent_key;
   std::shared_ptr<payment_intent> row;
   std::vector<kept_audit> audit;
+  std::string audit_text;  // what audit's text_begin count from
   write_receipt receipt;
   int attempt_number = 0;  // 0: the write touches no attempt
   intent_ptr released;     // the row it replaced, freed after the lock
@@ -174,11 +166,6 @@ inline result<staged> stage(const intent_write& w, const snapshot& s) {
   out.intent_key = intent_name{w.intent.tenant, w.intent.id};
   out.row = std::make_shared<payment_intent>(w.intent);
   auto& row = *out.row;
-  if (s.row) {
-    row.attempts = s.row->attempts;
-  } else {
-    row.attempts.clear();
-  }
   row.version = w.expected_version + 1;
   row.created_at_ms = s.row ? s.row->created_at_ms : s.now;
   row.updated_at_ms = s.now;
@@ -186,30 +173,57 @@ inline result<staged> stage(const intent_write& w, const snapshot& s) {
   out.receipt.store_time_ms = s.now;
 
   std::uint64_t fence = 0;
+  std::optional<attempt> written;
   if (w.attempt) {
-    attempt a = adapter_detail::stamp_attempt(*w.attempt, current, s.now);
-    fence = a.fence;
-    out.receipt.lease_expires_at_ms = a.lease_expires_at_ms;
-    out.attempt_number = a.number;
-    if (current) {
-      row.attempts[static_cast<std::size_t>(a.number) - 1] = std::move(a);
+    written = adapter_detail::stamp_attempt(*w.attempt, current, s.now);
+    fence = written->fence;
+    out.receipt.lease_expires_at_ms = written->lease_expires_at_ms;
+    out.attempt_number = written->number;
+  }
+  // The stored attempts with the written one in its place (or appended),
+  // each copied or moved once.
+  row.attempts.clear();
+  const std::size_t replaced =
+      written && current ? static_cast<std::size_t>(written->number) - 1 : SIZE_MAX;
+  if (s.row) {
+    row.attempts.reserve(s.row->attempts.size() + (written && !current ? 1 : 0));
+    for (std::size_t i = 0; i < s.row->attempts.size(); ++i) {
+      if (i == replaced) {
+        row.attempts.push_back(std::move(*written));
     } else {
-      row.attempts.push_back(std::move(a));
+        row.attempts.push_back(s.row->attempts[i]);
+      }
     }
   }
+  if (written && !current) row.attempts.push_back(std::move(*written));
 
   // Sealed as seal_audit_entry seals, straight into the kept shape.
   std::uint64_t sequence = s.last_sequence;
-  hex_digest prev = sequence > 0 ? s.last_hash : hex_digest(audit_genesis_hash);
+  sha256_digest prev = s.last_hash;
   out.audit.reserve(w.audit.size());
+  std::size_t text_size = 0;
   for (const audit_event& ev : w.audit) {
-    const audit_entry_view entry{++sequence,       s.now,    w.intent.tenant.str(),
-                                 w.intent.id.str(), ev.attempt_number, ev.event,
-                                 ev.from,          ev.to,    ev.detail,
-                                 w.node_id,        fence,    prev.view()};
-    const std::string hash = audit_entry_hash(entry);
-    out.audit.emplace_back(entry, hash);
-    prev = out.audit.back().hash;
+    text_size +=
+        ev.event.size() + ev.from.size() + ev.to.size() + ev.detail.size() + w.node_id.size();
+  }
+  out.audit_text.reserve(text_size);
+  for (const audit_event& ev : w.audit) {
+    const auto prev_hex = to_hex_digits(prev);
+    const audit_entry_view entry{++sequence,
+                                 s.now,
+                                 w.intent.tenant.str(),
+                                 w.intent.id.str(),
+                                 ev.attempt_number,
+                                 ev.event,
+                                 ev.from,
+                                 ev.to,
+                                 ev.detail,
+                                 w.node_id,
+                                 fence,
+                                 std::string_view(prev_hex.data(), prev_hex.size())};
+    const sha256_digest own = audit_entry_digest(entry);
+    out.audit.push_back(kept_audit::keep(entry, own, out.audit_text));
+    prev = own;
   }
   return out;
 }

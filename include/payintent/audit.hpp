@@ -1,6 +1,7 @@
 // payintent — the hash-chained audit trail (DESIGN section 8).
 #pragma once
 
+#include "payintent/fingerprint.hpp"
 #include "payintent/records.hpp"
 
 #include <cstdint>
@@ -51,6 +52,10 @@ struct audit_entry_view {
 
 // audit_entry_hash of the entry `view` shows: the same encoding, the same digest.
 std::string audit_entry_hash(const audit_entry_view& view);
+
+// That digest as its 32 bytes (to_hex of it is audit_entry_hash), for a store
+// that keeps hashes compactly.
+sha256_digest audit_entry_digest(const audit_entry_view& view);
 
 // The result of checking a chain.
 struct audit_verification {

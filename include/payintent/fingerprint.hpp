@@ -9,7 +9,10 @@
 
 #include "payintent/records.hpp"
 
+#include <array>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,7 +43,24 @@ class fingerprint_builder {
   std::string encoding_;
 };
 
-// Lower-case hex SHA-256 of arbitrary bytes (OpenSSL). Thread-safe.
+// A SHA-256 as its 32 bytes: for code that keeps many digests (the memory
+// store keeps two per audit entry) in half the room of their hex.
+using sha256_digest = std::array<std::uint8_t, 32>;
+
+// SHA-256 of arbitrary bytes (OpenSSL). Thread-safe; allocates nothing once
+// the calling thread has its OpenSSL context. Throws std::runtime_error when
+// OpenSSL cannot digest at all (no memory for that context, no provider).
+sha256_digest sha256(std::string_view bytes);
+
+// Lower-case hex SHA-256 of arbitrary bytes: to_hex(sha256(bytes)).
 std::string sha256_hex(std::string_view bytes);
+
+// The 64 lower-case hex digits of `d`, without allocating.
+std::array<char, 64> to_hex_digits(const sha256_digest& d) noexcept;
+std::string to_hex(const sha256_digest& d);
+
+// The digest whose lower-case hex is `hex`; nullopt unless `hex` is exactly
+// 64 lower-case hex digits (so to_hex gives `hex` back).
+std::optional<sha256_digest> digest_from_hex(std::string_view hex) noexcept;
 
 }  // namespace payintent

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
+#include <boost/container_hash/hash.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -24,15 +25,6 @@ const attempt* find_attempt(const payment_intent& intent, int number) {
   if (number < 1 || number > static_cast<int>(intent.attempts.size())) return nullptr;
   return &intent.attempts[static_cast<std::size_t>(number - 1)];
 }
-
-// How authorize's handler reaches dispatch: exactly one answer, and whether
-// it arrived inline.
-struct handoff {
-  std::atomic<bool> answered{false};
-  const std::thread::id dispatcher = std::this_thread::get_id();
-  bool dispatching = true;  // until async_authorize returns
-  std::optional<network_outcome> inline_outcome;
-};
 
 }  // namespace
 
@@ -73,29 +65,28 @@ void attempt_runner::settle_one() {
 }
 
 attempt_runner::ticket attempt_runner::dispatch(
-    const payment_intent& intent, int number,
-    std::optional<three_ds_authentication> authentication) {
-  const attempt* a = find_attempt(intent, number);
-  if (!a) return nullptr;
+    payment_intent intent, int number, std::optional<three_ds_authentication> authentication) {
+  if (!find_attempt(intent, number)) return nullptr;
   auto f = std::make_shared<flight>();
   f->tenant = intent.tenant;
   f->intent = intent.id;
   f->number = number;
+  f->dispatched = std::move(intent);
+  const attempt* a = find_attempt(f->dispatched, number);
   f->fence = a->fence;
-  f->reference = a->reference;
-  f->dispatched = intent;
   {
     ++active_;
-    auto& shard = flights_.of(f->reference);
+    const attempt_name name{f->intent, number};
+    auto& shard = flights_.of(name);
     std::lock_guard lock(shard.mutex);
-    shard.map.emplace(f->reference, f);
+    shard.map.emplace(name, f);
   }
 
   authorization_request request{a->reference,
-                                intent.tenant,
-                                intent.id,
+                                f->tenant,
+                                f->intent,
                                 number,
-                                intent.amount,
+                                f->dispatched.amount,
                                 a->payment_method,
                                 std::move(authentication)};
   // The handler may run inline, on a network thread, or never if authorize
@@ -103,14 +94,16 @@ attempt_runner::ticket attempt_runner::dispatch(
   // An outcome handed over inline (on this thread, before async_authorize
   // returns) is recorded here after the call, on the thread that claimed: no
   // hop to the pool, and never on a network thread.
-  auto h = std::make_shared<handoff>();
+  flight::handoff* h = &f->outcome_handoff;
+  h->dispatcher = std::this_thread::get_id();
   try {
-    network_.async_authorize(request, [this, f, h](network_outcome outcome) {
-      if (h->answered.exchange(true)) return;
+    network_.async_authorize(request, [this, f](network_outcome outcome) {
+      flight::handoff& handed = f->outcome_handoff;
+      if (handed.answered.exchange(true)) return;
       crash_point("outcome.received");
       // Only the dispatching thread reads `dispatching`.
-      if (std::this_thread::get_id() == h->dispatcher && h->dispatching) {
-        h->inline_outcome = std::move(outcome);
+      if (std::this_thread::get_id() == handed.dispatcher && handed.dispatching) {
+        handed.inline_outcome = std::move(outcome);
         return;
       }
       // Recording blocks on the store: on the service's pool, never on the
@@ -192,7 +185,7 @@ void attempt_runner::record_late(const payment_intent& current, const flight& f,
   }
   if (must_void) {
     try {
-      network_.async_void(f.reference, [](error_code) {});
+      network_.async_void(attempt_reference(f.intent, f.number), [](error_code) {});
     } catch (...) {
       // Recovery voids unresolved references again; nothing more to do here.
     }
@@ -211,17 +204,25 @@ void attempt_runner::finish(const std::shared_ptr<flight>& f,
   f->done_cv.notify_all();
   for (const auto& w : waiters) resume(*f, w);
   {
-    auto& shard = flights_.of(f->reference);
+    const attempt_name name{f->intent, f->number};
+    auto& shard = flights_.of(name);
     std::lock_guard lock(shard.mutex);
-    shard.map.erase(f->reference);
+    shard.map.erase(name);
   }
   settle_one();
 }
 
-std::shared_ptr<attempt_runner::flight> attempt_runner::find(const std::string& reference) {
-  auto& shard = flights_.of(reference);
+std::size_t attempt_runner::attempt_name_hash::operator()(const attempt_name& a) const noexcept {
+  std::size_t seed = std::hash<intent_id>{}(a.intent);
+  boost::hash_combine(seed, a.number);
+  return seed;
+}
+
+std::shared_ptr<attempt_runner::flight> attempt_runner::find(const intent_id& intent, int number) {
+  const attempt_name name{intent, number};
+  auto& shard = flights_.of(name);
   std::lock_guard lock(shard.mutex);
-  auto it = shard.map.find(reference);
+  auto it = shard.map.find(name);
   return it == shard.map.end() ? nullptr : it->second;
 }
 

@@ -22,15 +22,14 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace payintent::detail {
@@ -53,7 +52,7 @@ class attempt_runner {
 
   // Sends attempt `number` of `intent` (as committed) and records its outcome
   // in the background.
-  ticket dispatch(const payment_intent& intent, int number,
+  ticket dispatch(payment_intent intent, int number,
                   std::optional<three_ds_authentication> authentication = std::nullopt);
 
   // Waits until attempt `number` has left init or `deadline` passes, and
@@ -77,7 +76,18 @@ class attempt_runner {
  private:
   struct poller;
 
-  std::shared_ptr<flight> find(const std::string& reference);
+  // An attempt, as flights are registered: (intent, number) names it as its
+  // reference does, without building the reference's text.
+  struct attempt_name {
+    intent_id intent;
+    int number = 0;
+    friend bool operator==(const attempt_name&, const attempt_name&) = default;
+  };
+  struct attempt_name_hash {
+    std::size_t operator()(const attempt_name& a) const noexcept;
+  };
+
+  std::shared_ptr<flight> find(const intent_id& intent, int number);
   void callback_threw(const std::shared_ptr<flight>& f, std::string why);
   void record(const std::shared_ptr<flight>& f, const network_outcome& outcome);
   void record_late(const payment_intent& current, const flight& f, const network_outcome& outcome);
@@ -97,7 +107,7 @@ class attempt_runner {
   // One less flight or post in progress; wakes drain() at zero.
   void settle_one();
 
-  sharded_map<std::string, std::shared_ptr<flight>> flights_;  // by reference
+  sharded_map<attempt_name, std::shared_ptr<flight>, attempt_name_hash> flights_;
   // Flights registered, plus network threads still inside a post to the
   // pool: drain() waits for both, or the pool could be destroyed under a
   // post that has not returned.

@@ -25,7 +25,7 @@ result<payment_intent> own_failure(const std::string& why, diagnostics* diag) {
 result<payment_intent> attempt_runner::await(const tenant_id& tenant, const intent_id& id,
                                              int number, clock::time_point deadline,
                                              diagnostics* diag, const ticket& own) {
-  if (auto f = own ? own : find(attempt_reference(id, number))) {
+  if (auto f = own ? own : find(id, number)) {
     std::unique_lock lock(f->mutex);
     // Another caller's flight that had already finished is not waited on:
     // its snapshot may predate later writes (a reconcile), the store has them.
@@ -49,7 +49,7 @@ result<payment_intent> attempt_runner::await(const tenant_id& tenant, const inte
 void attempt_runner::async_await(const tenant_id& tenant, const intent_id& id, int number,
                                  clock::time_point deadline, diagnostics* diag, const ticket& own,
                                  awaited done) {
-  auto f = own ? own : find(attempt_reference(id, number));
+  auto f = own ? own : find(id, number);
   if (f && f != own) {
     // Another caller's flight that had already finished is not waited on:
     // its snapshot may predate later writes (a reconcile), the store has them.

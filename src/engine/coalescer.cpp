@@ -10,17 +10,16 @@ std::size_t coalescer::slot_hash::operator()(const slot& s) const noexcept {
   return seed;
 }
 
-coalescer::role coalescer::join(const tenant_id& tenant, const idempotency_key& key,
-                                const std::string& fingerprint, follower& f) {
-  slot name{tenant, key};
+coalescer::role coalescer::join(const std::shared_ptr<const mutation>& m, follower& f) {
+  slot name{m->tenant, m->key};
   auto& shard = leads_.of(name);
   std::lock_guard lock(shard.mutex);
   auto [it, fresh] = shard.map.try_emplace(std::move(name));
   if (fresh) {
-    it->second.fingerprint = fingerprint;
+    it->second.leader = m;
     return role::lead;
   }
-  if (it->second.fingerprint != fingerprint) return role::alone;
+  if (it->second.leader->fingerprint != m->fingerprint) return role::alone;
   it->second.followers.push_back(std::move(f));
   return role::follow;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "engine/attempt_runner.hpp"
+#include "engine/mutation.hpp"
 #include "engine/sharded_map.hpp"
 #include "payintent/error.hpp"
 #include "payintent/ids.hpp"
@@ -16,15 +17,21 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace payintent::detail {
 
 // What the claim of a mutation answered, before any waiting for the network.
 struct claim_answer {
-  payment_intent intent;   // as the claim left it, or as loaded for a replay
+  tenant_id tenant;  // whose intent the claim acted on
+  intent_id id;
+  // The answer when attempt_number == 0: the intent as the claim left it, or
+  // as loaded for a replay. Empty otherwise: the answer is then the attempt's
+  // outcome, which the caller awaits (the attempt's flight keeps the claim's
+  // snapshot), so the hand-over moves no intent.
+  std::optional<payment_intent> intent;
   int attempt_number = 0;  // the attempt started or replayed; 0 if none
   bool replayed = false;
   attempt_runner::ticket own;  // the dispatcher's ticket; null for everyone else
@@ -45,8 +52,7 @@ class coalescer {
   };
 
   // Moves from `f` only when the role is follow.
-  role join(const tenant_id& tenant, const idempotency_key& key, const std::string& fingerprint,
-            follower& f);
+  role join(const std::shared_ptr<const mutation>& m, follower& f);
 
   // Ends the lead: calls every follower (outside the lock, on this thread)
   // with `leader` as a duplicate sees it: replayed, without the ticket.
@@ -54,7 +60,7 @@ class coalescer {
 
  private:
   struct entry {
-    std::string fingerprint;
+    std::shared_ptr<const mutation> leader;  // its fingerprint is compared
     std::vector<follower> followers;
   };
   struct slot {

@@ -8,6 +8,8 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <optional>
+#include <thread>
 
 namespace payintent::detail {
 
@@ -16,10 +18,20 @@ struct attempt_runner::flight {
   intent_id intent;
   int number = 0;
   std::uint64_t fence = 0;
-  std::string reference;
   // As committed by the claim: the first guess of "current" when recording,
   // and what a waiter answers at its deadline. Never changed after dispatch.
   payment_intent dispatched;
+
+  // How authorize's handler reaches dispatch: exactly one answer, and
+  // whether it arrived inline (on the dispatching thread, before
+  // async_authorize returned).
+  struct handoff {
+    std::atomic<bool> answered{false};
+    std::thread::id dispatcher;
+    bool dispatching = true;  // until async_authorize returns; read by the dispatcher only
+    std::optional<network_outcome> inline_outcome;
+  };
+  handoff outcome_handoff;
 
   std::mutex mutex;  // guards what follows
   std::condition_variable done_cv;

@@ -88,28 +88,41 @@ result<std::shared_ptr<const mutation>> new_intent(
   BOOST_OUTCOME_TRY(validate_text("description", f.description, 1000, diag));
   BOOST_OUTCOME_TRY(validate_metadata(f.metadata, diag));
 
-  // Built once, so every round of the claim writes the same id.
-  payment_intent fresh;
-  fresh.id = generate_intent_id();
-  fresh.tenant = m.tenant;
-  fresh.amount = amount;
-  fresh.payment_method = f.payment_method;
-  fresh.description = f.description;
-  fresh.metadata = f.metadata;
+  // Built once, so every round of the claim writes the same id; shared by
+  // the two functions below, which then capture no more than a pointer.
+  struct fresh_intent {
+    operation op;
+    payment_intent intent;
+    detail::write_context ctx;
+  };
+  auto fresh = std::make_shared<fresh_intent>();
+  fresh->op = op;
+  fresh->ctx = ctx;
+  payment_intent& i = fresh->intent;
+  i.id = generate_intent_id();
+  i.tenant = m.tenant;
+  i.amount = amount;
+  i.payment_method = f.payment_method;
+  i.description = f.description;
+  i.metadata = f.metadata;
+  const std::shared_ptr<const fresh_intent> shared = std::move(fresh);
   // The fields an intent is created with, in their canonical order.
-  m.fingerprint_at = [op, fresh](int version) {
-    return fingerprint_builder(op, version)
-        .add("amount", fresh.amount.minor_units)
-        .add("currency", fresh.amount.currency->code)
-        .add("payment_method", fresh.payment_method)
-        .add("description", fresh.description)
-        .add("metadata", fresh.metadata)
+  m.fingerprint_at = [fresh = shared](int version) {
+    const payment_intent& fields = fresh->intent;
+    return fingerprint_builder(fresh->op, version)
+        .add("amount", fields.amount.minor_units)
+        .add("currency", fields.amount.currency->code)
+        .add("payment_method", fields.payment_method)
+        .add("description", fields.description)
+        .add("metadata", fields.metadata)
         .hex_digest();
   };
-  m.decide = [charge, fresh = std::move(fresh), ctx](const payment_intent*) {
+  m.decide = [fresh = shared](const payment_intent*) {
+    const bool confirms = fresh->op == operation::charge;
     detail::plan p;
-    p.write = charge ? detail::plan_charge(fresh, ctx) : detail::plan_create(fresh, ctx);
-    p.started_attempt = charge ? 1 : 0;
+    p.write = confirms ? detail::plan_charge(fresh->intent, fresh->ctx)
+                       : detail::plan_create(fresh->intent, fresh->ctx);
+    p.started_attempt = confirms ? 1 : 0;
     return p;
   };
   if (charge) m.wait_budget = wait_budget.value_or(options.default_wait_budget);

@@ -125,12 +125,16 @@ claim_outcome payment_service::impl::claim(const detail::mutation& m) {
       case claim_status::claimed: {
         if (!request.write) return reject(fail(p.rejection, diag, p.message));
         claim_answer a;
-        a.intent = detail::after_write(current ? &*current : nullptr, std::move(*request.write),
-                                       claimed.value().receipt);
+        payment_intent after = detail::after_write(
+            current ? &*current : nullptr, std::move(*request.write), claimed.value().receipt);
+        a.tenant = after.tenant;
+        a.id = after.id;
         a.attempt_number = p.started_attempt;
         if (a.attempt_number > 0) {
           detail::crash_point("claim.committed");
-          a.own = runner.dispatch(a.intent, a.attempt_number, m.authentication);
+          a.own = runner.dispatch(std::move(after), a.attempt_number, m.authentication);
+        } else {
+          a.intent = std::move(after);
         }
         out.answer = std::move(a);
         return out;
@@ -163,9 +167,8 @@ claim_outcome payment_service::impl::claim(const detail::mutation& m) {
 }
 
 void payment_service::impl::claim_shared(const std::shared_ptr<const detail::mutation>& m,
-                                         bool async,
-                                         std::function<void(claim_outcome)> then) {
-  const auto role = coalesce.join(m->tenant, m->key, m->fingerprint, then);
+                                         bool async, std::function<void(claim_outcome)> then) {
+  const auto role = coalesce.join(m, then);
   if (role == detail::coalescer::role::follow) return;
   auto lead = [this, m, role, then = std::move(then)] {
     claim_outcome o = claim(*m);
@@ -179,14 +182,13 @@ void payment_service::impl::claim_shared(const std::shared_ptr<const detail::mut
   }
 }
 
-result<payment_response> payment_service::impl::answer(claim_outcome o,
-                                                       steady::time_point deadline,
+result<payment_response> payment_service::impl::answer(claim_outcome o, steady::time_point deadline,
                                                        diagnostics* diag) {
   if (diag) *diag = o.diag;
   BOOST_OUTCOME_TRY(auto a, std::move(o.answer));
-  if (a.attempt_number == 0) return payment_response{std::move(a.intent), a.replayed};
-  BOOST_OUTCOME_TRY(auto now, runner.await(a.intent.tenant, a.intent.id, a.attempt_number, deadline,
-                                           diag, a.own));
+  if (a.attempt_number == 0) return payment_response{std::move(*a.intent), a.replayed};
+  BOOST_OUTCOME_TRY(auto now,
+                    runner.await(a.tenant, a.id, a.attempt_number, deadline, diag, a.own));
   return payment_response{std::move(now), a.replayed};
 }
 
@@ -195,8 +197,8 @@ void payment_service::impl::answer_async(claim_outcome o, steady::time_point dea
   if (diag) *diag = o.diag;
   if (!o.answer) return done(o.answer.error());
   claim_answer& a = o.answer.value();
-  if (a.attempt_number == 0) return done(payment_response{std::move(a.intent), a.replayed});
-  runner.async_await(a.intent.tenant, a.intent.id, a.attempt_number, deadline, diag, a.own,
+  if (a.attempt_number == 0) return done(payment_response{std::move(*a.intent), a.replayed});
+  runner.async_await(a.tenant, a.id, a.attempt_number, deadline, diag, a.own,
                      [done = std::move(done), replayed = a.replayed](result<payment_intent> r) {
                        if (!r) return done(r.error());
                        done(payment_response{std::move(r).value(), replayed});
@@ -209,7 +211,9 @@ result<claim_answer> payment_service::impl::replay(const key_record& existing,
   if (stored.code != 0) return fail(errc(stored.code), diag, stored.message, true);
   if (diag) diag->replayed = true;
   BOOST_OUTCOME_TRY(auto intent, load(m.tenant, stored.intent, diag));
-  return claim_answer{std::move(intent), stored.attempt_number, true, nullptr};
+  claim_answer a{intent.tenant, intent.id, std::nullopt, stored.attempt_number, true, nullptr};
+  if (a.attempt_number == 0) a.intent = std::move(intent);
+  return a;
 }
 
 result<payment_intent> payment_service::impl::load(const tenant_id& tenant, const intent_id& id,

@@ -71,6 +71,7 @@ intent_write insert_of(payment_intent fresh, const write_context& ctx) {
   w.intent = std::move(fresh);
   w.expected_version = 0;
   w.node_id = ctx.node_id;
+  w.audit.reserve(3);  // a charge adds processing and the attempt's init
   w.audit.push_back({0, "intent.created", "", "created", {}});
   return w;
 }
@@ -196,6 +197,7 @@ std::optional<intent_write> plan_outcome(const payment_intent& current, int numb
   w.intent.status = e.intent_to;
   w.intent.last_error = e.error;
   w.intent.next_action = outcome.kind == outcome_kind::challenge ? outcome.action : std::nullopt;
+  w.audit.reserve(2);
   if (held.state != a.state) {
     w.audit.push_back(attempt_event(number, held.state, a.state, outcome.decline_code));
   }
@@ -227,23 +229,31 @@ namespace payintent::detail {
 payment_intent after_write(const payment_intent* before, intent_write w,
                            const write_receipt& receipt) {
   payment_intent out = std::move(w.intent);
-  out.attempts = before ? before->attempts : std::vector<attempt>{};
   out.version = receipt.version;
   out.updated_at_ms = receipt.store_time_ms;
   out.created_at_ms = before ? before->created_at_ms : receipt.store_time_ms;
+  std::optional<attempt> written;
   if (w.attempt) {
-    attempt a = std::move(w.attempt->value);
-    a.updated_at_ms = receipt.store_time_ms;
-    if (w.attempt->lease_ttl_ms > 0) a.lease_expires_at_ms = receipt.lease_expires_at_ms;
-    const auto index = static_cast<std::size_t>(a.number - 1);
-    if (index < out.attempts.size()) {
-      a.created_at_ms = out.attempts[index].created_at_ms;
-      out.attempts[index] = std::move(a);
-    } else {
-      a.created_at_ms = receipt.store_time_ms;
-      out.attempts.push_back(std::move(a));
+    written = std::move(w.attempt->value);
+    written->updated_at_ms = receipt.store_time_ms;
+    if (w.attempt->lease_ttl_ms > 0) written->lease_expires_at_ms = receipt.lease_expires_at_ms;
+    written->created_at_ms = receipt.store_time_ms;
+  }
+  // The attempts as the store now holds them: each copied or moved once.
+  out.attempts.clear();
+  if (before) {
+    out.attempts.reserve(before->attempts.size() + 1);
+    for (const attempt& held : before->attempts) {
+      if (written && held.number == written->number) {
+        written->created_at_ms = held.created_at_ms;
+        out.attempts.push_back(std::move(*written));
+        written.reset();
+      } else {
+        out.attempts.push_back(held);
+      }
     }
   }
+  if (written) out.attempts.push_back(std::move(*written));
   return out;
 }
 

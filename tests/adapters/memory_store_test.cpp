@@ -358,6 +358,40 @@ TEST_CASE("audit chain is sealed per intent and tampering is detected") {
   CHECK(store.audit_trail(tenant_a, intent_id{"pi_nope"}).value().empty());
 }
 
+TEST_CASE("a tamper the store cannot keep is refused, and a re-sealed entry breaks its successor") {
+  manual_clock clock;
+  memory_store store(clock.options());
+  REQUIRE(store.claim(make_claim(tenant_a, "k1", "fp", create_write(tenant_a, "pi_1"))));
+  REQUIRE(store.commit(attempt_update(tenant_a, "pi_1", 1, 1, 1, 1, attempt_state::authorized)));
+  const auto trail = store.audit_trail(tenant_a, intent_id{"pi_1"}).value();
+  REQUIRE(trail.size() == 3);
+
+  // Hashes are kept as raw bytes and prev_hash is derived from the chain:
+  // what cannot be kept that way is refused, and nothing changes.
+  auto odd = trail[1];
+  odd.to = "authorized";
+  odd.hash = "not-hex";
+  CHECK_FALSE(store.tamper_audit_entry_for_testing(tenant_a, intent_id{"pi_1"}, odd));
+  odd.hash = trail[1].hash;
+  odd.prev_hash = trail[1].hash;  // not entry 1's hash
+  CHECK_FALSE(store.tamper_audit_entry_for_testing(tenant_a, intent_id{"pi_1"}, odd));
+  CHECK(store.audit_trail(tenant_a, intent_id{"pi_1"}).value() == trail);
+  CHECK(verify_audit(trail).ok);
+
+  // A forger who re-seals entry 2 consistently still breaks entry 3, whose
+  // hash committed to entry 2's old hash.
+  auto resealed = trail[1];
+  resealed.to = "authorized";
+  resealed.hash = audit_entry_hash(resealed);
+  REQUIRE(store.tamper_audit_entry_for_testing(tenant_a, intent_id{"pi_1"}, resealed));
+  const auto after = store.audit_trail(tenant_a, intent_id{"pi_1"}).value();
+  CHECK(after[1] == resealed);
+  CHECK(after[2].prev_hash == resealed.hash);
+  const auto verdict = verify_audit(after);
+  CHECK_FALSE(verdict.ok);
+  CHECK(verdict.first_broken_sequence == 3);
+}
+
 TEST_CASE("tenants are isolated") {
   manual_clock clock;
   memory_store store(clock.options());

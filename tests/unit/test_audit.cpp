@@ -137,3 +137,13 @@ TEST_CASE("the hash is length-prefixed: moving bytes between fields changes it")
   b.to = "bc";
   CHECK(audit_entry_hash(a) != audit_entry_hash(b));
 }
+
+TEST_CASE("audit_entry_digest is the raw form of audit_entry_hash") {
+  for (const audit_entry& e : make_chain(3)) {
+    const audit_entry_view view{e.sequence, e.time_ms,  e.tenant.str(), e.intent.str(),
+                                e.attempt_number, e.event, e.from, e.to,
+                                e.detail,   e.node_id,  e.fence,        e.prev_hash};
+    CHECK(to_hex(audit_entry_digest(view)) == e.hash);
+    CHECK(audit_entry_hash(view) == e.hash);
+  }
+}

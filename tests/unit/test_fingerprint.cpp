@@ -82,3 +82,25 @@ TEST_CASE("map insertion order does not matter, contents do") {
   CHECK(digest.size() == 64);
   CHECK(digest.find_first_not_of("0123456789abcdef") == std::string::npos);
 }
+
+TEST_CASE("raw digests and their hex agree, and only canonical hex parses") {
+  const sha256_digest abc = sha256("abc");
+  CHECK(abc[0] == 0xba);
+  CHECK(abc[31] == 0xad);
+  CHECK(to_hex(abc) == sha256_hex("abc"));
+  const auto digits = to_hex_digits(abc);
+  CHECK(std::string(digits.data(), digits.size()) == sha256_hex("abc"));
+
+  const auto parsed = digest_from_hex(sha256_hex("abc"));
+  REQUIRE(parsed.has_value());
+  CHECK(*parsed == abc);
+  CHECK(digest_from_hex(std::string(64, '0')) == sha256_digest{});
+
+  std::string upper = sha256_hex("abc");
+  upper[0] = 'B';
+  CHECK_FALSE(digest_from_hex(upper).has_value());  // to_hex would not give it back
+  CHECK_FALSE(digest_from_hex(sha256_hex("abc").substr(1)).has_value());
+  CHECK_FALSE(digest_from_hex(sha256_hex("abc") + "0").has_value());
+  CHECK_FALSE(digest_from_hex(std::string(63, '0') + "g").has_value());
+  CHECK_FALSE(digest_from_hex("").has_value());
+}

@@ -43,7 +43,10 @@ class memory_store final : public idempotency_store {
 
   // Test hook: replaces the stored audit entry (tenant, intent, sequence) with
   // `entry`, to show that verify_audit detects tampering. Returns false when
-  // there is no such entry. The entry keeps its tenant and intent.
+  // there is no such entry, when `entry`'s hashes are not 64 lower-case hex
+  // digits (the store keeps hashes as raw bytes), or when its prev_hash is
+  // not the hash of the entry before (the store derives prev_hash from the
+  // chain rather than keeping it). The entry keeps its tenant and intent.
   bool tamper_audit_entry_for_testing(const tenant_id& tenant, const intent_id& intent,
                                       const audit_entry& entry);
 
