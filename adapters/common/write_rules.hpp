@@ -8,23 +8,25 @@
 
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 
 namespace payintent::adapter_detail {
 
 // Checks `w` against what the store holds. `version` is the intent's current
 // version (nullopt: no such intent); `load_attempt(number)` answers
-// result<std::optional<attempt>> and is called only for a fenced write;
-// `count_attempts()` answers result<int> (the highest attempt number) and is
-// called only for a new attempt. On success returns the attempt a fenced
-// write replaces (nullopt for a new attempt or none).
+// result<X>, where X is std::optional<attempt> or const attempt* (a store
+// holding rows in memory lends it without a copy), and is called only for a
+// fenced write; `count_attempts()` answers result<int> (the highest attempt
+// number) and is called only for a new attempt. On success returns the
+// attempt a fenced write replaces, as load_attempt gave it (empty for a new
+// attempt or none).
 template <class LoadAttempt, class CountAttempts>
-result<std::optional<attempt>> check_write(const intent_write& w,
-                                           std::optional<std::uint64_t> version,
-                                           std::int64_t now_ms, LoadAttempt&& load_attempt,
-                                           CountAttempts&& count_attempts) {
+auto check_write(const intent_write& w, std::optional<std::uint64_t> version, std::int64_t now_ms,
+                 LoadAttempt&& load_attempt, CountAttempts&& count_attempts)
+    -> result<std::decay_t<decltype(load_attempt(0).value())>> {
   if (w.expected_version == 0 && version) return errc::version_conflict;
   if (w.expected_version != 0 && !version) return errc::not_found;
-  std::optional<attempt> current;
+  std::decay_t<decltype(load_attempt(0).value())> current{};
   if (w.attempt && w.attempt->expected_fence) {
     BOOST_OUTCOME_TRY(current, load_attempt(w.attempt->value.number));
     if (!current) return errc::not_found;
@@ -46,8 +48,8 @@ result<std::optional<attempt>> check_write(const intent_write& w,
 
 // The attempt row a checked write stores: its lease from the store clock
 // (when a ttl is given), created_at kept from the attempt it replaces.
-inline attempt stamp_attempt(const attempt_write& a, const std::optional<attempt>& current,
-                             std::int64_t now_ms) {
+template <class Current>  // std::optional<attempt> or const attempt*, as check_write gave it
+attempt stamp_attempt(const attempt_write& a, const Current& current, std::int64_t now_ms) {
   attempt value = a.value;
   if (a.lease_ttl_ms > 0) value.lease_expires_at_ms = now_ms + a.lease_ttl_ms;
   value.created_at_ms = current ? current->created_at_ms : now_ms;

@@ -156,10 +156,7 @@ inline result<staged> stage(const intent_write& w, const snapshot& s) {
       const auto current,
       adapter_detail::check_write(
           w, version, s.now,
-          [&](int number) -> result<std::optional<attempt>> {
-            const attempt* a = find_attempt(s.row.get(), number);
-            return a ? std::optional<attempt>(*a) : std::nullopt;
-          },
+          [&](int number) -> result<const attempt*> { return find_attempt(s.row.get(), number); },
           [&]() -> result<int> { return s.row ? static_cast<int>(s.row->attempts.size()) : 0; }));
 
   staged out;

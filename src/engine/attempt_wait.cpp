@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 
 #include <thread>
+#include <utility>
 
 namespace payintent::detail {
 namespace {
@@ -32,7 +33,12 @@ result<payment_intent> attempt_runner::await(const tenant_id& tenant, const inte
     const bool finished_before = f != own && f->done;
     f->done_cv.wait_until(lock, deadline, [&] { return f->done; });
     if (f == own && !f->callback_failure.empty()) return own_failure(f->callback_failure, diag);
-    if (f->done && f->final_intent && !finished_before) return *f->final_intent;
+    if (f->done && f->final_intent && !finished_before) {
+      // The dispatcher takes the outcome rather than copying it; a caller
+      // after it finds none here and reads the store, which holds the same.
+      if (f == own) return *std::exchange(f->final_intent, std::nullopt);
+      return *f->final_intent;
+    }
   }
   for (int i = 0;; ++i) {
     auto loaded = guarded([&] { return store_.load(tenant, id); });
@@ -92,7 +98,8 @@ void attempt_runner::resume(flight& f, const std::shared_ptr<waiter>& w) {
   std::string failure;
   {
     std::lock_guard lock(f.mutex);
-    final_intent = f.final_intent;
+    // As in await: the dispatcher takes it, others copy it.
+    final_intent = w->own ? std::exchange(f.final_intent, std::nullopt) : f.final_intent;
     failure = f.callback_failure;
   }
   if (w->own && !failure.empty()) return w->done(own_failure(failure, w->diag));

@@ -36,7 +36,8 @@ struct attempt_runner::flight {
   std::mutex mutex;  // guards what follows
   std::condition_variable done_cv;
   bool done = false;
-  std::optional<payment_intent> final_intent;    // when recorded by this flight
+  std::optional<payment_intent> final_intent;    // when recorded by this flight, until
+                                                 // the dispatcher's own wait takes it
   std::string callback_failure;                  // authorize threw: why
   std::vector<std::shared_ptr<waiter>> waiters;  // async waits, answered by finish
 };
