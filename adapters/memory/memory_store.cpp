@@ -56,8 +56,10 @@ auto guarded(F&& f) noexcept -> decltype(f()) {
 using expiry = std::pair<std::int64_t, const key_record*>;
 
 // Open-addressing tables: a lookup in millions of entries touches a cache
-// line or two, where a node-based map chases pointers.
-struct key_shard {
+// line or two, where a node-based map chases pointers. Each shard has cache
+// lines of its own, so threads working on neighbouring shards do not bounce
+// one line between their cores.
+struct alignas(64) key_shard {
   std::mutex mutex;
   // Records are boxed: built outside the lock, and the table stays small
   // (cheap to grow) however large a record is.
@@ -68,7 +70,7 @@ struct key_shard {
   std::vector<expiry> expiries;
 };
 
-struct intent_shard {
+struct alignas(64) intent_shard {
   std::mutex mutex;
   // Slots are boxed so pointers to them (the indexes below, snapshots) stay
   // valid when the table grows; a slot is never erased once installed.

@@ -17,7 +17,8 @@ namespace payintent::detail {
 template <class Key, class Value, class Hash = std::hash<Key>, std::size_t Shards = 32>
 class sharded_map {
  public:
-  struct shard {
+  // On cache lines of its own: threads on neighbouring shards share none.
+  struct alignas(64) shard {
     std::mutex mutex;  // guards `map`
     // Entries move when the table grows: hold no pointer into it unlocked.
     boost::unordered_flat_map<Key, Value, Hash> map;
@@ -27,6 +28,16 @@ class sharded_map {
   shard& of(const Key& key) noexcept {
     // High bits: the map inside a shard buckets by the low ones.
     return shards_[(Hash{}(key) >> 16) % Shards];
+  }
+
+  // Calls `f(map)` for each shard's map, under that shard's lock (one at a
+  // time: a snapshot of each shard, not of the whole).
+  template <class F>
+  void for_each_shard(F&& f) {
+    for (shard& s : shards_) {
+      std::lock_guard lock(s.mutex);
+      f(s.map);
+    }
   }
 
  private:

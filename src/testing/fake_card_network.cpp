@@ -76,19 +76,20 @@ struct fake_card_network::state {
   std::atomic<bool> accepting{true};
   boost::asio::thread_pool pool;
 
+  // An approval of a token takes no lock but its reference's ledger shard:
+  // two threads charging at once share no lock and no counter.
   mutable std::mutex mutex;  // guards what follows, up to the ledger
   std::deque<network_outcome> script;
-  std::size_t calls = 0;
-  std::size_t authorizations = 0;
   std::size_t voids = 0;
   std::unordered_map<std::string, minted_authentication> minted;
   std::vector<authorization_request> requests;
-  std::mt19937_64 rng{std::random_device{}()};
-  std::uint64_t next_serial = 1;
+  // script.size(), readable without the mutex: most calls find no script.
+  std::atomic<std::size_t> scripted{0};
 
   // Per reference, under each shard's own mutex (taken after `mutex`, never
   // before): a load test leaves millions of references here, and one
-  // thread's table growing does not stall the others' calls.
+  // thread's table growing does not stall the others' calls. The totals
+  // (calls, authorizations) are sums over it.
   mutable detail::sharded_map<reference_key, reference_ledger, reference_key_hash, 16> by_reference;
 
   // Runs `fn(ledger)` on the ledger of `reference` under its shard's lock;
@@ -124,13 +125,20 @@ struct fake_card_network::state {
     [[maybe_unused]] auto n = ::write(journal_fd, line.data(), line.size());
   }
 
-  // Under `mutex`.
-  // "<prefix>" then 16 random and 4 serial hex digits; on every approval,
-  // so built without a format string.
-  std::string generate_id(std::string_view prefix) {
+  // Any thread. This thread's random source: calls on other threads never
+  // wait for it or share its cache lines.
+  static std::mt19937_64& rng() {
+    thread_local std::mt19937_64 source{std::random_device{}()};
+    return source;
+  }
+
+  // Any thread. "<prefix>" then 16 random and 4 serial hex digits; on every
+  // approval, so built without a format string.
+  static std::string generate_id(std::string_view prefix) {
     constexpr std::string_view hex = "0123456789abcdef";
+    thread_local std::uint64_t next_serial = 1;
     std::string id(prefix.size() + 20, '0');
-    std::uint64_t random = rng();
+    std::uint64_t random = rng()();
     std::uint64_t serial = next_serial++ & 0xffff;
     for (std::size_t i = id.size(); i-- > id.size() - 4; serial >>= 4) id[i] = hex[serial & 0xf];
     for (std::size_t i = id.size() - 4; i-- > prefix.size(); random >>= 4) {
@@ -140,15 +148,24 @@ struct fake_card_network::state {
     return id;
   }
 
-  // Under `mutex`.
-  std::chrono::milliseconds pick_latency() {
+  // Any thread.
+  std::chrono::milliseconds pick_latency() const {
     auto lo = options.min_latency.count();
     auto hi = options.max_latency.count();
     if (hi <= 0) return std::chrono::milliseconds{0};
     if (lo > hi) lo = hi;
     if (lo < 0) lo = 0;
     std::uniform_int_distribution<long long> dist(lo, hi);
-    return std::chrono::milliseconds{dist(rng)};
+    return std::chrono::milliseconds{dist(rng())};
+  }
+
+  // The sum of `field` over every reference's ledger.
+  std::size_t total(std::uint32_t reference_ledger::*field) const {
+    std::size_t sum = 0;
+    by_reference.for_each_shard([&](const auto& map) {
+      for (const auto& [reference, ledger] : map) sum += ledger.*field;
+    });
+    return sum;
   }
 
   // Runs `fn` inline for zero latency, else on the pool after the delay. The
@@ -165,10 +182,11 @@ struct fake_card_network::state {
         [timer, fn = std::forward<Fn>(fn)](const boost::system::error_code&) mutable { fn(); });
   }
 
-  // Under `mutex`: whether `a` is an authentication complete_challenge minted
-  // (Y, A) or an honest "unavailable" (U, no value). Each is good once.
-  bool accepts(const three_ds_authentication& a) {
+  // Whether `a` is an authentication complete_challenge minted (Y, A) or an
+  // honest "unavailable" (U, no value). Each is good once. Takes `mutex`.
+  bool accepts_once(const three_ds_authentication& a) {
     if (a.trans_status == 'U') return a.authentication_value.empty();
+    std::lock_guard lock(mutex);
     auto it = minted.find(a.ds_transaction_id);
     if (it == minted.end() || it->second.value != a.authentication_value ||
         it->second.trans_status != a.trans_status) {
@@ -178,8 +196,7 @@ struct fake_card_network::state {
     return true;
   }
 
-  // Under `mutex`: the journal line of money moved under `r` (none
-  // without a journal).
+  // The journal line of money moved under `r` (none without a journal).
   std::string money_moved_line(const authorization_request& r) const {
     if (journal_fd < 0) return {};
     return fmt::format("authorize {} {} {}\n", r.reference, r.amount.minor_units,
@@ -206,14 +223,17 @@ void fake_card_network::async_authorize(const authorization_request& request,
   std::string journal_line;
   std::chrono::milliseconds delay{0};
   {
-    std::lock_guard lock(s.mutex);
-    ++s.calls;
-    if (s.options.keep_requests) s.requests.push_back(request);
     std::optional<network_outcome> scripted;
-    if (!s.script.empty()) {
-      scripted = std::move(s.script.front());
-      s.script.pop_front();
-    } else if (request.payment_method == pm_throw) {
+    if (s.options.keep_requests || s.scripted.load() > 0) {
+      std::lock_guard lock(s.mutex);
+      if (s.options.keep_requests) s.requests.push_back(request);
+      if (!s.script.empty()) {
+        scripted = std::move(s.script.front());
+        s.script.pop_front();
+        --s.scripted;
+      }
+    }
+    if (!scripted && request.payment_method == pm_throw) {
       // Counted as a call (it was made) but no money moved and no outcome.
       s.with_ledger(request.reference, true, [](reference_ledger* l) { ++l->calls; });
       throw std::runtime_error("fake card network: scripted throw");
@@ -230,7 +250,7 @@ void fake_card_network::async_authorize(const authorization_request& request,
       outcome = network_outcome::declined("generic_decline");
     } else if (pm == pm_insufficient_funds) {
       outcome = network_outcome::declined("insufficient_funds");
-    } else if (request.authentication && !s.accepts(*request.authentication)) {
+    } else if (request.authentication && !s.accepts_once(*request.authentication)) {
       outcome = network_outcome::declined("authentication_invalid");
     } else if (pm == pm_challenge && !request.authentication) {
       next_action action;
@@ -258,7 +278,6 @@ void fake_card_network::async_authorize(const authorization_request& request,
         std::string txn = outcome.network_transaction_id.empty() ? s.generate_id("ntx_")
                                                                  : outcome.network_transaction_id;
         if (outcome.kind == outcome_kind::approved) outcome.network_transaction_id = txn;
-        ++s.authorizations;
         moved = true;
         recorded = recorded_outcome{true, std::move(txn)};
         journal_line = s.money_moved_line(request);
@@ -295,7 +314,7 @@ void fake_card_network::async_lookup(const std::string& reference, lookup_handle
     } else if (const auto known = s.with_ledger(reference, false,
                                                 [&](const reference_ledger* l) {
                                                   if (l && l->recorded && !l->voided) {
-      found.found = true;
+                                                    found.found = true;
                                                     found.outcome = l->recorded->outcome();
                                                   }
                                                   return l != nullptr;
@@ -338,6 +357,7 @@ void fake_card_network::async_void(const std::string& reference, void_handler ha
 void fake_card_network::script_next(network_outcome outcome) {
   std::lock_guard lock(state_->mutex);
   state_->script.push_back(std::move(outcome));
+  ++state_->scripted;
 }
 
 authenticate_params fake_card_network::complete_challenge(
@@ -359,8 +379,7 @@ authenticate_params fake_card_network::complete_challenge(
 }
 
 std::size_t fake_card_network::authorize_calls() const {
-  std::lock_guard lock(state_->mutex);
-  return state_->calls;
+  return state_->total(&reference_ledger::calls);
 }
 
 std::size_t fake_card_network::authorize_calls(const std::string& reference) const {
@@ -369,8 +388,7 @@ std::size_t fake_card_network::authorize_calls(const std::string& reference) con
 }
 
 std::size_t fake_card_network::authorizations() const {
-  std::lock_guard lock(state_->mutex);
-  return state_->authorizations;
+  return state_->total(&reference_ledger::authorizations);
 }
 
 std::size_t fake_card_network::authorizations(const std::string& reference) const {
