@@ -210,7 +210,7 @@ struct memory_store::state {
     // Within the capacity reserved above.
     const auto base = static_cast<std::uint32_t>(slot->audit_text.size());
     slot->audit_text.append(st->audit_text);
-    for (kept_audit& e : st->audit) {
+    for (kept_audit e : st->audit) {
       e.text_begin += base;
       slot->audit.push_back(e);
     }

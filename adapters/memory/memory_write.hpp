@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -132,12 +133,26 @@ struct snapshot {
   sha256_digest last_hash{};        // all zero (the genesis hash) when it is
 };
 
-// A write checked against its snapshot and fully built.
+// Where a write seals its audit entries before installing them: install
+// copies them into their intent's slot, so their own storage is scratch,
+// one per thread, reused by every write (no allocation once it has grown).
+struct audit_scratch {
+  std::vector<kept_audit> entries;
+  std::string text;  // what entries' text_begin count from
+};
+
+inline audit_scratch& this_thread_audit_scratch() {
+  thread_local audit_scratch scratch;
+  return scratch;
+}
+
+// A write checked against its snapshot and fully built. Its audit entries
+// live in this thread's audit_scratch, valid until the thread stages again.
 struct staged {
   intent_name intent_key;
   std::shared_ptr<payment_intent> row;
-  std::vector<kept_audit> audit;
-  std::string audit_text;  // what audit's text_begin count from
+  std::span<const kept_audit> audit;
+  std::string_view audit_text;  // what audit's text_begin count from
   write_receipt receipt;
   int attempt_number = 0;  // 0: the write touches no attempt
   intent_ptr released;     // the row it replaced, freed after the lock
@@ -187,7 +202,7 @@ inline result<staged> stage(const intent_write& w, const snapshot& s) {
     for (std::size_t i = 0; i < s.row->attempts.size(); ++i) {
       if (i == replaced) {
         row.attempts.push_back(std::move(*written));
-    } else {
+      } else {
         row.attempts.push_back(s.row->attempts[i]);
       }
     }
@@ -195,15 +210,11 @@ inline result<staged> stage(const intent_write& w, const snapshot& s) {
   if (written && !current) row.attempts.push_back(std::move(*written));
 
   // Sealed as seal_audit_entry seals, straight into the kept shape.
+  audit_scratch& scratch = this_thread_audit_scratch();
+  scratch.entries.clear();
+  scratch.text.clear();
   std::uint64_t sequence = s.last_sequence;
   sha256_digest prev = s.last_hash;
-  out.audit.reserve(w.audit.size());
-  std::size_t text_size = 0;
-  for (const audit_event& ev : w.audit) {
-    text_size +=
-        ev.event.size() + ev.from.size() + ev.to.size() + ev.detail.size() + w.node_id.size();
-  }
-  out.audit_text.reserve(text_size);
   for (const audit_event& ev : w.audit) {
     const auto prev_hex = to_hex_digits(prev);
     const audit_entry_view entry{++sequence,
@@ -219,9 +230,11 @@ inline result<staged> stage(const intent_write& w, const snapshot& s) {
                                  fence,
                                  std::string_view(prev_hex.data(), prev_hex.size())};
     const sha256_digest own = audit_entry_digest(entry);
-    out.audit.push_back(kept_audit::keep(entry, own, out.audit_text));
+    scratch.entries.push_back(kept_audit::keep(entry, own, scratch.text));
     prev = own;
   }
+  out.audit = scratch.entries;
+  out.audit_text = scratch.text;
   return out;
 }
 

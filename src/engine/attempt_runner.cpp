@@ -5,7 +5,9 @@
 #include "engine/guarded.hpp"
 
 #include <fmt/format.h>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/recycling_allocator.hpp>
 #include <boost/container_hash/hash.hpp>
 
 #include <algorithm>
@@ -97,21 +99,26 @@ attempt_runner::ticket attempt_runner::dispatch(
   flight::handoff* h = &f->outcome_handoff;
   h->dispatcher = std::this_thread::get_id();
   try {
-    network_.async_authorize(request, [this, f](network_outcome outcome) {
-      flight::handoff& handed = f->outcome_handoff;
-      if (handed.answered.exchange(true)) return;
-      crash_point("outcome.received");
-      // Only the dispatching thread reads `dispatching`.
-      if (std::this_thread::get_id() == handed.dispatcher && handed.dispatching) {
-        handed.inline_outcome = std::move(outcome);
-        return;
-      }
-      // Recording blocks on the store: on the service's pool, never on the
-      // network's thread.
-      ++active_;
-      boost::asio::post(pool_, [this, f, o = std::move(outcome)] { record(f, o); });
-      settle_one();
-    });
+    // The handler's storage comes from asio's per-thread recycling cache,
+    // not a fresh allocation per charge.
+    network_.async_authorize(
+        request, boost::asio::bind_allocator(
+                     boost::asio::recycling_allocator<void>(), [this, f](network_outcome outcome) {
+                       flight::handoff& handed = f->outcome_handoff;
+                       if (handed.answered.exchange(true)) return;
+                       crash_point("outcome.received");
+                       // Only the dispatching thread reads `dispatching`.
+                       if (std::this_thread::get_id() == handed.dispatcher && handed.dispatching) {
+                         handed.inline_outcome = std::move(outcome);
+                         return;
+                       }
+                       // Recording blocks on the store: on the service's pool, never on the
+                       // network's thread.
+                       ++active_;
+                       boost::asio::post(pool_,
+                                         [this, f, o = std::move(outcome)] { record(f, o); });
+                       settle_one();
+                     }));
     h->dispatching = false;
     crash_point("authorize.sent");
   } catch (const std::exception& e) {
