@@ -44,12 +44,13 @@ class fingerprint_builder {
 };
 
 // A SHA-256 as its 32 bytes: for code that keeps many digests (the memory
-// store keeps two per audit entry) in half the room of their hex.
+// store keeps one per audit entry) in half the room of their hex.
 using sha256_digest = std::array<std::uint8_t, 32>;
 
-// SHA-256 of arbitrary bytes (OpenSSL). Thread-safe; allocates nothing once
-// the calling thread has its OpenSSL context. Throws std::runtime_error when
-// OpenSSL cannot digest at all (no memory for that context, no provider).
+// SHA-256 of arbitrary bytes (OpenSSL). Thread-safe. Allocates nothing where
+// OpenSSL offers its SHA256_* functions (Debian's does); an OpenSSL built
+// without deprecated interfaces is used through EVP, which allocates once per
+// digest. Throws std::runtime_error when OpenSSL cannot digest at all.
 sha256_digest sha256(std::string_view bytes);
 
 // Lower-case hex SHA-256 of arbitrary bytes: to_hex(sha256(bytes)).
