@@ -156,7 +156,7 @@ TEST_CASE("many concurrent calls each complete exactly once") {
   approving_network net;
   for (int i = 0; i < n; ++i) {
     authorization_request req;
-    req.reference = "r" + std::to_string(i);
+    req.reference = fmt::format("r{}", i);  // "r" + to_string trips GCC 12's -Wrestrict
     net.async_authorize(req, [&promises, i](network_outcome o) {
       promises[static_cast<std::size_t>(i)].set_value(std::move(o));
     });
