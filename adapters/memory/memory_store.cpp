@@ -254,7 +254,7 @@ result<claim_result> memory_store::claim(const claim_request& request) {
       out.existing = existing;
       return out;
     };
-    for (;;) {
+    for (bool first_try = true;; first_try = false) {
       // Declared before the locks, so what they own is freed after them.
       snapshot snap;
       std::optional<staged> st;
@@ -265,7 +265,11 @@ result<claim_result> memory_store::claim(const claim_request& request) {
         if (auto it = ks.keys.find(key); it != ks.keys.end()) return answer_existing(*it->second);
       }
       if (is) {
-        {
+        if (first_try && request.write->expected_version == 0) {
+          // An insert's first try has nothing to see: install finds out if
+          // the intent appeared meanwhile, and the retry then takes a snapshot.
+          snap.now = s.now();
+        } else {
           std::lock_guard lock(is->mutex);
           snap = s.take(*is, *request.write);
         }
