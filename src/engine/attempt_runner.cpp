@@ -53,17 +53,41 @@ attempt_runner::~attempt_runner() {
 }
 
 void attempt_runner::drain() {
-  std::unique_lock lock(idle_mutex_);
-  idle_.wait(lock, [&] { return active_.load() == 0; });
+  ++draining_;
+  {
+    std::unique_lock lock(idle_mutex_);
+    idle_.wait(lock, [&] { return idle(); });
+  }
+  --draining_;
 }
 
-void attempt_runner::settle_one() {
-  // The notice is sent under the mutex drain() checks under, so it is never
-  // lost between drain's check and its wait.
-  if (active_.fetch_sub(1) == 1) {
-    std::lock_guard lock(idle_mutex_);
-    idle_.notify_all();
-  }
+bool attempt_runner::idle() {
+  // Flights first: a flight is registered until its outcome is recorded,
+  // and a network thread counts itself in `posting_` before it posts that
+  // recording, so an empty registry with posting_ at zero is truly idle.
+  bool none = true;
+  flights_.for_each_shard([&](const auto& map) { none = none && map.empty(); });
+  return none && posting_.load() == 0;
+}
+
+void attempt_runner::wake_drain() {
+  // Sequentially consistent with drain's ++draining_ (Dekker): either this
+  // sees the drainer, or the drainer's idle() sees the flight just erased.
+  // The notice is sent under the mutex idle() is checked under, so it is
+  // never lost between that check and the wait.
+  if (draining_.load() == 0) return;
+  std::lock_guard lock(idle_mutex_);
+  idle_.notify_all();
+}
+
+void attempt_runner::posted() {
+  // Under the mutex idle() is checked under: a drain() cannot see posting_
+  // at zero, return, and let the runner be destroyed while this network
+  // thread still touches it. Rare (outcomes that come back on a network
+  // thread), so a plain lock is cheap enough.
+  std::lock_guard lock(idle_mutex_);
+  --posting_;
+  idle_.notify_all();
 }
 
 attempt_runner::ticket attempt_runner::dispatch(
@@ -77,7 +101,6 @@ attempt_runner::ticket attempt_runner::dispatch(
   const attempt* a = find_attempt(f->dispatched, number);
   f->fence = a->fence;
   {
-    ++active_;
     const attempt_name name{f->intent, number};
     auto& shard = flights_.of(name);
     std::lock_guard lock(shard.mutex);
@@ -114,10 +137,10 @@ attempt_runner::ticket attempt_runner::dispatch(
                        }
                        // Recording blocks on the store: on the service's pool, never on the
                        // network's thread.
-                       ++active_;
+                       ++posting_;
                        boost::asio::post(pool_,
                                          [this, f, o = std::move(outcome)] { record(f, o); });
-                       settle_one();
+                       posted();
                      }));
     h->dispatching = false;
     crash_point("authorize.sent");
@@ -216,7 +239,7 @@ void attempt_runner::finish(const std::shared_ptr<flight>& f,
     std::lock_guard lock(shard.mutex);
     shard.map.erase(name);
   }
-  settle_one();
+  wake_drain();
 }
 
 std::size_t attempt_runner::attempt_name_hash::operator()(const attempt_name& a) const noexcept {

@@ -104,14 +104,23 @@ class attempt_runner {
   write_context ctx_;
   boost::asio::any_io_executor pool_;
 
-  // One less flight or post in progress; wakes drain() at zero.
-  void settle_one();
+  // No flight registered and no network thread inside a post: what drain()
+  // waits for (under idle_mutex_).
+  bool idle();
+  // After a flight is erased: wakes a drain() in progress; one load when
+  // none is. Called by the threads a service call or its pool runs on,
+  // which the service outlives.
+  void wake_drain();
+  // A network thread's post to the pool has returned.
+  void posted();
 
   sharded_map<attempt_name, std::shared_ptr<flight>, attempt_name_hash> flights_;
-  // Flights registered, plus network threads still inside a post to the
-  // pool: drain() waits for both, or the pool could be destroyed under a
-  // post that has not returned.
-  std::atomic<std::size_t> active_{0};
+  // Network threads still inside a post to the pool: drain() waits for them
+  // too, or the pool could be destroyed under a post that has not returned.
+  // Flights count themselves by being registered in flights_, so a charge
+  // whose outcome comes back inline touches no counter the cores share.
+  std::atomic<std::size_t> posting_{0};
+  std::atomic<int> draining_{0};  // drain() calls in progress
   std::mutex idle_mutex_;
   std::condition_variable idle_;
 };
