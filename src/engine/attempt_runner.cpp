@@ -91,7 +91,7 @@ void attempt_runner::posted() {
 }
 
 attempt_runner::ticket attempt_runner::dispatch(
-    payment_intent intent, int number, std::optional<three_ds_authentication> authentication) {
+    payment_intent&& intent, int number, std::optional<three_ds_authentication> authentication) {
   if (!find_attempt(intent, number)) return nullptr;
   auto f = std::make_shared<flight>();
   f->tenant = intent.tenant;

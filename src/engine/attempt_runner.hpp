@@ -52,7 +52,7 @@ class attempt_runner {
 
   // Sends attempt `number` of `intent` (as committed) and records its outcome
   // in the background.
-  ticket dispatch(payment_intent intent, int number,
+  ticket dispatch(payment_intent&& intent, int number,
                   std::optional<three_ds_authentication> authentication = std::nullopt);
 
   // Waits until attempt `number` has left init or `deadline` passes, and

@@ -36,7 +36,11 @@ result<payment_intent> attempt_runner::await(const tenant_id& tenant, const inte
     if (f->done && f->final_intent && !finished_before) {
       // The dispatcher takes the outcome rather than copying it; a caller
       // after it finds none here and reads the store, which holds the same.
-      if (f == own) return *std::exchange(f->final_intent, std::nullopt);
+      if (f == own) {
+        result<payment_intent> taken(std::move(*f->final_intent));
+        f->final_intent.reset();
+        return taken;
+      }
       return *f->final_intent;
     }
   }

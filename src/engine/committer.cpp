@@ -23,7 +23,7 @@ void committer::tell(const payment_intent* before, const intent_write& w,
                      const write_receipt& receipt) const noexcept {
   if (!observer_ || w.audit.empty()) return;
   try {
-    const payment_intent after = after_write(before, w, receipt);
+    const payment_intent after = after_write(before, intent_write(w), receipt);
     for (const audit_event& e : w.audit) {
       try {
         observer_(transition{after.tenant, after.id, e.attempt_number, e.event, e.from, e.to,

@@ -187,9 +187,9 @@ result<payment_response> payment_service::impl::answer(claim_outcome o, steady::
   if (diag) *diag = o.diag;
   BOOST_OUTCOME_TRY(auto a, std::move(o.answer));
   if (a.attempt_number == 0) return payment_response{std::move(*a.intent), a.replayed};
-  BOOST_OUTCOME_TRY(auto now,
-                    runner.await(a.tenant, a.id, a.attempt_number, deadline, diag, a.own));
-  return payment_response{std::move(now), a.replayed};
+  auto now = runner.await(a.tenant, a.id, a.attempt_number, deadline, diag, a.own);
+  if (!now) return now.error();
+  return payment_response{std::move(now).value(), a.replayed};
 }
 
 void payment_service::impl::answer_async(claim_outcome o, steady::time_point deadline,

@@ -226,7 +226,7 @@ bool money_may_have_moved(outcome_kind kind) noexcept {
 
 namespace payintent::detail {
 
-payment_intent after_write(const payment_intent* before, intent_write w,
+payment_intent after_write(const payment_intent* before, intent_write&& w,
                            const write_receipt& receipt) {
   payment_intent out = std::move(w.intent);
   out.version = receipt.version;

@@ -87,9 +87,9 @@ intent_write plan_challenge_expired(const payment_intent& current, const write_c
 namespace payintent::detail {
 
 // The intent as it is after `w` committed with `receipt`, given the intent
-// it was planned from (nullptr for an insert). Spares a reload. Takes `w` by
-// value: a caller done with its write moves it in and spares a copy.
-payment_intent after_write(const payment_intent* before, intent_write w,
+// it was planned from (nullptr for an insert). Spares a reload. Consumes
+// `w`: a caller that still needs its write passes a copy.
+payment_intent after_write(const payment_intent* before, intent_write&& w,
                            const write_receipt& receipt);
 
 }  // namespace payintent::detail

@@ -54,7 +54,7 @@ result<verdict> reconciler::reconcile(const tenant_id& tenant, const intent_id& 
     return receipt.error();
   }
   crash_point("recovery.taken_over");
-  return settle(after_write(&*loaded, takeover, receipt.value()), number,
+  return settle(after_write(&*loaded, intent_write(takeover), receipt.value()), number,
                 takeover.attempt->value.fence, why);
 }
 
