@@ -105,10 +105,10 @@ struct memory_store::state {
   intent_shard& intents_of(const intent_name& i) { return shard_of(intent_shards, i); }
 
   // Under `is`'s lock.
-  snapshot take(intent_shard& is, const intent_write& w) {
+  snapshot take(intent_shard& is, const intent_name& name) {
     snapshot s;
     s.now = now();
-    auto it = is.intents.find(intent_name{w.intent.tenant, w.intent.id});
+    auto it = is.intents.find(name);
     if (it != is.intents.end()) {
       s.slot = it->second.get();
       s.row = s.slot->row;
@@ -243,10 +243,10 @@ result<claim_result> memory_store::claim(const claim_request& request) {
     auto& s = *state_;
     const key_name key{request.key.tenant, request.key.key};
     key_shard& ks = s.keys_of(key);
-    intent_shard* is =
-        request.write
-            ? &s.intents_of(intent_name{request.write->intent.tenant, request.write->intent.id})
-            : nullptr;
+    const intent_name name =
+        request.write ? intent_name{request.write->intent.tenant, request.write->intent.id}
+                      : intent_name{};
+    intent_shard* is = request.write ? &s.intents_of(name) : nullptr;
     claim_result out;
     auto answer_existing = [&](const key_record& existing) {
       out.status = existing.fingerprint == request.key.fingerprint ? claim_status::replay
@@ -271,9 +271,9 @@ result<claim_result> memory_store::claim(const claim_request& request) {
           snap.now = s.now();
         } else {
           std::lock_guard lock(is->mutex);
-          snap = s.take(*is, *request.write);
+          snap = s.take(*is, name);
         }
-        auto built = stage(*request.write, snap);
+        auto built = stage(*request.write, name, snap);
         if (!built) return built.error();
         st = std::move(built).value();
       } else {
@@ -304,14 +304,15 @@ result<claim_result> memory_store::claim(const claim_request& request) {
 result<write_receipt> memory_store::commit(const intent_write& write) {
   return guarded([&]() -> result<write_receipt> {
     auto& s = *state_;
-    intent_shard& is = s.intents_of(intent_name{write.intent.tenant, write.intent.id});
+    const intent_name name{write.intent.tenant, write.intent.id};
+    intent_shard& is = s.intents_of(name);
     for (;;) {
       snapshot snap;
       {
         std::lock_guard lock(is.mutex);
-        snap = s.take(is, write);
+        snap = s.take(is, name);
       }
-      auto st = stage(write, snap);
+      auto st = stage(write, name, snap);
       if (!st) return st.error();
       std::lock_guard lock(is.mutex);
       if (state::install(nullptr, &is, snap, &st.value(), nullptr, nullptr, nullptr) ==

@@ -163,9 +163,10 @@ inline const attempt* find_attempt(const payment_intent* row, int number) {
   return &row->attempts[static_cast<std::size_t>(number) - 1];
 }
 
-// Validates `w` against the snapshot and builds the new row and audit
-// entries. Pure: touches no shared state, so it runs outside the lock.
-inline result<staged> stage(const intent_write& w, const snapshot& s) {
+// Validates `w` (whose intent is `name`) against the snapshot and builds the
+// new row and audit entries. Pure: touches no shared state, so it runs
+// outside the lock.
+inline result<staged> stage(const intent_write& w, const intent_name& name, const snapshot& s) {
   const auto version = s.row ? std::optional<std::uint64_t>(s.row->version) : std::nullopt;
   BOOST_OUTCOME_TRY(
       const auto current,
@@ -175,7 +176,7 @@ inline result<staged> stage(const intent_write& w, const snapshot& s) {
           [&]() -> result<int> { return s.row ? static_cast<int>(s.row->attempts.size()) : 0; }));
 
   staged out;
-  out.intent_key = intent_name{w.intent.tenant, w.intent.id};
+  out.intent_key = name;
   out.row = std::make_shared<payment_intent>(w.intent);
   auto& row = *out.row;
   row.version = w.expected_version + 1;
