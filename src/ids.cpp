@@ -65,10 +65,11 @@ intent_id generate_intent_id() {
 }
 
 std::string attempt_reference(const intent_id& intent, int number) {
-  const std::string number_text = std::to_string(number);
+  const fmt::format_int digits(number);
   std::string reference;
-  reference.reserve(intent.str().size() + 2 + number_text.size());
-  return reference.append(intent.str()).append("-a").append(number_text);
+  reference.reserve(intent.str().size() + 2 + digits.size());
+  reference.append(intent.str()).append("-a").append(digits.data(), digits.size());
+  return reference;  // by name: append's reference return would be copied
 }
 
 }  // namespace payintent

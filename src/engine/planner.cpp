@@ -12,7 +12,8 @@ namespace {
 std::string event_name(std::string_view prefix, std::string_view state) {
   std::string name;
   name.reserve(prefix.size() + state.size());
-  return name.append(prefix).append(state);
+  name.append(prefix).append(state);
+  return name;  // by name: append's reference return would be copied
 }
 
 audit_event intent_event(intent_status from, intent_status to, std::string detail = {}) {
