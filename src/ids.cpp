@@ -36,32 +36,38 @@ const int fork_handler_installed =
 
 // Random bytes drawn from the CSPRNG in blocks: one RAND_bytes call serves
 // about sixteen ids instead of one.
-unsigned char next_random_byte() {
-  struct block {
-    std::array<unsigned char, 512> bytes{};
-    std::size_t used = 512;
-    unsigned generation = ~0u;
-  };
-  thread_local block b;
-  const unsigned generation = fork_generation.load(std::memory_order_relaxed);
-  if (b.used == b.bytes.size() || b.generation != generation) {
-    random_bytes(b.bytes.data(), b.bytes.size());
-    b.used = 0;
-    b.generation = generation;
+class random_block {
+ public:
+  // Fills `out` with base62 characters, each from one unbiased byte.
+  void fill_base62(char* out, std::size_t n) {
+    const unsigned generation = fork_generation.load(std::memory_order_relaxed);
+    if (generation != generation_) {
+      used_ = bytes_.size();  // drop what the parent process had buffered
+      generation_ = generation;
+    }
+    for (std::size_t filled = 0; filled < n;) {
+      if (used_ == bytes_.size()) {
+        random_bytes(bytes_.data(), bytes_.size());
+        used_ = 0;
+      }
+      const unsigned char b = bytes_[used_++];
+      if (b < rejection_bound) out[filled++] = base62[b % 62];
+    }
   }
-  return b.bytes[b.used++];
-}
+
+ private:
+  std::array<unsigned char, 512> bytes_{};
+  std::size_t used_ = 512;
+  unsigned generation_ = ~0u;
+};
 
 }  // namespace
 
 intent_id generate_intent_id() {
-  std::string id = "pi_";
-  id.reserve(3 + intent_id_random_chars);
-  while (id.size() < 3 + intent_id_random_chars) {
-    const unsigned char b = next_random_byte();
-    if (b < rejection_bound) id.push_back(base62[b % 62]);
-  }
-  return intent_id(std::move(id));
+  thread_local random_block block;
+  std::array<char, 3 + intent_id_random_chars> text{'p', 'i', '_'};
+  block.fill_base62(text.data() + 3, intent_id_random_chars);
+  return intent_id(std::string(text.data(), text.size()));
 }
 
 std::string attempt_reference(const intent_id& intent, int number) {

@@ -5,6 +5,8 @@
 #include "payintent/validation.hpp"
 
 #include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <map>
 #include <set>
@@ -44,6 +46,38 @@ TEST_CASE("generated ids are unique across threads and use the whole alphabet") 
   // 48,000 characters over 62 symbols: each is expected ~774 times.
   CHECK(histogram.size() == 62);
   for (const auto& [c, n] : histogram) CHECK_MESSAGE(n > 500, c);
+}
+
+TEST_CASE("a forked child never mints the id its parent mints next") {
+  // Both processes hold the same buffered random bytes after fork; without
+  // the fork handler, the child's next id would be the parent's next id.
+  (void)generate_intent_id();  // the parent now has bytes buffered
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const std::string id = generate_intent_id().str();
+    const auto written = ::write(fds[1], id.data(), id.size());
+    ::_exit(written == static_cast<ssize_t>(id.size()) ? 0 : 1);
+  }
+  ::close(fds[1]);
+  const std::string parents = generate_intent_id().str();
+  std::string childs(27, '\0');
+  std::size_t got = 0;
+  while (got < childs.size()) {
+    const auto n = ::read(fds[0], childs.data() + got, childs.size() - got);
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(got == childs.size());
+  CHECK(childs.starts_with("pi_"));
+  CHECK(childs != parents);
 }
 
 TEST_CASE("attempt references are deterministic") {
