@@ -48,12 +48,20 @@ auto check_write(const intent_write& w, std::optional<std::uint64_t> version, st
 
 // The attempt row a checked write stores: its lease from the store clock
 // (when a ttl is given), created_at kept from the attempt it replaces.
+// stamp_in_place stamps `value`, a copy of a.value, where it already lies;
+// stamp_attempt makes the copy.
 template <class Current>  // std::optional<attempt> or const attempt*, as check_write gave it
-attempt stamp_attempt(const attempt_write& a, const Current& current, std::int64_t now_ms) {
-  attempt value = a.value;
+void stamp_in_place(attempt& value, const attempt_write& a, const Current& current,
+                    std::int64_t now_ms) {
   if (a.lease_ttl_ms > 0) value.lease_expires_at_ms = now_ms + a.lease_ttl_ms;
   value.created_at_ms = current ? current->created_at_ms : now_ms;
   value.updated_at_ms = now_ms;
+}
+
+template <class Current>
+attempt stamp_attempt(const attempt_write& a, const Current& current, std::int64_t now_ms) {
+  attempt value = a.value;
+  stamp_in_place(value, a, current, now_ms);
   return value;
 }
 

@@ -185,30 +185,34 @@ inline result<staged> stage(const intent_write& w, const intent_name& name, cons
   out.receipt.version = row.version;
   out.receipt.store_time_ms = s.now;
 
+  // The stored attempts with the written one in its place (or appended),
+  // each copied once, the written one stamped where it lies.
+  const std::size_t held = s.row ? s.row->attempts.size() : 0;
+  const bool appends = w.attempt && !current;
+  const std::size_t replaced =
+      w.attempt && current ? static_cast<std::size_t>(w.attempt->value.number) - 1 : SIZE_MAX;
+  const attempt* written = nullptr;
+  auto write_attempt = [&] {
+    attempt& a = row.attempts.emplace_back(w.attempt->value);
+    adapter_detail::stamp_in_place(a, *w.attempt, current, s.now);
+    written = &a;
+  };
+  row.attempts.clear();
+  row.attempts.reserve(held + (appends ? 1 : 0));
+  for (std::size_t i = 0; i < held; ++i) {
+    if (i == replaced) {
+      write_attempt();
+    } else {
+      row.attempts.push_back(s.row->attempts[i]);
+    }
+  }
+  if (appends) write_attempt();
   std::uint64_t fence = 0;
-  std::optional<attempt> written;
-  if (w.attempt) {
-    written = adapter_detail::stamp_attempt(*w.attempt, current, s.now);
+  if (written) {
     fence = written->fence;
     out.receipt.lease_expires_at_ms = written->lease_expires_at_ms;
     out.attempt_number = written->number;
   }
-  // The stored attempts with the written one in its place (or appended),
-  // each copied or moved once.
-  row.attempts.clear();
-  const std::size_t replaced =
-      written && current ? static_cast<std::size_t>(written->number) - 1 : SIZE_MAX;
-  if (s.row) {
-    row.attempts.reserve(s.row->attempts.size() + (written && !current ? 1 : 0));
-    for (std::size_t i = 0; i < s.row->attempts.size(); ++i) {
-      if (i == replaced) {
-        row.attempts.push_back(std::move(*written));
-      } else {
-        row.attempts.push_back(s.row->attempts[i]);
-      }
-    }
-  }
-  if (written && !current) row.attempts.push_back(std::move(*written));
 
   // Sealed as seal_audit_entry seals, straight into the kept shape.
   audit_scratch& scratch = this_thread_audit_scratch();

@@ -233,9 +233,9 @@ payment_intent after_write(const payment_intent* before, intent_write&& w,
   out.version = receipt.version;
   out.updated_at_ms = receipt.store_time_ms;
   out.created_at_ms = before ? before->created_at_ms : receipt.store_time_ms;
-  std::optional<attempt> written;
+  attempt* written = nullptr;  // stamped in `w`, then moved once into place
   if (w.attempt) {
-    written = std::move(w.attempt->value);
+    written = &w.attempt->value;
     written->updated_at_ms = receipt.store_time_ms;
     if (w.attempt->lease_ttl_ms > 0) written->lease_expires_at_ms = receipt.lease_expires_at_ms;
     written->created_at_ms = receipt.store_time_ms;
@@ -248,7 +248,7 @@ payment_intent after_write(const payment_intent* before, intent_write&& w,
       if (written && held.number == written->number) {
         written->created_at_ms = held.created_at_ms;
         out.attempts.push_back(std::move(*written));
-        written.reset();
+        written = nullptr;
       } else {
         out.attempts.push_back(held);
       }
