@@ -1,4 +1,4 @@
-// Key retention and the crash-point hook.
+// Key retention, the crash-point hook, and what shutdown waits for.
 #include "support/held_network.hpp"
 #include "support/service_fixture.hpp"
 
@@ -91,4 +91,33 @@ TEST_CASE("an outcome the network hands over inline is recorded on the calling t
   std::lock_guard lock(m);
   REQUIRE(committed_on.size() == 5);  // created, processing, init; authorized, succeeded
   for (const auto& id : committed_on) CHECK(id == std::this_thread::get_id());
+}
+
+TEST_CASE("destroying the service waits for attempts in flight to record their outcomes") {
+  // Each charge returns at its zero wait budget, processing, while its
+  // authorization is still on the network's threads. The service's
+  // destructor must wait until every outcome is recorded: had it returned
+  // early, the outcomes would arrive after its pool was gone and the store
+  // would keep the attempts in init.
+  memory_store store;
+  testing::fake_card_network network({.min_latency = 150ms, .max_latency = 250ms});
+  std::vector<intent_id> ids;
+  {
+    payment_service service(store, network, test::test_options());
+    for (int i = 0; i < 8; ++i) {
+      auto params = test::card_charge();
+      params.wait_budget = 0ms;
+      const auto r = require_ok(service.charge("acme", "in-flight-" + std::to_string(i), params));
+      CHECK(r.intent.status == intent_status::processing);
+      ids.push_back(r.intent.id);
+    }
+  }
+  CHECK(network.authorizations() == ids.size());
+  for (const intent_id& id : ids) {
+    const auto stored = require_ok(store.load(tenant_id("acme"), id));
+    REQUIRE(stored.has_value());
+    CHECK(stored->status == intent_status::succeeded);
+    REQUIRE(stored->attempts.size() == 1);
+    CHECK(stored->attempts[0].state == attempt_state::authorized);
+  }
 }
