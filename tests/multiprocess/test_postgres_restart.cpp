@@ -62,13 +62,17 @@ TEST_CASE("postgres: pg_ctl restart -m immediate mid-storm loses no acknowledged
   std::atomic<bool> restarted{false};
   std::atomic<int> restart_rc{-1};
   std::atomic<int> witness_errors{0};
+  std::atomic<int> witness_acknowledged{0};       // before the crash, read by the restarter
   std::map<std::string, acknowledged> witnessed;  // key -> answer; the witness thread's own
 
-  // The restarter waits until the storm has written a few hundred keys.
+  // The restarter waits until the storm has written a few hundred keys and
+  // the witness has been answered a few times, so both are caught by the
+  // crash whichever is faster on the machine at hand (on a fast one the
+  // storm writes its 300 keys before the witness has opened its store).
   std::thread restarter([&] {
     raw_pg watch(conninfo);
-    for (int i = 0; i < 600 && !storm_done; ++i) {
-      if (watch.exec("SELECT 1 FROM payintent_schema") &&
+    for (int i = 0; i < 600; ++i) {
+      if (witness_acknowledged >= 20 && watch.exec("SELECT 1 FROM payintent_schema") &&
           std::atoll(watch.text("SELECT count(*) FROM idempotency_keys").c_str()) >= 300) {
         break;
       }
@@ -85,12 +89,20 @@ TEST_CASE("postgres: pg_ctl restart -m immediate mid-storm loses no acknowledged
   // intents, complains about the witness's money and is not used: this test
   // recounts everything itself.
   std::thread witness([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // after the storm truncated it
+    // retry_storm truncates the journal before its processes create the
+    // schema, so the witness starts once the schema is there.
+    raw_pg watch(conninfo);
+    for (int i = 0; i < 600 && !watch.exec("SELECT 1 FROM payintent_schema"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     postgres_store_options o;
     o.conninfo = conninfo;
     o.connect_timeout = std::chrono::seconds(2);
     auto store = postgres_store::open(o);
-    if (!store) return;
+    if (!store) {
+      ++witness_errors;  // the restarter then gives up waiting; the checks below fail
+      return;
+    }
     testing::fake_card_network network({.journal_path = journal});
     service_options so;
     so.node_id = "witness";
@@ -107,6 +119,7 @@ TEST_CASE("postgres: pg_ctl restart -m immediate mid-storm loses no acknowledged
       const auto r = payments.charge("witness", key, order);
       if (r) {
         witnessed[key] = {r.value().intent.id.str(), r.value().intent.status};
+        if (!restarted) ++witness_acknowledged;
       } else {
         ++witness_errors;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
