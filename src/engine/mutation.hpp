@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,9 @@ struct mutation {
   // Sent with the attempt the plan starts (authenticate only); held in
   // memory for that one authorization, never stored.
   std::optional<three_ds_authentication> authentication;
+  // What fingerprint_at and decide point into, kept alive with them: they
+  // capture a plain pointer, which std::function holds without allocating.
+  std::shared_ptr<const void> captured;
 };
 
 }  // namespace payintent::detail

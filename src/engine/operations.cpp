@@ -88,8 +88,8 @@ result<std::shared_ptr<const mutation>> new_intent(
   BOOST_OUTCOME_TRY(validate_text("description", f.description, 1000, diag));
   BOOST_OUTCOME_TRY(validate_metadata(f.metadata, diag));
 
-  // Built once, so every round of the claim writes the same id; shared by
-  // the two functions below, which then capture no more than a pointer.
+  // Built once, so every round of the claim writes the same id; held by
+  // the mutation, so the two functions below capture only a pointer.
   struct fresh_intent {
     operation op;
     payment_intent intent;
@@ -105,9 +105,10 @@ result<std::shared_ptr<const mutation>> new_intent(
   i.payment_method = f.payment_method;
   i.description = f.description;
   i.metadata = f.metadata;
-  const std::shared_ptr<const fresh_intent> shared = std::move(fresh);
+  const fresh_intent* built = fresh.get();
+  m.captured = std::move(fresh);
   // The fields an intent is created with, in their canonical order.
-  m.fingerprint_at = [fresh = shared](int version) {
+  m.fingerprint_at = [fresh = built](int version) {
     const payment_intent& fields = fresh->intent;
     return fingerprint_builder(fresh->op, version)
         .add("amount", fields.amount.minor_units)
@@ -117,7 +118,7 @@ result<std::shared_ptr<const mutation>> new_intent(
         .add("metadata", fields.metadata)
         .hex_digest();
   };
-  m.decide = [fresh = shared](const payment_intent*) {
+  m.decide = [fresh = built](const payment_intent*) {
     const bool confirms = fresh->op == operation::charge;
     detail::plan p;
     p.write = confirms ? detail::plan_charge(fresh->intent, fresh->ctx)
