@@ -31,8 +31,6 @@ using namespace memory_detail;
 
 // Enough that two threads (or a few dozen) seldom meet on one shard.
 constexpr std::size_t shard_count = 64;
-// The audit entries of a charge from creation to its outcome.
-constexpr std::size_t typical_chain = 5;
 
 std::int64_t system_now_ms() {
   using namespace std::chrono;
@@ -84,6 +82,14 @@ struct alignas(64) intent_shard {
 // The heap order of key_shard::expiries: the earliest expiry on top.
 bool later_expiry(const expiry& a, const expiry& b) noexcept {
   return a.first > b.first;
+}
+
+// Room in `v` for `more` elements, doubling when it grows, so a long chain
+// written a few entries at a time is not copied on every write.
+template <class Vector>
+void reserve_for(Vector& v, std::size_t more) {
+  const std::size_t needed = v.size() + more;
+  if (needed > v.capacity()) v.reserve(std::max(needed, 2 * v.capacity()));
 }
 
 template <class Shard, class Name>
@@ -165,12 +171,9 @@ struct memory_store::state {
         slot = it->second.get();
       }
       if (st) {
-        // A new chain gets room for a whole charge (created, processing,
-        // init, then the outcome's two), so it seldom moves.
-        slot->audit.reserve(std::max(slot->audit.size() + st->audit.size(),
-                                     slot_created ? typical_chain : std::size_t{0}));
-        slot->audit_text.reserve(slot->audit_text.size() +
-                                 st->audit_text.size() * (slot_created ? 2 : 1));
+        // A typical chain fits the room the slot holds; a longer one grows.
+        reserve_for(slot->audit, st->audit.size());
+        reserve_for(slot->audit_text, st->audit_text.size());
         const attempt* a = find_attempt(st->row.get(), st->attempt_number);
         if (a && is_unresolved(a->state)) {
           index_entry entry{a->lease_expires_at_ms, slot, a->number};
@@ -209,7 +212,7 @@ struct memory_store::state {
     st->released = std::exchange(slot->row, std::move(st->row));
     // Within the capacity reserved above.
     const auto base = static_cast<std::uint32_t>(slot->audit_text.size());
-    slot->audit_text.append(st->audit_text);
+    slot->audit_text.insert(slot->audit_text.end(), st->audit_text.begin(), st->audit_text.end());
     for (kept_audit e : st->audit) {
       e.text_begin += base;
       slot->audit.push_back(e);
@@ -409,7 +412,7 @@ result<std::vector<audit_entry>> memory_store::audit_trail(const tenant_id& tena
     out.reserve(it->second->audit.size());
     sha256_digest prev{};  // the genesis hash
     for (const kept_audit& e : it->second->audit) {
-      out.push_back(e.restore(tenant, id, it->second->audit_text, prev));
+      out.push_back(e.restore(tenant, id, it->second->text(), prev));
       prev = e.hash;
     }
     return out;

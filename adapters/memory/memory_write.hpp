@@ -6,6 +6,7 @@
 #include "payintent/idempotency_store.hpp"
 #include "write_rules.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/container_hash/hash.hpp>
 
 #include <algorithm>
@@ -74,8 +75,10 @@ struct kept_audit {
   std::array<std::uint32_t, 5> lengths{};  // of event, from, to, detail, node_id
   sha256_digest hash{};
 
-  // Keeps `e`, whose digest is `own`, appending its text fields to `text`.
-  static kept_audit keep(const audit_entry_view& e, const sha256_digest& own, std::string& text) {
+  // Keeps `e`, whose digest is `own`, appending its text fields to `text`
+  // (a std::string or a vector of char).
+  template <class Text>
+  static kept_audit keep(const audit_entry_view& e, const sha256_digest& own, Text& text) {
     kept_audit k;
     k.sequence = e.sequence;
     k.time_ms = e.time_ms;
@@ -85,7 +88,7 @@ struct kept_audit {
     const std::array<std::string_view, 5> fields{e.event, e.from, e.to, e.detail, e.node_id};
     for (std::size_t i = 0; i < fields.size(); ++i) {
       k.lengths[i] = static_cast<std::uint32_t>(fields[i].size());
-      text.append(fields[i]);
+      text.insert(text.end(), fields[i].begin(), fields[i].end());
     }
     k.hash = own;
     return k;
@@ -117,11 +120,21 @@ struct kept_audit {
   }
 };
 
-// Slots are never erased once installed, so pointers to them stay valid.
+// The audit entries of a charge from creation to its outcome (created,
+// processing, init, then the outcome's two), and about their text.
+constexpr std::size_t typical_chain = 5;
+constexpr std::size_t typical_chain_text = 256;
+
+// Slots are never erased once installed, so pointers to them stay valid. A
+// typical chain lives inside the slot: one allocation for an intent's
+// whole history, not three.
 struct intent_slot {
   intent_ptr row;  // replaced whole by every write
-  std::vector<kept_audit> audit;
-  std::string audit_text;  // the text fields of `audit`, end to end
+  boost::container::small_vector<kept_audit, typical_chain> audit;
+  // The text fields of `audit`, end to end.
+  boost::container::small_vector<char, typical_chain_text> audit_text;
+
+  std::string_view text() const noexcept { return {audit_text.data(), audit_text.size()}; }
 };
 
 // What a write saw, taken under the lock.
