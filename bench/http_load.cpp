@@ -242,6 +242,7 @@ class load {
 
  public:
   bool complete() const { return done_ == total_; }
+  int distinct_keys() const { return keys_; }
 
  private:
   asio::io_context& io_;
@@ -343,9 +344,15 @@ int main(int argc, char** argv) {
   run.start();
   // Bounded: the schedule plus 30 s for the last answers.
   io.run_for(std::chrono::seconds(args->seconds + 30));
-  // Attempts answered at the wait budget finish in the background: wait for
-  // the network's slowest (800 ms) before counting what it authorized.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Attempts answered at the wait budget finish in the background: wait (at
+  // most 30 s) until the network has authorized one charge per key, then a
+  // further second so that a surplus authorization would show up too.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (authorizations_now(args->port) - before < run.distinct_keys() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
   const double after = authorizations_now(args->port);
   bool ok = false;
   auto json = run.report(after - before, ok);

@@ -6,6 +6,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <set>
 #include <vector>
@@ -62,12 +63,17 @@ TEST_CASE("50 concurrent async duplicates: one claim, one authorization, one int
 TEST_CASE("synchronous duplicates coalesce too") {
   gated_fixture f;
   std::vector<std::future<result<payment_response>>> calls;
+  std::atomic<int> entered{0};
   for (int i = 0; i < 8; ++i) {
-    calls.push_back(std::async(std::launch::async,
-                               [&] { return f.service.charge("acme", "sync-tap", f.card(5)); }));
+    calls.push_back(std::async(std::launch::async, [&] {
+      entered.fetch_add(1);
+      return f.service.charge("acme", "sync-tap", f.card(5));
+    }));
   }
-  while (f.gate.claims() == 0) std::this_thread::sleep_for(1ms);
-  std::this_thread::sleep_for(20ms);
+  // A thread may start late; the gate opens only once all 8 are inside
+  // charge() and have had time to join the first one's claim.
+  while (f.gate.claims() == 0 || entered.load() < 8) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(100ms);
   f.gate.open();
   std::set<intent_id> ids;
   for (auto& c : calls) ids.insert(require_ok(c.get()).intent.id);

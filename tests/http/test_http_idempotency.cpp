@@ -96,7 +96,7 @@ TEST_CASE("concurrent duplicates on many connections share one charge") {
   http_client client(server.port());
   // Let the one attempt finish, then count what the network did.
   for (int i = 0;
-       i < 100 &&
+       i < 1500 &&
        client.get("/v1/payment_intents/" + ids[0], acme_key).json().at("status") != "succeeded";
        ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

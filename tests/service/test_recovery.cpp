@@ -210,7 +210,7 @@ TEST_CASE("the background recovery loop resolves expired attempts on its own") {
   n.now += 1001;
   boost::asio::thread_pool pool(1);
   n.survivor->start_recovery(pool.get_executor(), 5ms);
-  for (int i = 0; i < 400; ++i) {
+  for (int i = 0; i < 6000; ++i) {  // at most 30 s
     auto loaded = require_ok(n.store.load(stuck.tenant, stuck.id));
     if (loaded->status == intent_status::succeeded) break;
     std::this_thread::sleep_for(5ms);

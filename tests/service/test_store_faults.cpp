@@ -164,7 +164,7 @@ TEST_CASE("a slow outcome commit: the call answers at its budget, the charge com
   // The network answers on its own thread, so the caller's budget runs
   // while the outcome is being recorded.
   faulty_fixture f({.min_latency = 5ms, .max_latency = 5ms});
-  f.store.inject({.op = store_op::commit, .error = std::nullopt, .delay = 300ms});
+  f.store.inject({.op = store_op::commit, .error = std::nullopt, .delay = 1s});
   auto p = f.card();
   p.wait_budget = 50ms;
   auto r = require_ok(f.service->charge("acme", "k", p));
