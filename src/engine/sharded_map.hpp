@@ -24,11 +24,17 @@ class sharded_map {
     boost::unordered_flat_map<Key, Value, Hash> map;
   };
 
+  static constexpr std::size_t shard_count = Shards;
+
   // The shard that holds `key`; lock its mutex before touching its map.
   shard& of(const Key& key) noexcept {
     // High bits: the map inside a shard buckets by the low ones.
     return shards_[(Hash{}(key) >> 16) % Shards];
   }
+
+  // Shard `index` (< shard_count), for a map whose caller picks shards by
+  // something other than the key (the fake network: by thread).
+  shard& at(std::size_t index) noexcept { return shards_[index]; }
 
   // Calls `f(map)` for each shard's map, under that shard's lock (one at a
   // time: a snapshot of each shard, not of the whole).

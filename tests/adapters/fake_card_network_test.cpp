@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace payintent;
 using namespace payintent::testing;
@@ -188,6 +189,32 @@ TEST_CASE("lookup and void") {
   CHECK_FALSE(net.is_voided("ok"));
   CHECK_FALSE(lookup(net, "lost", ec).found);
   CHECK(lookup(net, "ok", ec).found);
+}
+
+TEST_CASE("the ledger merges what every thread recorded under one reference") {
+  // Each thread records in a shard of its own; every reader must see them all,
+  // or a double authorization from two threads would go uncounted.
+  fake_card_network net;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] { authorize(net, make_request("dup", pm_approve)); });
+  }
+  for (auto& t : threads) t.join();
+  std::thread([&] { authorize(net, make_request("elsewhere", pm_decline)); }).join();
+  CHECK(net.authorizations("dup") == 8);
+  CHECK(net.authorize_calls("dup") == 8);
+  CHECK(net.authorizations() == 8);
+  CHECK(net.authorize_calls() == 9);
+
+  error_code ec;
+  auto seen = lookup(net, "elsewhere", ec);  // recorded on another thread
+  CHECK(seen.found);
+  CHECK(seen.outcome.decline_code == "generic_decline");
+  CHECK(lookup(net, "dup", ec).found);
+  std::thread([&] { CHECK_FALSE(void_ref(net, "dup")); }).join();
+  CHECK(net.is_voided("dup"));
+  CHECK_FALSE(lookup(net, "dup", ec).found);
+  CHECK(net.authorizations("dup") == 8);  // a void moves no money back in the ledger
 }
 
 TEST_CASE("lookup and void can be unsupported") {
