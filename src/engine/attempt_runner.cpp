@@ -101,10 +101,10 @@ attempt_runner::ticket attempt_runner::dispatch(
   const attempt* a = find_attempt(f->dispatched, number);
   f->fence = a->fence;
   {
-    const attempt_name name{f->intent, number};
-    auto& shard = flights_.of(name);
+    f->shard = home_shard();
+    auto& shard = flights_.at(f->shard);
     std::lock_guard lock(shard.mutex);
-    shard.map.emplace(name, f);
+    shard.map.emplace(attempt_name{f->intent, number}, f);
   }
 
   authorization_request request{a->reference,
@@ -234,10 +234,9 @@ void attempt_runner::finish(const std::shared_ptr<flight>& f,
   f->done_cv.notify_all();
   for (const auto& w : waiters) resume(*f, w);
   {
-    const attempt_name name{f->intent, f->number};
-    auto& shard = flights_.of(name);
+    auto& shard = flights_.at(f->shard);
     std::lock_guard lock(shard.mutex);
-    shard.map.erase(name);
+    shard.map.erase(attempt_name{f->intent, f->number});
   }
   wake_drain();
 }
@@ -250,10 +249,18 @@ std::size_t attempt_runner::attempt_name_hash::operator()(const attempt_name& a)
 
 std::shared_ptr<attempt_runner::flight> attempt_runner::find(const intent_id& intent, int number) {
   const attempt_name name{intent, number};
-  auto& shard = flights_.of(name);
-  std::lock_guard lock(shard.mutex);
-  auto it = shard.map.find(name);
-  return it == shard.map.end() ? nullptr : it->second;
+  std::shared_ptr<flight> found;
+  flights_.for_each_shard([&](const auto& map) {
+    if (found) return;
+    if (auto it = map.find(name); it != map.end()) found = it->second;
+  });
+  return found;
+}
+
+std::size_t attempt_runner::home_shard() noexcept {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed);
+  return mine % decltype(flights_)::shard_count;
 }
 
 }  // namespace payintent::detail

@@ -18,6 +18,7 @@ struct attempt_runner::flight {
   intent_id intent;
   int number = 0;
   std::uint64_t fence = 0;
+  std::size_t shard = 0;  // where in flights_ it is registered
   // As committed by the claim: the first guess of "current" when recording,
   // and what a waiter answers at its deadline. Never changed after dispatch.
   payment_intent dispatched;

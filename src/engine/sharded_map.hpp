@@ -33,7 +33,8 @@ class sharded_map {
   }
 
   // Shard `index` (< shard_count), for a map whose caller picks shards by
-  // something other than the key (the fake network: by thread).
+  // something other than the key (attempts in flight and the fake network:
+  // by thread).
   shard& at(std::size_t index) noexcept { return shards_[index]; }
 
   // Calls `f(map)` for each shard's map, under that shard's lock (one at a

@@ -130,3 +130,41 @@ TEST_CASE("followers share a definitive rejection, flagged as replayed") {
   CHECK(std::count_if(diags.begin(), diags.end(), [](auto& d) { return d.replayed; }) >= 4);
   for (auto& d : diags) CHECK(d.message.find("succeeded") != std::string::npos);
 }
+
+namespace {
+
+// Counts the intent loads that reach the store.
+class counting_store final : public store_wrapper {
+ public:
+  using store_wrapper::store_wrapper;
+  result<std::optional<payment_intent>> load(const tenant_id& t, const intent_id& id) override {
+    ++loads;
+    return store_wrapper::load(t, id);
+  }
+  std::atomic<int> loads{0};
+};
+
+}  // namespace
+
+TEST_CASE("a retry on another thread waits on the attempt in flight, not on the store") {
+  // Flights are registered in their dispatching thread's shard: a caller on
+  // another thread must still find this one and wait for its outcome, where
+  // a caller that misses it polls the store every few milliseconds.
+  memory_store store;
+  counting_store counted(store);
+  testing::fake_card_network network({.min_latency = 600ms, .max_latency = 600ms});
+  payment_service service(counted, network, payintent::test::test_options());
+  auto first = std::async(std::launch::async, [&] {
+    return service.charge("acme", "tap", payintent::test::card_charge(5));
+  });
+  // The first call's flight is registered before the network sees its
+  // request, and the retry comes after the first call's claim committed.
+  while (network.authorize_calls() == 0) std::this_thread::sleep_for(1ms);
+  counted.loads = 0;
+  auto retry = require_ok(service.charge("acme", "tap", payintent::test::card_charge(5)));
+  CHECK(retry.replayed);
+  CHECK(retry.intent.status == intent_status::succeeded);
+  CHECK(counted.loads.load() <= 2);  // the replay's own read, not a poll loop
+  CHECK(require_ok(first.get()).intent.id == retry.intent.id);
+  CHECK(network.authorizations() == 1);
+}
