@@ -101,7 +101,7 @@ attempt_runner::ticket attempt_runner::dispatch(
   const attempt* a = find_attempt(f->dispatched, number);
   f->fence = a->fence;
   {
-    f->shard = home_shard();
+    f->shard = flights_.home_index();
     auto& shard = flights_.at(f->shard);
     std::lock_guard lock(shard.mutex);
     shard.map.emplace(attempt_name{f->intent, number}, f);
@@ -255,12 +255,6 @@ std::shared_ptr<attempt_runner::flight> attempt_runner::find(const intent_id& in
     if (auto it = map.find(name); it != map.end()) found = it->second;
   });
   return found;
-}
-
-std::size_t attempt_runner::home_shard() noexcept {
-  static std::atomic<std::size_t> next{0};
-  thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed);
-  return mine % decltype(flights_)::shard_count;
 }
 
 }  // namespace payintent::detail

@@ -90,11 +90,6 @@ class attempt_runner {
   // Any shard's flight named (intent, number): a caller that did not
   // dispatch it (a duplicate, a replay) looks in every shard.
   std::shared_ptr<flight> find(const intent_id& intent, int number);
-  // The shard this thread registers its flights in. Flights are registered
-  // by the dispatching thread's shard, not by name: dispatch and finish, on
-  // every charge, then touch cache lines this thread alone writes, and only
-  // find, for callers that did not dispatch, pays for looking everywhere.
-  static std::size_t home_shard() noexcept;
   void callback_threw(const std::shared_ptr<flight>& f, std::string why);
   void record(const std::shared_ptr<flight>& f, const network_outcome& outcome);
   void record_late(const payment_intent& current, const flight& f, const network_outcome& outcome);
@@ -121,7 +116,10 @@ class attempt_runner {
   // A network thread's post to the pool has returned.
   void posted();
 
-  sharded_map<attempt_name, std::shared_ptr<flight>, attempt_name_hash> flights_;  // by home_shard
+  // Sharded by the dispatching thread (home_index), not by name: dispatch and
+  // finish, on every charge, touch cache lines this thread alone writes, and
+  // only find, for callers that did not dispatch, looks everywhere.
+  sharded_map<attempt_name, std::shared_ptr<flight>, attempt_name_hash> flights_;
   // Network threads still inside a post to the pool: drain() waits for them
   // too, or the pool could be destroyed under a post that has not returned.
   // Flights count themselves by being registered in flights_, so a charge

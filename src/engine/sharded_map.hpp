@@ -8,11 +8,20 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <mutex>
 
 namespace payintent::detail {
+
+// This thread's turn among the threads that asked: 0 for the first, 1 for the
+// next, ... For maps sharded by thread rather than by key (sharded_map::home_index).
+inline std::size_t this_thread_turn() noexcept {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed);
+  return mine;
+}
 
 template <class Key, class Value, class Hash = std::hash<Key>, std::size_t Shards = 32>
 class sharded_map {
@@ -24,17 +33,17 @@ class sharded_map {
     boost::unordered_flat_map<Key, Value, Hash> map;
   };
 
-  static constexpr std::size_t shard_count = Shards;
-
   // The shard that holds `key`; lock its mutex before touching its map.
   shard& of(const Key& key) noexcept {
     // High bits: the map inside a shard buckets by the low ones.
     return shards_[(Hash{}(key) >> 16) % Shards];
   }
 
-  // Shard `index` (< shard_count), for a map whose caller picks shards by
-  // something other than the key (attempts in flight and the fake network:
-  // by thread).
+  // For a map sharded by thread rather than by key (attempts in flight, the
+  // fake network's ledger): the index of this thread's own shard, which the
+  // threads take in turn, and the shard at an index. Writes there touch cache
+  // lines no other thread writes; a lookup by key must try every shard.
+  static std::size_t home_index() noexcept { return this_thread_turn() % Shards; }
   shard& at(std::size_t index) noexcept { return shards_[index]; }
 
   // Calls `f(map)` for each shard's map, under that shard's lock (one at a

@@ -101,7 +101,7 @@ struct fake_card_network::state {
   // creating it if needed.
   template <class Fn>
   void record(const std::string& reference, Fn&& fn) {
-    auto& shard = by_reference.at(home_shard());
+    auto& shard = by_reference.at(ledger_shards::home_index());
     std::lock_guard lock(shard.mutex);
     fn(shard.map.try_emplace(reference_key(reference)).first->second);
   }
@@ -123,13 +123,6 @@ struct fake_card_network::state {
       if (l.recorded) out->recorded = l.recorded;
     });
     return out;
-  }
-
-  // This thread's shard: threads take them in turn as they first record.
-  static std::size_t home_shard() {
-    static std::atomic<std::size_t> next{0};
-    thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed);
-    return mine % ledger_shards::shard_count;
   }
 
   explicit state(fake_network_options o)
