@@ -147,3 +147,17 @@ TEST_CASE("audit_entry_digest is the raw form of audit_entry_hash") {
     CHECK(audit_entry_hash(view) == e.hash);
   }
 }
+
+// Stores keep these hashes for years: the canonical encoding (version 1) must
+// never change by accident. The expected digest was computed outside the
+// library, by coreutils over the encoding written out by hand:
+//   printf 'payintent-audit/1\n1:7\n13:1700000000123\n4:acme\n6:pi_abc\n1:2\n
+//     18:attempt.authorized\n4:init\n10:authorized\n0:\n6:node-1\n1:3\n64:aaa…a\n'
+//   | sha256sum   (the line break after "1:2\n" is the page's, not the text's)
+TEST_CASE("the canonical encoding (version 1) is pinned by an outside digest") {
+  const std::string prev(64, 'a');
+  const audit_entry_view view{7,      1'700'000'000'123, "acme", "pi_abc", 2, "attempt.authorized",
+                              "init", "authorized",      "",     "node-1", 3, prev};
+  CHECK(audit_entry_hash(view) ==
+        "97b07a345172195f963ba0cd2fdb29b81c3fdec38038f3793e469bf74d891d9d");
+}
