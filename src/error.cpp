@@ -33,6 +33,7 @@ constexpr errc_info errc_table[] = {
     {errc::card_network_error, "card_network_error", "the card network call failed", 502},
     {errc::store_unavailable, "store_unavailable", "the store is unavailable", 503},
     {errc::busy, "busy", "the store is busy", 503},
+    {errc::shutting_down, "shutting_down", "the service is shutting down", 503},
     {errc::storage_full, "storage_full", "the store is full", 507},
     {errc::storage_read_only, "storage_read_only", "the store is read-only", 503},
     {errc::storage_corrupt, "storage_corrupt", "the store's data is corrupt", 500},
@@ -94,6 +95,7 @@ bool is_retryable(const error_code& ec) noexcept {
   switch (static_cast<errc>(ec.value())) {
     case errc::busy:
     case errc::store_unavailable:
+    case errc::shutting_down:
     case errc::idempotency_key_in_use:
     case errc::version_conflict:
       return true;

@@ -50,10 +50,13 @@ std::optional<response> unreadable(const beast::error_code& ec, const server_lim
   return std::nullopt;
 }
 
-asio::awaitable<void> serve(beast::tcp_stream stream, const router_context& ctx,
-                            server_limits limits) {
+asio::awaitable<void> serve(std::shared_ptr<connection> conn, connection_registry& live,
+                            const router_context& ctx, server_limits limits) {
+  beast::tcp_stream& stream = conn->stream;
   beast::flat_buffer buffer;
+  if (!live.add(conn)) co_return;  // the server stopped before this connection started
   for (;;) {
+    if (live.stopping()) break;  // no new request on a stopping server
     bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(limits.max_body_bytes);
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
@@ -69,10 +72,12 @@ asio::awaitable<void> serve(beast::tcp_stream stream, const router_context& ctx,
       break;
     }
     const auto started = std::chrono::steady_clock::now();
+    conn->busy = true;
     stream.expires_never();  // the route bounds itself (wait budget)
     const request& req = parser.get();
     response res = co_await route(req, ctx);
-    res.keep_alive(req.keep_alive());
+    conn->busy = false;
+    res.keep_alive(req.keep_alive() && !live.stopping());
     res.prepare_payload();
     const bool replayed = res.find("Idempotent-Replayed") != res.end();
     ctx.stats.record(res.result_int(), replayed, std::chrono::steady_clock::now() - started);
@@ -85,14 +90,17 @@ asio::awaitable<void> serve(beast::tcp_stream stream, const router_context& ctx,
 }
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::io_context& io,
-                                  const router_context& ctx, server_limits limits) {
+                                  connection_registry& live, const router_context& ctx,
+                                  server_limits limits) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), use_tuple);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) continue;  // e.g. a client that reset before accept: keep serving the others
     socket.set_option(tcp::no_delay(true), ec);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve(beast::tcp_stream(std::move(socket)), ctx, limits),
+    asio::co_spawn(executor,
+                   serve(std::make_shared<connection>(beast::tcp_stream(std::move(socket))), live,
+                         ctx, limits),
                    asio::detached);
   }
 }
@@ -101,7 +109,7 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::io_context& io,
 
 http_listener::http_listener(asio::io_context& io, const router_context& ctx, server_limits limits,
                              std::uint16_t port)
-    : io_(io), ctx_(ctx), limits_(limits), acceptor_(io) {
+    : io_(io), accept_strand_(asio::make_strand(io)), ctx_(ctx), limits_(limits), acceptor_(io) {
   const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -114,12 +122,16 @@ std::uint16_t http_listener::port() const {
 }
 
 void http_listener::start() {
-  asio::co_spawn(io_, accept_loop(acceptor_, io_, ctx_, limits_), asio::detached);
+  asio::co_spawn(accept_strand_, accept_loop(acceptor_, io_, live_, ctx_, limits_), asio::detached);
 }
 
 void http_listener::stop() {
-  beast::error_code ignored;
-  acceptor_.close(ignored);
+  // On the accept loop's strand: the loop touches the acceptor there.
+  asio::post(accept_strand_, [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  live_.stop();
 }
 
 }  // namespace payintent::http

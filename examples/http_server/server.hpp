@@ -13,10 +13,12 @@
 // closes; headers above `max_header_bytes` a 431.
 #pragma once
 
+#include "http_server/connections.hpp"
 #include "http_server/router.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -46,16 +48,21 @@ class http_listener {
   std::uint16_t port() const;
 
   // Starts accepting on `io`; connections run until their client leaves,
-  // a timeout, or io.stop().
+  // a timeout, or stop().
   void start();
-  // Stops accepting. Connections in progress finish their current request.
+  // The graceful stop: closes the acceptor, ends idle connections, and lets
+  // each busy one answer its request (with "Connection: close") and end.
+  // Once every connection has ended, io.run() runs out of work and returns.
+  // Thread-safe; call it once.
   void stop();
 
  private:
   boost::asio::io_context& io_;
+  boost::asio::strand<boost::asio::io_context::executor_type> accept_strand_;
   const router_context& ctx_;
   server_limits limits_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  connection_registry live_;
 };
 
 }  // namespace payintent::http

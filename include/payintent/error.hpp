@@ -7,10 +7,10 @@
 // user callbacks (card_network, stores) are caught and mapped to an errc.
 #pragma once
 
+#include <fmt/format.h>
 #include <boost/outcome/result.hpp>
 #include <boost/outcome/try.hpp>
 #include <boost/system/error_code.hpp>
-#include <fmt/format.h>
 
 #include <string>
 #include <string_view>
@@ -48,6 +48,8 @@ enum class errc : int {
   // 503: transient; nothing was cached, the key is free, retry with backoff.
   store_unavailable = 60,
   busy = 61,
+  shutting_down =
+      62,  // the service is stopping (payment_service::shutdown): another server answers
   // 507 / 500: the store cannot accept writes or its data is damaged.
   storage_full = 70,
   storage_read_only = 71,
@@ -78,9 +80,12 @@ bool is_retryable(const error_code& ec) noexcept;
 // numbers, authentication values or other secrets: messages name fields, not
 // their values.
 struct diagnostics {
-  std::string message;     // empty when there is nothing to add
-  bool replayed = false;   // the error is a stored result replayed for a retry
-  void clear() { message.clear(); replayed = false; }
+  std::string message;    // empty when there is nothing to add
+  bool replayed = false;  // the error is a stored result replayed for a retry
+  void clear() {
+    message.clear();
+    replayed = false;
+  }
 };
 
 }  // namespace payintent

@@ -18,8 +18,25 @@
 // or many) may share one store.
 //
 // Ownership: the store and the network are borrowed and must outlive the
-// service. The destructor waits for attempts still in flight to record their
-// outcomes.
+// service. The destructor is shutdown() (below), then joins the service's pool.
+//
+// Shutting down (a rolling restart, SIGTERM), in this order:
+//  1. Stop taking requests (close the listener).
+//  2. Call shutdown() from a thread of your own (not a handler of this
+//     service, not an io_context thread you need for step 3's handlers to
+//     run). New calls answer errc::shutting_down (503, retryable: another
+//     server takes them); calls and async_ operations already started end as
+//     they would have — at their outcome or their wait budget — and attempts
+//     in flight record their outcomes. When it returns, every async_
+//     operation's handler has been handed to its executor, and the library
+//     touches none of your executors again.
+//  3. Let your io_context run those handlers (answer the clients), then stop
+//     and destroy it. Destroy the service whenever you like after step 2.
+// Misuse is safe, not undefined: if an io_context (any Asio execution
+// context an async_ handler is bound to) is destroyed while operations are
+// pending, their handlers are destroyed unrun, as Asio does with the
+// handlers a destroyed context holds, and their attempts are still recorded.
+// Calling io_context::stop() first only keeps those handlers from running.
 //
 // Errors: results carry a payintent::errc (see error.hpp for the HTTP mapping);
 // pass a diagnostics* to receive the human detail. A store error leaves nothing
@@ -34,9 +51,9 @@
 #pragma once
 
 #include "payintent/card_network.hpp"
+#include "payintent/detail/completion.hpp"
 #include "payintent/error.hpp"
 #include "payintent/idempotency_store.hpp"
-#include "payintent/detail/completion.hpp"
 #include "payintent/records.hpp"
 #include "payintent/transition.hpp"
 #include "payintent/validation.hpp"
@@ -107,10 +124,10 @@ struct service_options {
 
 // Creates an intent in status created. Nothing is sent to the network.
 struct create_params {
-  std::int64_t amount = 0;   // minor units, > 0
-  std::string currency;      // ISO 4217, any case
-  std::string payment_method;  // optional here; required by confirm if empty
-  std::string description;   // optional, <= 1000 bytes
+  std::int64_t amount = 0;                      // minor units, > 0
+  std::string currency;                         // ISO 4217, any case
+  std::string payment_method;                   // optional here; required by confirm if empty
+  std::string description;                      // optional, <= 1000 bytes
   std::map<std::string, std::string> metadata;  // optional, see validate_metadata
 };
 
@@ -191,8 +208,7 @@ class payment_service {
   payment_service& operator=(const payment_service&) = delete;
 
   result<payment_response> create_intent(std::string_view tenant, std::string_view key,
-                                         const create_params& params,
-                                         diagnostics* diag = nullptr);
+                                         const create_params& params, diagnostics* diag = nullptr);
 
   // From created or failed (a new attempt); errc::invalid_state from any other
   // status. Returns when the outcome is recorded or the wait budget passes.
@@ -275,6 +291,16 @@ class payment_service {
   // Stops the loop and waits for a pass in progress. Idempotent.
   void stop_recovery() noexcept;
 
+  // The graceful stop described at the top of this header: refuses new calls
+  // (errc::shutting_down), stops recovery, and waits for the calls and async_
+  // operations already started (each bounded by its wait budget), then for
+  // attempts in flight to record their outcomes (bounded by the network's
+  // answer, which card_network.hpp requires within the lease). Idempotent and
+  // thread-safe; the destructor calls it. Called from a thread of the
+  // service's pool (inside a completion handler that runs there), it refuses
+  // new calls and returns at once; the destructor does the waiting.
+  void shutdown() noexcept;
+
   const service_options& options() const noexcept;
 
   // ---- Asynchronous forms -------------------------------------------------
@@ -300,7 +326,8 @@ class payment_service {
   //    it and answer its result with replayed = true (each waits for the
   //    attempt on its own budget). The synchronous forms coalesce the same way.
   //  - The service must outlive the operation; its destructor waits for the
-  //    operations in flight.
+  //    operations in flight. An operation whose handler's io_context is
+  //    destroyed first drops the handler unrun (see "Shutting down" above).
   // Cancellation slots are not supported: the wait budget bounds the wait.
 
   template <class CompletionToken>
@@ -362,16 +389,23 @@ class payment_service {
 
  private:
   struct impl;
-  template <class T>
-  using handler = boost::asio::any_completion_handler<void(error_code, T)>;
   // A mutating call, validated, its arguments copied; never null.
   using prepared = result<std::shared_ptr<const detail::mutation>>;
 
-  // The one generic initiation: `start` receives the type-erased handler.
+  template <class T>
+  using completion_ptr = std::shared_ptr<detail::completion<T>>;
+
+  // The one generic initiation: `start` receives the handler, made a
+  // completion while its type is known (so its io_context can be guarded) and
+  // counted as an operation in progress until it is handed over.
   template <class T, class CompletionToken, class Start>
   auto initiate(CompletionToken&& token, Start start) {
     return boost::asio::async_initiate<CompletionToken, void(error_code, T)>(
-        [](auto h, Start s) { std::move(s)(handler<T>(std::move(h))); }, token, std::move(start));
+        [this](auto h, Start s) {
+          std::move(s)(
+              detail::make_completion<T>(std::move(h), pool_executor(), track_operation()));
+        },
+        token, std::move(start));
   }
 
   // A mutating operation: its prepare_ member (validates, copies) + this.
@@ -379,19 +413,18 @@ class payment_service {
   auto initiate_mutation(prepared m, diagnostics* diag, CompletionToken&& token) {
     return initiate<payment_response>(
         std::forward<CompletionToken>(token),
-        [this, m = std::move(m), diag](handler<payment_response> h) mutable {
-          start_mutation(std::move(m), diag, std::move(h));
+        [this, m = std::move(m), diag](completion_ptr<payment_response> done) mutable {
+          start_mutation(std::move(m), diag, std::move(done));
         });
   }
 
   // A read: runs the synchronous form on the service's pool.
   template <class T, class CompletionToken>
   auto initiate_blocking(std::function<result<T>()> job, CompletionToken&& token) {
-    return initiate<T>(
-        std::forward<CompletionToken>(token), [this, job = std::move(job)](handler<T> h) mutable {
-          auto done = std::make_shared<detail::completion<T>>(std::move(h), pool_executor());
-          on_pool([job = std::move(job), done] { std::move (*done)(job()); });
-        });
+    return initiate<T>(std::forward<CompletionToken>(token),
+                       [this, job = std::move(job)](completion_ptr<T> done) mutable {
+                         on_pool([job = std::move(job), done] { (*done)(job()); });
+                       });
   }
 
   prepared prepare_create(std::string_view tenant, std::string_view key,
@@ -406,8 +439,10 @@ class payment_service {
                                 std::string_view intent, const authenticate_params& params,
                                 diagnostics* diag);
   result<payment_response> run_sync(prepared m, diagnostics* diag);
-  void start_mutation(prepared m, diagnostics* diag, handler<payment_response> h);
+  void start_mutation(prepared m, diagnostics* diag, completion_ptr<payment_response> done);
   void on_pool(std::function<void()> job);
+  // Counts an async_ operation as started; the returned hook ends it.
+  std::function<void()> track_operation();
   boost::asio::any_io_executor pool_executor() const;
 
   std::unique_ptr<impl> impl_;

@@ -252,6 +252,7 @@ result<payment_response> payment_service::authenticate(std::string_view tenant,
 
 result<payment_response> payment_service::run_sync(prepared m, diagnostics* diag) {
   if (!m) return m.error();
+  BOOST_OUTCOME_TRY(auto entered, impl_->enter(diag));
   const auto deadline = impl::steady::now() + m.value()->wait_budget;
   // A leader's claim calls back inline; a follower's from the leader's thread.
   outcome_slot claimed;
@@ -259,18 +260,24 @@ result<payment_response> payment_service::run_sync(prepared m, diagnostics* diag
   return impl_->answer(claimed.take(), deadline, diag);
 }
 
-void payment_service::start_mutation(prepared m, diagnostics* diag, handler<payment_response> h) {
-  auto done = std::make_shared<detail::completion<payment_response>>(std::move(h), pool_executor());
-  if (!m) {
+void payment_service::start_mutation(prepared m, diagnostics* diag,
+                                     completion_ptr<payment_response> done) {
+  auto entered = m ? impl_->enter(diag) : result<detail::activity::scope>(m.error());
+  if (!entered) {
     // Never complete inside the initiating call.
-    return impl_->post([done, ec = m.error()] { std::move (*done)(ec); });
+    return impl_->post([done, ec = entered.error()] { (*done)(ec); });
   }
   // The budget counts from the call, so queueing for the pool is part of it.
   const auto deadline = impl::steady::now() + m.value()->wait_budget;
   impl_->claim_shared(m.value(), true, [this, deadline, diag, done](claim_outcome o) {
     impl_->answer_async(std::move(o), deadline, diag,
-                        [done](result<payment_response> r) { std::move (*done)(std::move(r)); });
+                        [done](result<payment_response> r) { (*done)(std::move(r)); });
   });
+}
+
+std::function<void()> payment_service::track_operation() {
+  impl_->operations.begin();
+  return [this] { impl_->operations.end(); };
 }
 
 void payment_service::on_pool(std::function<void()> job) {

@@ -57,25 +57,33 @@ payment_service::impl::impl(idempotency_store& s, card_network& n, service_optio
 }
 
 payment_service::impl::~impl() {
-  loop.stop();
-  {
-    // Claims still running may yet dispatch attempts.
-    std::unique_lock lock(jobs_mutex);
-    jobs_idle.wait(lock, [&] { return jobs == 0; });
-  }
-  runner.drain();
+  shutdown();
   pool.join();  // the waits' timers and polls, until each has answered
 }
 
-void payment_service::impl::post(std::function<void()> job) {
-  {
-    std::lock_guard lock(jobs_mutex);
-    ++jobs;
+void payment_service::impl::shutdown() noexcept {
+  calls.close();
+  loop.stop();
+  if (pool.get_executor().running_in_this_thread()) return;
+  std::lock_guard lock(shutdown_mutex);
+  calls.wait_idle();       // after it, nothing new can start
+  operations.wait_idle();  // each ends at its outcome or its wait budget
+  jobs.wait_idle();        // claims still running may yet dispatch attempts
+  runner.drain();          // attempts whose callers were answered at their budget
+}
+
+result<detail::activity::scope> payment_service::impl::enter(diagnostics* diag) {
+  if (!calls.try_begin()) {
+    return fail(errc::shutting_down, diag, "the service is shutting down; retry on another server");
   }
+  return detail::activity::scope(&calls);
+}
+
+void payment_service::impl::post(std::function<void()> job) {
+  jobs.begin();
   boost::asio::post(pool, [this, job = std::move(job)] {
+    const detail::activity::scope counted(&jobs);
     job();
-    std::lock_guard lock(jobs_mutex);
-    if (--jobs == 0) jobs_idle.notify_all();
   });
 }
 
@@ -311,12 +319,14 @@ const service_options& payment_service::options() const noexcept {
 
 result<payment_intent> payment_service::retrieve(std::string_view tenant, std::string_view intent,
                                                  diagnostics* diag) {
+  BOOST_OUTCOME_TRY(auto entered, impl_->enter(diag));
   BOOST_OUTCOME_TRY(auto t, validate_tenant(tenant, diag));
   BOOST_OUTCOME_TRY(auto id, validate_intent_id(intent, diag));
   return impl_->load_reconciled(t, id, diag);
 }
 
 result<recovery_report> payment_service::recover(std::size_t limit, diagnostics* diag) {
+  BOOST_OUTCOME_TRY(auto entered, impl_->enter(diag));
   auto listed = guarded([&] { return impl_->store.list_unresolved(limit); });
   if (!listed) return store_failure(listed.error(), diag);
   recovery_report report;
@@ -332,11 +342,21 @@ result<recovery_report> payment_service::recover(std::size_t limit, diagnostics*
       continue;
     }
     switch (v.value()) {
-      case detail::verdict::skipped: ++report.skipped; break;
-      case detail::verdict::adopted: ++report.adopted; break;
-      case detail::verdict::voided: ++report.voided; break;
-      case detail::verdict::retry_later: ++report.retried; break;
-      case detail::verdict::review: ++report.reviewed; break;
+      case detail::verdict::skipped:
+        ++report.skipped;
+        break;
+      case detail::verdict::adopted:
+        ++report.adopted;
+        break;
+      case detail::verdict::voided:
+        ++report.voided;
+        break;
+      case detail::verdict::retry_later:
+        ++report.retried;
+        break;
+      case detail::verdict::review:
+        ++report.reviewed;
+        break;
     }
   }
   impl_->expire_challenges(limit, report);
@@ -344,6 +364,7 @@ result<recovery_report> payment_service::recover(std::size_t limit, diagnostics*
 }
 
 result<std::size_t> payment_service::purge_expired_keys(std::size_t batch, diagnostics* diag) {
+  BOOST_OUTCOME_TRY(auto entered, impl_->enter(diag));
   std::size_t total = 0;
   for (;;) {
     auto deleted = guarded([&] { return impl_->store.purge_expired_keys(batch); });
@@ -356,14 +377,22 @@ result<std::size_t> payment_service::purge_expired_keys(std::size_t batch, diagn
 
 void payment_service::start_recovery(boost::asio::any_io_executor executor,
                                      std::chrono::milliseconds interval, std::size_t batch) {
+  if (impl_->calls.closed()) return;  // shutting down: no new loop
   impl_->loop.start(std::move(executor), interval, [this, batch] { (void)recover(batch); });
 }
 
-void payment_service::stop_recovery() noexcept { impl_->loop.stop(); }
+void payment_service::stop_recovery() noexcept {
+  impl_->loop.stop();
+}
+
+void payment_service::shutdown() noexcept {
+  impl_->shutdown();
+}
 
 result<std::vector<audit_entry>> payment_service::audit_trail(std::string_view tenant,
                                                               std::string_view intent,
                                                               diagnostics* diag) {
+  BOOST_OUTCOME_TRY(auto entered, impl_->enter(diag));
   BOOST_OUTCOME_TRY(auto t, validate_tenant(tenant, diag));
   BOOST_OUTCOME_TRY(auto id, validate_intent_id(intent, diag));
   BOOST_OUTCOME_TRY(impl_->load(t, id, diag));  // another tenant's intent is not_found

@@ -2,6 +2,7 @@
 // reads, recovery) and operations.cpp (the operations, sync and async).
 #pragma once
 
+#include "engine/activity.hpp"
 #include "engine/attempt_runner.hpp"
 #include "engine/coalescer.hpp"
 #include "engine/committer.hpp"
@@ -26,8 +27,16 @@ struct payment_service::impl {
   using answered = std::function<void(result<payment_response>)>;
 
   impl(idempotency_store& s, card_network& n, service_options o);
-  // Waits for jobs on the pool, then attempts in flight, then timers.
+  // shutdown(), then joins the pool (the waits' timers and polls).
   ~impl();
+
+  // payment_service::shutdown: closes `calls`, stops recovery, then waits for
+  // calls, async operations, pool jobs and attempts in flight, in that order
+  // (each may start the next). From a pool thread it only closes and stops:
+  // the wait would include itself.
+  void shutdown() noexcept;
+  // A call's entry: counted until the scope ends, or errc::shutting_down.
+  result<detail::activity::scope> enter(diagnostics* diag);
 
   // The claim of `m`: load (reconciled), decide, claim the key with the
   // write; dispatches the attempt it started. Blocks on the store.
@@ -59,6 +68,12 @@ struct payment_service::impl {
   // Runs `job` on the pool, counted so the destructor can wait for it.
   void post(std::function<void()> job);
 
+  // First, so they outlive everything that counts itself in them.
+  detail::activity calls;       // public calls inside the library; closed by shutdown
+  detail::activity operations;  // async_ operations whose handler is not yet handed over
+  detail::activity jobs;        // posted to the pool and not yet finished
+  std::mutex shutdown_mutex;    // one shutdown's waits at a time
+
   const service_options options;
   boost::asio::thread_pool pool;  // before what its jobs use: joined by ~impl
   idempotency_store& store;
@@ -68,10 +83,6 @@ struct payment_service::impl {
   detail::reconciler reconciler;
   detail::coalescer coalesce;
   detail::recovery_loop loop;
-
-  std::mutex jobs_mutex;
-  std::condition_variable jobs_idle;
-  std::size_t jobs = 0;  // posted and not yet finished
 };
 
 }  // namespace payintent

@@ -10,16 +10,12 @@
 namespace asio = boost::asio;
 using namespace payintent;
 using namespace std::chrono_literals;
+using payintent::test::budgeted_charge;
 using payintent::test::held_fixture;
 using payintent::test::require_ok;
 
 namespace {
 
-charge_params card(std::chrono::milliseconds budget) {
-  charge_params p = payintent::test::card_charge(2500);
-  p.wait_budget = budget;
-  return p;
-}
 
 bool saw(const std::vector<transition>& ts, std::string_view event) {
   return std::any_of(ts.begin(), ts.end(), [&](const transition& t) { return t.event == event; });
@@ -31,7 +27,7 @@ TEST_CASE("the budget passes first: processing now, succeeded in the background"
   held_fixture f;
   // The network holds the authorization until released: only the budget can
   // complete this call.
-  auto r = f.service.async_charge("acme", "slow-1", card(50ms), nullptr, asio::use_future).get();
+  auto r = f.service.async_charge("acme", "slow-1", budgeted_charge(50ms), nullptr, asio::use_future).get();
   CHECK(r.intent.status == intent_status::processing);
   CHECK(r.intent.attempts.at(0).state == attempt_state::init);
   CHECK(f.network.authorize_calls() == 1);
@@ -54,7 +50,7 @@ TEST_CASE("the budget passes first: processing now, succeeded in the background"
 
 TEST_CASE("the outcome comes first: the call answers it, long before the budget") {
   held_fixture f;
-  auto pending = f.service.async_charge("acme", "fast-1", card(std::chrono::hours(1)), nullptr,
+  auto pending = f.service.async_charge("acme", "fast-1", budgeted_charge(std::chrono::hours(1)), nullptr,
                                         asio::use_future);
   // Only the outcome can complete this call: the budget is an hour.
   while (f.network.authorize_calls() == 0) std::this_thread::sleep_for(1ms);
@@ -68,9 +64,9 @@ TEST_CASE("the outcome comes first: the call answers it, long before the budget"
 TEST_CASE("a retry with a longer budget meets the attempt the first left behind") {
   held_fixture f;
   auto first =
-      f.service.async_charge("acme", "retry-1", card(10ms), nullptr, asio::use_future).get();
+      f.service.async_charge("acme", "retry-1", budgeted_charge(10ms), nullptr, asio::use_future).get();
   CHECK(first.intent.status == intent_status::processing);
-  auto retry = f.service.async_charge("acme", "retry-1", card(std::chrono::hours(1)), nullptr,
+  auto retry = f.service.async_charge("acme", "retry-1", budgeted_charge(std::chrono::hours(1)), nullptr,
                                       asio::use_future);
   CHECK(retry.wait_for(20ms) == std::future_status::timeout);
   f.network.release(network_outcome::approved());

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 
 namespace payintent::test {
@@ -23,6 +24,13 @@ inline charge_params card_charge(std::int64_t amount = 1999, std::string pm = te
   p.amount = amount;
   p.currency = "EUR";
   p.payment_method = std::move(pm);
+  return p;
+}
+
+// card_charge(2500) waiting at most `budget` for its outcome.
+inline charge_params budgeted_charge(std::chrono::milliseconds budget) {
+  charge_params p = card_charge(2500);
+  p.wait_budget = budget;
   return p;
 }
 

@@ -27,6 +27,7 @@ const errc all_codes[] = {
     errc::card_network_error,
     errc::store_unavailable,
     errc::busy,
+    errc::shutting_down,
     errc::storage_full,
     errc::storage_read_only,
     errc::storage_corrupt,
@@ -84,7 +85,8 @@ TEST_CASE("http_status follows the design table") {
   CHECK(http_status(errc::idempotency_key_reused) == 422);
   CHECK(http_status(errc::card_declined) == 402);
   CHECK(http_status(errc::card_network_error) == 502);
-  for (errc e : {errc::store_unavailable, errc::busy, errc::storage_read_only}) {
+  for (errc e :
+       {errc::store_unavailable, errc::busy, errc::shutting_down, errc::storage_read_only}) {
     CHECK(http_status(e) == 503);
   }
   CHECK(http_status(errc::storage_full) == 507);
@@ -99,7 +101,8 @@ TEST_CASE("is_retryable only for transient codes") {
   using payintent::is_retryable;
   for (errc e : all_codes) {
     const bool expected = e == errc::busy || e == errc::store_unavailable ||
-                          e == errc::idempotency_key_in_use || e == errc::version_conflict;
+                          e == errc::shutting_down || e == errc::idempotency_key_in_use ||
+                          e == errc::version_conflict;
     CHECK_MESSAGE(is_retryable(e) == expected, fmt::format("{}", e));
   }
   CHECK_FALSE(is_retryable(error_code(61, boost::system::generic_category())));
