@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <variant>
 
 namespace {
 
@@ -25,28 +24,21 @@ constexpr std::string_view usage_text =
 int main(int argc, char** argv) {
   std::size_t count = 1'000'000;
   std::uint64_t seed = 18;
-  auto flags = payintent::cli::split_flags(argc, argv);
-  if (auto* why = std::get_if<std::string>(&flags)) {
-    return payintent::cli::usage_error("card_number_matches", *why, usage_text);
-  }
-  for (const auto& [flag, value] : std::get<0>(flags)) {
-    std::optional<std::uint64_t> n;
-    if (flag == "--help") return payintent::cli::print_usage(usage_text);
-    if (flag == "--count") {
-      n = payintent::cli::parse_int<std::uint64_t>(value, 1, 1'000'000'000);
-      if (n) count = *n;
-    } else if (flag == "--seed") {
-      n = payintent::cli::parse_int<std::uint64_t>(value, 0, UINT64_MAX);
-      if (n) seed = *n;
-    } else {
-      return payintent::cli::usage_error("card_number_matches", "unknown flag " + flag, usage_text);
-    }
-    if (!n) {
-      return payintent::cli::usage_error("card_number_matches",
-                                         payintent::cli::bad_value(flag, value, "a whole number"),
-                                         usage_text);
-    }
-  }
+  using payintent::cli::parse_int;
+  const auto exit_code = payintent::cli::parse_flags(
+      argc, argv, "card_number_matches", usage_text,
+      [&](std::string_view flag, std::string_view value) {
+        std::optional<std::uint64_t> n;
+        if (flag == "--count" && (n = parse_int<std::uint64_t>(value, 1, 1'000'000'000))) {
+          count = *n;
+        } else if (flag == "--seed" && (n = parse_int<std::uint64_t>(value, 0, UINT64_MAX))) {
+          seed = *n;
+        } else {
+          return false;
+        }
+        return true;
+      });
+  if (exit_code) return *exit_code;
 
   bool within = true;
   fmt::print("{{\"count\": {}, \"seed\": {}, \"generators\": [", count, seed);

@@ -86,6 +86,28 @@ inline int usage_error(std::string_view program, std::string_view why, std::stri
   return 2;
 }
 
+// Hands each "--flag value" of argv to `on_flag(flag, value)`, which answers
+// false for a flag it does not know or a value it cannot use. The exit code
+// for --help (0, usage on stdout) or a usage error (2, usage on stderr), or
+// nullopt to go on.
+template <class OnFlag>
+std::optional<int> parse_flags(int argc, const char* const* argv, std::string_view program,
+                               std::string_view usage, OnFlag&& on_flag) {
+  auto split = split_flags(argc, argv);
+  if (const auto* why = std::get_if<std::string>(&split)) return usage_error(program, *why, usage);
+  const auto& flags = std::get<std::vector<flag_value>>(split);
+  for (const flag_value& f : flags) {
+    if (f.flag == "--help") return print_usage(usage);
+  }
+  for (const flag_value& f : flags) {
+    if (!on_flag(std::string_view(f.flag), std::string_view(f.value))) {
+      return usage_error(program, "unknown flag or bad value: " + f.flag + " '" + f.value + "'",
+                         usage);
+    }
+  }
+  return std::nullopt;
+}
+
 // For a program that takes up to `max_positional` arguments and no flags:
 // the exit code for --help (0) or a flag or extra argument (2), or nullopt to
 // go on.
