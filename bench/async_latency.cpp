@@ -14,6 +14,7 @@
 // keys (equal when exactly once held), and whether every retry was answered
 // with its original's intent.
 #include "bench_support.hpp"
+#include "common/cli.hpp"
 
 #include <payintent/payintent.hpp>
 #include <payintent/testing/fake_card_network.hpp>
@@ -49,44 +50,46 @@ struct config {
   double dup = 0.10;
 };
 
+constexpr std::string_view usage_text =
+    "usage: async_latency [--store memory|sqlite:PATH] [--rate R] [--seconds S]\n"
+    "                     [--latency LO-HI] [--budget MS] [--dup FRACTION]\n";
+
 int usage(const char* why) {
-  fmt::print(stderr,
-             "async_latency: {}\nusage: async_latency [--store memory|sqlite:PATH] [--rate R] "
-             "[--seconds S] [--latency LO-HI] [--budget MS] [--dup FRACTION]\n",
-             why);
-  return 2;
+  return payintent::cli::usage_error("async_latency", why, usage_text);
 }
 
-bool parse(int argc, char** argv, config& c) {
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    const std::string value = argv[i + 1];
-    if (flag == "--store") {
-      c.store = value;
-    } else if (flag == "--rate") {
-      c.rate = std::atof(value.c_str());
-    } else if (flag == "--seconds") {
-      c.seconds = std::atof(value.c_str());
-    } else if (flag == "--budget") {
-      c.budget = milliseconds(std::atoll(value.c_str()));
-    } else if (flag == "--dup") {
-      c.dup = std::atof(value.c_str());
-    } else if (flag == "--latency" && value.find('-') != std::string::npos) {
-      c.latency_lo = milliseconds(std::atoll(value.substr(0, value.find('-')).c_str()));
-      c.latency_hi = milliseconds(std::atoll(value.substr(value.find('-') + 1).c_str()));
-    } else {
-      return false;
-    }
+bool parse_flag(std::string_view flag, std::string_view text, config& c) {
+  const std::string value(text);
+  if (flag == "--store") {
+    c.store = value;
+  } else if (flag == "--rate") {
+    c.rate = std::atof(value.c_str());
+  } else if (flag == "--seconds") {
+    c.seconds = std::atof(value.c_str());
+  } else if (flag == "--budget") {
+    c.budget = milliseconds(std::atoll(value.c_str()));
+  } else if (flag == "--dup") {
+    c.dup = std::atof(value.c_str());
+  } else if (flag == "--latency" && value.find('-') != std::string::npos) {
+    c.latency_lo = milliseconds(std::atoll(value.substr(0, value.find('-')).c_str()));
+    c.latency_hi = milliseconds(std::atoll(value.substr(value.find('-') + 1).c_str()));
+  } else {
+    return false;
   }
-  return argc % 2 == 1 && c.rate > 0 && c.seconds > 0 && c.dup >= 0 && c.dup < 1 &&
-         c.latency_lo <= c.latency_hi;
+  return true;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   config c;
-  if (!parse(argc, argv, c)) return usage("bad arguments");
+  const auto exit_code = payintent::cli::parse_flags(
+      argc, argv, "async_latency", usage_text,
+      [&](std::string_view flag, std::string_view value) { return parse_flag(flag, value, c); });
+  if (exit_code) return *exit_code;
+  if (c.rate <= 0 || c.seconds <= 0 || c.dup < 0 || c.dup >= 1 || c.latency_lo > c.latency_hi) {
+    return usage("rate and seconds must be positive, dup in [0, 1), LO <= HI");
+  }
   auto store = payintent::bench::open_store(c.store, 4);
   if (!store) return usage("unknown or unopenable store");
 

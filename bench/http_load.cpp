@@ -326,14 +326,9 @@ void load::write_latencies(const std::string& path) const {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto args = parse_load_args(argc, argv);
-  if (!args) {
-    fmt::print(
-        stderr,
-        "usage: http_load --port P --api-key KEY [--rate R] [--seconds S]\n"
-        "                 [--duplicates PERCENT] [--max-connections N] [--latencies FILE]\n");
-    return 2;
-  }
+  const auto parsed = parse_load_args(argc, argv);
+  if (const int* exit_code = std::get_if<int>(&parsed)) return *exit_code;
+  const auto* args = &std::get<load_args>(parsed);
   const double before = authorizations_now(args->port);
   if (before < 0) {
     fmt::print(stderr, "http_load: no server answering GET /metrics on 127.0.0.1:{}\n", args->port);

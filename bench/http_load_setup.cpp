@@ -40,40 +40,37 @@ double authorizations_now(std::uint16_t port) {
   }
 }
 
-std::optional<load_args> parse_load_args(int argc, char** argv) {
+std::variant<load_args, int> parse_load_args(int argc, char** argv) {
   using payintent::cli::parse_int;
+  static constexpr std::string_view usage =
+      "usage: http_load --port P --api-key KEY [--rate R] [--seconds S]\n"
+      "                 [--duplicates PERCENT] [--max-connections N] [--latencies FILE]\n";
   load_args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i], value = argv[i + 1];
-    if (flag == "--port") {
-      auto n = parse_int<std::uint16_t>(value, 1, 65535);
-      if (!n) return std::nullopt;
-      a.port = *n;
-    } else if (flag == "--api-key") {
-      a.api_key = value;
-    } else if (flag == "--rate") {
-      auto n = parse_int<int>(value, 1, 100'000);
-      if (!n) return std::nullopt;
-      a.rate = *n;
-    } else if (flag == "--seconds") {
-      auto n = parse_int<int>(value, 1, 3600);
-      if (!n) return std::nullopt;
-      a.seconds = *n;
-    } else if (flag == "--duplicates") {
-      auto n = parse_int<int>(value, 0, 100);  // percent
-      if (!n) return std::nullopt;
-      a.duplicates = *n / 100.0;
-    } else if (flag == "--max-connections") {
-      auto n = parse_int<std::size_t>(value, 1, 60'000);
-      if (!n) return std::nullopt;
-      a.max_connections = *n;
-    } else if (flag == "--latencies") {
-      a.latencies_path = value;
-    } else {
-      return std::nullopt;
-    }
+  auto set = [](auto& field, auto parsed) {
+    if (parsed) field = *parsed;
+    return parsed.has_value();
+  };
+  const auto exit_code = payintent::cli::parse_flags(
+      argc, argv, "http_load", usage, [&](std::string_view flag, std::string_view value) {
+        if (flag == "--port") return set(a.port, parse_int<std::uint16_t>(value, 1, 65535));
+        if (flag == "--rate") return set(a.rate, parse_int<int>(value, 1, 100'000));
+        if (flag == "--seconds") return set(a.seconds, parse_int<int>(value, 1, 3600));
+        if (flag == "--max-connections") {
+          return set(a.max_connections, parse_int<std::size_t>(value, 1, 60'000));
+        }
+        if (flag == "--duplicates") {
+          const auto percent = parse_int<int>(value, 0, 100);
+          if (percent) a.duplicates = *percent / 100.0;
+          return percent.has_value();
+        }
+        if (flag == "--api-key") a.api_key = value;
+        if (flag == "--latencies") a.latencies_path = value;
+        return flag == "--api-key" || flag == "--latencies";
+      });
+  if (exit_code) return *exit_code;
+  if (a.port == 0 || a.api_key.empty()) {
+    return payintent::cli::usage_error("http_load", "--port and --api-key are required", usage);
   }
-  if (argc % 2 == 0 || a.port == 0 || a.api_key.empty()) return std::nullopt;
   return a;
 }
 

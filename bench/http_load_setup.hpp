@@ -3,8 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
+#include <variant>
 
 namespace payintent::bench {
 
@@ -18,8 +18,9 @@ struct load_args {
   std::string latencies_path;
 };
 
-// Parses argv (see http_load.cpp); nullopt on any bad argument.
-std::optional<load_args> parse_load_args(int argc, char** argv);
+// Parses argv (see http_load.cpp): the arguments, or the exit code after
+// --help (0) or a usage error (2), the usage printed.
+std::variant<load_args, int> parse_load_args(int argc, char** argv);
 
 // payintent_authorizations_total from GET /metrics on 127.0.0.1:port, or -1
 // when the server does not answer.

@@ -8,6 +8,7 @@
 // for instruction counts under callgrind); the program prints one JSON line
 // with throughput and per-charge latency.
 #include "bench_support.hpp"
+#include "common/cli.hpp"
 
 #include <payintent/memory_store.hpp>
 #include <payintent/payintent.hpp>
@@ -36,13 +37,14 @@ struct config {
   std::int64_t charges = 0;  // 0: run for `seconds`
 };
 
+constexpr std::string_view usage_text =
+    "usage: payintent_bench [--store memory|sqlite:PATH|postgres:CONNINFO] [--threads N]\n"
+    "                       [--seconds S] [--charges N]\n"
+    "  charges on the store from N threads for S seconds (default: memory, 2, 5),\n"
+    "  or N charges in all; prints the throughput and latencies as JSON\n";
+
 int usage(const char* why) {
-  fmt::print(
-      stderr,
-      "payintent_bench: {}\nusage: payintent_bench --store memory|sqlite:PATH|postgres:CONNINFO "
-      "--threads N --seconds S\n",
-      why);
-  return 2;
+  return payintent::cli::usage_error("payintent_bench", why, usage_text);
 }
 
 using payintent::bench::open_store;
@@ -55,19 +57,25 @@ double percentile(std::vector<std::int64_t>& v, double q) {
 
 int main(int argc, char** argv) {
   config c;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    if (flag == "--store")
-      c.store = argv[i + 1];
-    else if (flag == "--threads")
-      c.threads = std::atoi(argv[i + 1]);
-    else if (flag == "--seconds")
-      c.seconds = std::atof(argv[i + 1]);
-    else if (flag == "--charges")
-      c.charges = std::atoll(argv[i + 1]);
-    else
-      return usage("unknown flag");
-  }
+  using payintent::cli::parse_int;
+  const auto exit_code = payintent::cli::parse_flags(
+      argc, argv, "payintent_bench", usage_text,
+      [&](std::string_view flag, std::string_view value) {
+        if (flag == "--store") {
+          c.store = value;
+        } else if (flag == "--threads") {
+          c.threads = parse_int<int>(value, 1, 4096).value_or(0);
+        } else if (flag == "--seconds") {
+          c.seconds = std::atof(std::string(value).c_str());
+        } else if (flag == "--charges") {
+          c.charges = parse_int<std::int64_t>(value, 0, INT64_MAX).value_or(-1);
+          return c.charges >= 0;
+        } else {
+          return false;
+        }
+        return true;
+      });
+  if (exit_code) return *exit_code;
   if (c.threads < 1 || c.seconds <= 0) return usage("threads and seconds must be positive");
   auto store = open_store(c.store, static_cast<std::size_t>(c.threads));
   if (!store) return usage("unknown or unopenable store");

@@ -18,6 +18,8 @@
 // lock waits use SQLite's busy timeout, and a transaction that still finds
 // the lock taken is rolled back and retried. Prints one JSON line like
 // payintent_bench. Keep the schema in step with adapters/sqlite/src/schema.cpp.
+#include "common/cli.hpp"
+
 #include <sqlite3.h>
 
 #include <fmt/core.h>
@@ -227,10 +229,11 @@ class floor_connection {
   std::int64_t busy_retries_ = 0;
 };
 
+constexpr std::string_view usage_text =
+    "usage: sqlite_floor --path PATH [--threads N] [--seconds S]\n";
+
 int usage(const char* why) {
-  fmt::print(stderr, "sqlite_floor: {}\nusage: sqlite_floor --path PATH --threads N --seconds S\n",
-             why);
-  return 2;
+  return payintent::cli::usage_error("sqlite_floor", why, usage_text);
 }
 
 double percentile(std::vector<std::int64_t>& v, double q) {
@@ -246,18 +249,20 @@ int main(int argc, char** argv) {
   std::string path;
   int threads = 1;
   double seconds = 5;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    if (flag == "--path") {
-      path = argv[i + 1];
-    } else if (flag == "--threads") {
-      threads = std::atoi(argv[i + 1]);
-    } else if (flag == "--seconds") {
-      seconds = std::atof(argv[i + 1]);
-    } else {
-      return usage("unknown flag");
-    }
-  }
+  const auto exit_code = payintent::cli::parse_flags(
+      argc, argv, "sqlite_floor", usage_text, [&](std::string_view flag, std::string_view value) {
+        if (flag == "--path") {
+          path = value;
+        } else if (flag == "--threads") {
+          threads = payintent::cli::parse_int<int>(value, 1, 4096).value_or(0);
+        } else if (flag == "--seconds") {
+          seconds = std::atof(std::string(value).c_str());
+        } else {
+          return false;
+        }
+        return true;
+      });
+  if (exit_code) return *exit_code;
   if (path.empty() || threads < 1 || seconds <= 0) return usage("path, threads and seconds needed");
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
   {

@@ -5,7 +5,12 @@
 
 #include <fmt/core.h>
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1) {  // it takes no arguments
+    const bool help = std::string_view(argv[1]) == "--help";
+    fmt::print(help ? stdout : stderr, "usage: quickstart   (one charge, retried, charged once)\n");
+    return help ? 0 : 2;
+  }
   payintent::memory_store store;                    // or sqlite_store / postgres_store
   payintent::testing::fake_card_network network;    // your card_network in production
   payintent::payment_service payments(store, network);

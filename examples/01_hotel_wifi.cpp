@@ -13,6 +13,8 @@
 
 #include <fmt/core.h>
 
+#include "common/cli.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -39,6 +41,12 @@ void say(fmt::format_string<Args...> format, Args&&... args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const auto exit_code = payintent::cli::no_flags(
+      argc, argv, "hotel_wifi",
+      "usage: hotel_wifi [database-file]   (default: ./payintent-demo.db)\n", 1);
+  if (exit_code) {
+    return *exit_code;
+  }
   const std::string path = argc > 1 ? argv[1] : "payintent-demo.db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
 

@@ -14,7 +14,14 @@
 
 #include <fmt/core.h>
 
-int main() {
+#include "common/cli.hpp"
+
+int main(int argc, char** argv) {
+  const auto exit_code = payintent::cli::no_flags(
+      argc, argv, "three_ds", "usage: three_ds\n  a charge through a 3-D Secure challenge\n");
+  if (exit_code) {
+    return *exit_code;
+  }
   payintent::memory_store store;
   payintent::testing::fake_card_network network;  // plays card network, 3DS server and ACS
   payintent::payment_service payments(store, network);

@@ -7,6 +7,8 @@
 
 #include <fmt/core.h>
 
+#include "common/cli.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -44,7 +46,13 @@ class metrics_store : public payintent::store_wrapper {
   counter claims_, commits_;
 };
 
-int main() {
+int main(int argc, char** argv) {
+  const auto exit_code = payintent::cli::no_flags(
+      argc, argv, "metrics_store",
+      "usage: metrics_store\n  a store decorator that counts and times every store call\n");
+  if (exit_code) {
+    return *exit_code;
+  }
   payintent::memory_store memory;
   metrics_store store(memory);  // the service sees only the decorator
   payintent::testing::fake_card_network network;

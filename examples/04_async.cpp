@@ -13,6 +13,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "common/cli.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -20,7 +22,13 @@
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-int main() {
+int main(int argc, char** argv) {
+  const auto exit_code = payintent::cli::no_flags(
+      argc, argv, "async_checkout",
+      "usage: async_checkout\n  five checkouts on one thread with the async API\n");
+  if (exit_code) {
+    return *exit_code;
+  }
   payintent::memory_store store;
   payintent::testing::fake_card_network network({.min_latency = 100ms, .max_latency = 400ms});
   std::atomic<int> authorized{0};

@@ -1,6 +1,5 @@
 #include "payintent/validation.hpp"
 
-#include <array>
 #include <cstddef>
 #include <string>
 
@@ -14,8 +13,6 @@ constexpr std::size_t intent_id_random_chars = 24;
 constexpr std::size_t max_metadata_pairs = 50;
 constexpr std::size_t max_metadata_key_length = 40;
 constexpr std::size_t max_metadata_value_length = 500;
-constexpr std::size_t min_pan_digits = 13;
-constexpr std::size_t max_pan_digits = 19;
 
 // Records the human detail (naming the field, never its value) and yields the code.
 error_code fail(diagnostics* diag, errc code, std::string message) {
@@ -32,55 +29,12 @@ bool is_printable_ascii(char c) noexcept {
 bool is_base62(char c) noexcept {
   return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
-bool is_group_separator(char c) noexcept {
-  return c == ' ' || c == '-';
-}
 
 bool all_printable_ascii(std::string_view s) noexcept {
   for (char c : s) {
     if (!is_printable_ascii(c)) return false;
   }
   return true;
-}
-
-// No issuer numbers cards from 0, and zero-padded counters in keys are common:
-// requiring a leading 1-9 keeps "txn_0000000000000042" from looking like a card.
-bool looks_like_pan(std::string_view digits) noexcept {
-  return digits.size() >= min_pan_digits && digits.size() <= max_pan_digits &&
-         digits.front() != '0' && luhn_valid(digits);
-}
-
-// Every 13-19 digit window of an ungrouped run of digits, so a card number
-// embedded in a longer run is still found.
-// A whole run of consecutive digits. A card number inside a longer run is not
-// searched for: every 13-19 window of a 19-digit nanosecond timestamp would
-// give about one chance in ten per window of a false Luhn match, and keys are
-// full of those.
-bool contiguous_run_has_pan(std::string_view run) noexcept {
-  return run.size() >= min_pan_digits && run.size() <= max_pan_digits && looks_like_pan(run);
-}
-
-// Digit groups joined by single separators ("4242 4242 4242 4242"), taken
-// from a group start to a group end: a written card number keeps its groups
-// whole, and aligning windows on groups keeps dates and counters in keys
-// ("order-2024-11-25-0001") from matching by accident.
-bool grouped_run_has_pan(std::string_view text, std::size_t group_start) noexcept {
-  std::array<char, max_pan_digits> digits{};
-  std::size_t count = 0;
-  std::size_t groups = 0;
-  std::size_t i = group_start;
-  while (true) {
-    while (i < text.size() && is_digit(text[i])) {
-      if (count == max_pan_digits) return false;
-      digits[count++] = text[i++];
-    }
-    ++groups;
-    if (groups > 1 && looks_like_pan(std::string_view(digits.data(), count))) return true;
-    const bool continues =
-        i + 1 < text.size() && is_group_separator(text[i]) && is_digit(text[i + 1]);
-    if (!continues) return false;
-    ++i;
-  }
 }
 
 // Accepts well-formed UTF-8 (descriptions are people's text) but no C0, DEL
@@ -231,34 +185,6 @@ result<void> validate_payment_method(std::string_view token, diagnostics* diag) 
                 "payment method looks like a raw card number; send a token instead");
   }
   return outcome::success();
-}
-
-bool contains_card_number(std::string_view text) noexcept {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (!is_digit(text[i]) || (i > 0 && is_digit(text[i - 1]))) continue;
-    std::size_t end = i;
-    while (end < text.size() && is_digit(text[end])) ++end;
-    if (contiguous_run_has_pan(text.substr(i, end - i))) return true;
-    if (grouped_run_has_pan(text, i)) return true;
-  }
-  return false;
-}
-
-bool luhn_valid(std::string_view digits) noexcept {
-  if (digits.empty()) return false;
-  unsigned sum = 0;
-  bool twice = false;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    if (!is_digit(*it)) return false;
-    unsigned d = static_cast<unsigned>(*it - '0');
-    if (twice) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    twice = !twice;
-  }
-  return sum % 10 == 0;
 }
 
 }  // namespace payintent

@@ -5,6 +5,7 @@
 
 #include "engine/flight.hpp"
 #include "engine/guarded.hpp"
+#include "engine/store_failure.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -46,7 +47,7 @@ result<payment_intent> attempt_runner::await(const tenant_id& tenant, const inte
   }
   for (int i = 0;; ++i) {
     auto loaded = guarded([&] { return store_.load(tenant, id); });
-    if (!loaded) return loaded.error();
+    if (!loaded) return store_failure(loaded.error(), diag);
     if (!loaded.value()) return make_error_code(errc::not_found);
     payment_intent& intent = *loaded.value();
     const auto now = clock::now();
@@ -119,7 +120,7 @@ struct attempt_runner::poller : std::enable_shared_from_this<poller> {
 
   void step() {
     auto loaded = guarded([&] { return runner.store_.load(tenant, id); });
-    if (!loaded) return done(loaded.error());
+    if (!loaded) return done(store_failure(loaded.error(), nullptr));
     if (!loaded.value()) return done(make_error_code(errc::not_found));
     const auto now = clock::now();
     if (attempt_settled(*loaded.value(), number) || now >= deadline) {

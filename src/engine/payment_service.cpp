@@ -2,6 +2,7 @@
 
 #include "engine/crash_point.hpp"
 #include "engine/guarded.hpp"
+#include "engine/store_failure.hpp"
 #include "payintent/fingerprint.hpp"
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@ using detail::claim_answer;
 using detail::claim_outcome;
 using detail::guarded;
 using detail::plan;
+using detail::store_failure;
 
 std::string default_node_id() {
   char host[256] = {};
@@ -37,11 +39,6 @@ error_code fail(errc code, diagnostics* diag, std::string message, bool replayed
     diag->replayed = replayed;
   }
   return make_error_code(code);
-}
-
-error_code store_failure(const error_code& ec, diagnostics* diag) {
-  return fail(errc(ec.value()) == errc::version_conflict ? errc::busy : errc(ec.value()), diag,
-              fmt::format("the store failed: {}", ec.message()));
 }
 
 }  // namespace
@@ -119,9 +116,8 @@ claim_outcome payment_service::impl::claim(const detail::mutation& m) {
 
     auto claimed = commits.claim(current ? &*current : nullptr, request);
     if (!claimed) {
-      const auto code = errc(claimed.error().value());
-      const bool raced = claimed.error().category() == payintent_category() &&
-                         (code == errc::version_conflict || code == errc::fenced_out);
+      const bool raced =
+          claimed.error() == errc::version_conflict || claimed.error() == errc::fenced_out;
       if (raced) {
         ++round;
         continue;  // the intent moved on: decide again from what it is now

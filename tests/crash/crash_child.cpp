@@ -239,6 +239,8 @@ int main(int argc, char** argv) {
               std::stoull(args[6]));
   }
   if (args.size() == 4 && args[0] == "hold") return run_hold(args[1], args[2], args[3]);
-  fmt::print(stderr, "usage: crash_child point|storm|hold ... (see crash_child.cpp)\n");
-  return 2;
+  const bool help = args.size() == 1 && args[0] == "--help";
+  fmt::print(help ? stdout : stderr,
+             "usage: crash_child point|storm|hold ... (see crash_child.cpp)\n");
+  return help ? 0 : 2;
 }

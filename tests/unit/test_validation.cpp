@@ -18,46 +18,6 @@ errc code_of(const result<T>& r) {
 
 }  // namespace
 
-TEST_CASE("luhn") {
-  CHECK(luhn_valid("4242424242424242"));
-  CHECK(luhn_valid("378282246310005"));
-  CHECK(luhn_valid("79927398713"));
-  CHECK_FALSE(luhn_valid("79927398710"));
-  CHECK_FALSE(luhn_valid("4242424242424241"));
-  CHECK_FALSE(luhn_valid(""));
-  CHECK_FALSE(luhn_valid("4242 4242"));
-}
-
-TEST_CASE("card numbers are found however they are written") {
-  CHECK(contains_card_number("4242424242424242"));
-  CHECK(contains_card_number("order-4242424242424242"));
-  CHECK(contains_card_number("pan:4242424242424242;"));
-  CHECK(contains_card_number("4242 4242 4242 4242"));
-  CHECK(contains_card_number("4242-4242-4242-4242"));
-  CHECK(contains_card_number("card 4242-4242 4242-4242 exp"));
-  CHECK(contains_card_number("3782 822463 10005"));      // Amex grouping
-  CHECK(contains_card_number("4222222222222"));          // 13 digits
-  CHECK(contains_card_number("x4000000000000000006x"));  // 19 digits
-  CHECK(contains_card_number("9 4242 4242 4242 4242"));  // a stray group before it
-  CHECK(contains_card_number("4242424242424242-1"));
-}
-
-TEST_CASE("things that are not card numbers") {
-  CHECK_FALSE(contains_card_number(""));
-  CHECK_FALSE(contains_card_number("1234567812345678"));  // no 13-19 window passes Luhn
-  CHECK_FALSE(contains_card_number("4242 4242 4242 4241"));
-  CHECK_FALSE(contains_card_number("424242424242"));          // 12 digits, Luhn-valid
-  CHECK_FALSE(contains_card_number("4242  4242 4242 4242"));  // double space splits it
-  CHECK_FALSE(contains_card_number("4242_4242_4242_4242"));
-  CHECK_FALSE(contains_card_number("txn_00000000000000000042"));  // zero padding
-  CHECK_FALSE(contains_card_number("550e8400-e29b-41d4-a716-446655440000"));
-  CHECK_FALSE(contains_card_number("4242a4242b4242c4242"));
-  // Longer digit runs are order numbers and timestamps, not cards, even when
-  // a window inside them passes Luhn.
-  CHECK_FALSE(contains_card_number("1234564242424242424242987"));
-  CHECK_FALSE(contains_card_number("req-17325500001234567890"));
-}
-
 TEST_CASE("idempotency keys") {
   CHECK(code_of(validate_idempotency_key("")) == errc::missing_idempotency_key);
   CHECK(code_of(validate_idempotency_key(std::string(256, 'k'))) == errc::invalid_idempotency_key);
@@ -79,6 +39,10 @@ TEST_CASE("idempotency keys") {
   CHECK(diag.message.find("4242") == std::string::npos);
   CHECK(code_of(validate_idempotency_key("4242 4242 4242 4242")) == errc::raw_card_number);
   CHECK(validate_idempotency_key("order-1234567812345678").has_value());
+  // Digit groups of honest keys: a UUID whose digits joined across its dashes
+  // pass Luhn, a Unix time and a counter.
+  CHECK(validate_idempotency_key("stripe-node-retry-7ee5e857-3489-4498-9143-40ff813fb5cd"));
+  CHECK(validate_idempotency_key("order-1733368000-100"));
 }
 
 TEST_CASE("money") {
