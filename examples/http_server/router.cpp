@@ -2,9 +2,8 @@
 
 #include "http_server/form.hpp"
 #include "http_server/intent_json.hpp"
+#include "http_server/media_type.hpp"
 #include "http_server/stripe_params.hpp"
-
-#include <payintent/validation.hpp>
 
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
@@ -75,7 +74,7 @@ std::optional<api_error> read_form(const request& req, std::string& key, form_fi
   }
   key = std::string(header->value());
   const std::string_view type = req[bhttp::field::content_type];
-  if (!req.body().empty() && !type.starts_with("application/x-www-form-urlencoded")) {
+  if (!req.body().empty() && !media_type_is(type, "application/x-www-form-urlencoded")) {
     return invalid_request("Send the body as application/x-www-form-urlencoded", {},
                            "unsupported_content_type");
   }
