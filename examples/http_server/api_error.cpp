@@ -1,5 +1,7 @@
 #include "http_server/api_error.hpp"
 
+#include <payintent/validation.hpp>
+
 #include <fmt/format.h>
 
 namespace payintent::http {
@@ -41,7 +43,12 @@ api_error from_library(const error_code& ec, const diagnostics* diag) {
   e.status = http_status(ec);
   e.code = code_for(ec);
   e.param = param_for(ec);
-  e.message = diag && !diag->message.empty() ? diag->message : ec.message();
+  // A 404's detail would only repeat the id from the URL, which the client has.
+  if (in_payintent(ec, errc::not_found)) {
+    e.message = "No such payment_intent";
+  } else {
+    e.message = diag && !diag->message.empty() ? diag->message : ec.message();
+  }
   e.replayed = diag && diag->replayed;
   e.retry_later = is_retryable(ec);
   if (in_payintent(ec, errc::idempotency_key_in_use) ||
@@ -61,8 +68,12 @@ boost::json::object error_json(const api_error& e, boost::json::object extra) {
   boost::json::object inner = std::move(extra);
   inner["type"] = e.type;
   inner["code"] = e.code;
-  inner["message"] = e.message;
-  if (!e.param.empty()) inner["param"] = e.param;
+  // The last guard on what goes back: text that holds a card number, from
+  // wherever it came, is not repeated.
+  inner["message"] = contains_card_number(e.message)
+                         ? "The message is withheld: it would repeat what looks like a card number"
+                         : e.message;
+  if (!e.param.empty() && !contains_card_number(e.param)) inner["param"] = e.param;
   boost::json::object outer;
   outer["error"] = std::move(inner);
   return outer;

@@ -5,7 +5,8 @@
 // api_error, rendered as Stripe's error JSON:
 //   {"error":{"type":"invalid_request_error","code":"...","message":"...","param":"..."}}
 // Messages name fields, never echo their values, so a card number pasted into
-// a field never comes back in a response or a log.
+// a field never comes back in a response or a log; error_json withholds any
+// message or param that still holds one (payintent::contains_card_number).
 #pragma once
 
 #include <payintent/error.hpp>
@@ -37,7 +38,8 @@ api_error invalid_request(std::string message, std::string param = {},
 // message when it has none). `diag` may be null.
 api_error from_library(const error_code& ec, const diagnostics* diag);
 
-// {"error":{...}} for `e`; `extra` members (Stripe adds "payment_intent" to a
+// {"error":{...}} for `e`, its message and param withheld when they hold a
+// card number; `extra` members (Stripe adds "payment_intent" to a
 // card_error) are merged into the inner object.
 boost::json::object error_json(const api_error& e, boost::json::object extra = {});
 

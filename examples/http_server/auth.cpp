@@ -69,7 +69,14 @@ std::variant<std::string, api_error> api_keys::authenticate(std::string_view hea
   } else if (starts_with_scheme(header, "Basic")) {
     auto decoded = base64_decode(header.substr(6));
     if (!decoded) return unauthorized("Invalid basic authorization: not base64");
-    key = decoded->substr(0, decoded->find(':'));
+    // A password the server ignored would be a credential the client
+    // believes is checked; the key alone is the credential.
+    const std::size_t colon = decoded->find(':');
+    if (colon == std::string::npos || colon + 1 != decoded->size()) {
+      return unauthorized(
+          "Invalid basic authorization: send the API key as the user name and an empty password");
+    }
+    key = decoded->substr(0, colon);
   } else {
     return unauthorized("Unsupported authorization scheme: use Bearer or Basic");
   }

@@ -2,7 +2,9 @@
 //
 // Like Stripe, a client sends its secret key as a Bearer token
 // ("Authorization: Bearer sk_test_...") or as the user name of HTTP basic
-// auth with an empty password (curl -u sk_test_...:). Each key maps to one
+// auth with an empty password (curl -u sk_test_...:). A non-empty password
+// is refused, not ignored: the key alone is the credential, and a password
+// the server skipped would be one the client believes was checked. Each key maps to one
 // tenant; every call the request makes is scoped to that tenant, so another
 // tenant's intents look absent (404).
 //
@@ -26,8 +28,9 @@ class api_keys {
   bool empty() const noexcept { return tenants_.empty(); }
 
   // The tenant for an Authorization header value, or a 401 api_error: no
-  // header, a scheme other than Bearer or Basic, or a key not added. The
-  // message never repeats the key.
+  // header, a scheme other than Bearer or Basic, basic credentials that are
+  // not base64 of "KEY:" (an empty password), or a key not added. The
+  // message never repeats the header.
   std::variant<std::string, api_error> authenticate(std::string_view authorization) const;
 
  private:

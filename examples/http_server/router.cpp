@@ -2,9 +2,8 @@
 
 #include "http_server/form.hpp"
 #include "http_server/intent_json.hpp"
+#include "http_server/media_type.hpp"
 #include "http_server/stripe_params.hpp"
-
-#include <payintent/validation.hpp>
 
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
@@ -36,16 +35,11 @@ response method_not_allowed(std::string_view allow) {
   return res;
 }
 
-response unknown_url(const request& req) {
-  // The URL is echoed to help the client, unless it holds a card number.
-  const std::string_view target = std::string_view(req.target()).substr(0, 200);
-  return error_response(api_error{
-      404,
-      "invalid_request_error",
-      "resource_missing",
-      fmt::format("Unrecognized request URL ({} {})", std::string_view(req.method_string()),
-                  contains_card_number(target) ? std::string_view("...") : target),
-      {}});
+// Neither the method nor the URL is repeated: either may hold a card number
+// in a form no check recognises (percent-encoded, for one).
+response unknown_url() {
+  return error_response(
+      api_error{404, "invalid_request_error", "resource_missing", "Unrecognized request URL", {}});
 }
 
 // The outcome of a mutating call as the client sees it. `settles` marks the
@@ -80,7 +74,7 @@ std::optional<api_error> read_form(const request& req, std::string& key, form_fi
   }
   key = std::string(header->value());
   const std::string_view type = req[bhttp::field::content_type];
-  if (!req.body().empty() && !type.starts_with("application/x-www-form-urlencoded")) {
+  if (!req.body().empty() && !media_type_is(type, "application/x-www-form-urlencoded")) {
     return invalid_request("Send the body as application/x-www-form-urlencoded", {},
                            "unsupported_content_type");
   }
@@ -103,8 +97,8 @@ awaitable<response> create(const request& req, const router_context& ctx,
   if (auto e = read_post(req, key, params, parse_create)) co_return error_response(*e);
   diagnostics diag;
   if (params.confirm) {
-    auto [ec, r] = co_await ctx.service.async_charge(tenant, key, as_charge(params, ctx.wait_budget),
-                                                   &diag, use_tuple);
+    auto [ec, r] = co_await ctx.service.async_charge(
+        tenant, key, as_charge(params, ctx.wait_budget), &diag, use_tuple);
     co_return mutation_response(ec, r, diag, true);
   }
   auto [ec, r] =
@@ -165,7 +159,7 @@ awaitable<response> route(const request& req, const router_context& ctx) {
     co_return res;
   }
   if (path != intents_path && !path.starts_with(std::string(intents_path) + "/")) {
-    co_return unknown_url(req);
+    co_return unknown_url();
   }
   auto who = ctx.keys.authenticate(req[bhttp::field::authorization]);
   if (auto* e = std::get_if<api_error>(&who)) co_return error_response(*e);
@@ -181,12 +175,12 @@ awaitable<response> route(const request& req, const router_context& ctx) {
   const std::string_view id = rest.substr(0, slash);
   const std::string_view action =
       slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
-  if (id.empty()) co_return unknown_url(req);
+  if (id.empty()) co_return unknown_url();
   if (action.empty()) {
     if (!is_get) co_return method_not_allowed("GET");
     co_return co_await retrieve(ctx, tenant, id);
   }
-  if (action != "confirm" && action != "cancel") co_return unknown_url(req);
+  if (action != "confirm" && action != "cancel") co_return unknown_url();
   if (!is_post) co_return method_not_allowed("POST");
   if (action == "confirm") co_return co_await confirm(req, ctx, tenant, id);
   co_return co_await cancel(req, ctx, tenant, id);

@@ -1,5 +1,7 @@
 #include "http_server/server.hpp"
 
+#include "http_server/header_rules.hpp"
+
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -61,9 +63,18 @@ asio::awaitable<void> serve(std::shared_ptr<connection> conn, connection_registr
     parser.body_limit(limits.max_body_bytes);
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     stream.expires_after(limits.read_timeout);
-    auto [read_ec, read_n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-    if (read_ec) {
-      if (auto answer = unreadable(read_ec, limits)) {
+    auto [read_ec, read_n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    std::optional<response> refusal;
+    if (!read_ec) {
+      // The body is read only once the header frames it unambiguously.
+      if (auto e = check_header_rules(parser.get())) {
+        refusal = error_response(*e);
+      } else {
+        std::tie(read_ec, read_n) = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+      }
+    }
+    if (read_ec || refusal) {
+      if (auto answer = refusal ? std::move(refusal) : unreadable(read_ec, limits)) {
         answer->keep_alive(false);
         answer->prepare_payload();
         stream.expires_after(limits.write_timeout);

@@ -10,7 +10,9 @@
 // (headers and body) must arrive within `read_timeout` of the previous
 // response, or the connection is closed (this also ends idle keep-alive
 // connections); a body above `max_body_bytes` is a 413 and the connection
-// closes; headers above `max_header_bytes` a 431.
+// closes; headers above `max_header_bytes` a 431. A header that frames its
+// body ambiguously or repeats a deciding header (header_rules.hpp) is a 400
+// before any body is read, and the connection closes.
 #pragma once
 
 #include "http_server/connections.hpp"

@@ -4,6 +4,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -41,6 +42,36 @@ std::string http_reply::error_field(std::string_view field) const {
   return value && value->is_string() ? std::string(value->as_string()) : std::string();
 }
 
+namespace {
+
+http_reply to_reply(bhttp::response<bhttp::string_body>&& res) {
+  http_reply reply;
+  reply.status = res.result_int();
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    reply.headers[name] = std::string(field.value());
+  }
+  reply.body = std::move(res.body());
+  return reply;
+}
+
+}  // namespace
+
+std::vector<http_reply> parse_replies(std::string_view bytes) {
+  std::vector<http_reply> replies;
+  while (!bytes.empty()) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.eager(true);
+    boost::system::error_code ec;
+    const std::size_t used = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
+    if (ec || !parser.is_done()) break;
+    replies.push_back(to_reply(parser.release()));
+    bytes.remove_prefix(used);
+  }
+  return replies;
+}
+
 std::string bearer(std::string_view api_key) {
   return "Bearer " + std::string(api_key);
 }
@@ -62,15 +93,7 @@ http_reply http_client::request(std::string_view method, std::string_view target
   boost::beast::flat_buffer buffer;
   bhttp::response<bhttp::string_body> res;
   bhttp::read(socket_, buffer, res);
-  http_reply reply;
-  reply.status = res.result_int();
-  for (const auto& field : res) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    reply.headers[name] = std::string(field.value());
-  }
-  reply.body = std::move(res.body());
-  return reply;
+  return to_reply(std::move(res));
 }
 
 http_reply http_client::post(std::string_view target, std::string form, std::string_view api_key,

@@ -13,6 +13,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace payintent::test {
 
@@ -55,12 +56,18 @@ class http_client {
   bool wait_closed(std::chrono::milliseconds limit);
   // Reads whatever arrives until the server closes or `limit` passes.
   std::string read_until_closed(std::chrono::milliseconds limit);
+  // Whether the last read_until_closed or wait_closed saw the server close.
+  bool closed() const { return closed_; }
 
  private:
   boost::asio::io_context io_;
   boost::asio::ip::tcp::socket socket_;
   bool closed_ = false;  // read_until_closed saw EOF or a reset
 };
+
+// Every complete response in `bytes` (as read_until_closed returns them), in
+// order; an incomplete or malformed tail is left out.
+std::vector<http_reply> parse_replies(std::string_view bytes);
 
 // "Bearer <key>".
 std::string bearer(std::string_view api_key);
