@@ -129,7 +129,7 @@ audit_entry seal_audit_entry(const audit_event& event, const audit_entry* previo
   e.to = event.to;
   e.detail = event.detail;
   e.node_id = std::string(node_id);
-  e.fence = fence;
+  e.fence = event.fence != 0 ? event.fence : fence;
   e.prev_hash = previous ? previous->hash : std::string(audit_genesis_hash);
   e.hash = audit_entry_hash(e);
   return e;

@@ -245,7 +245,7 @@ inline result<staged> stage(const intent_write& w, const intent_name& name, cons
                                  ev.to,
                                  ev.detail,
                                  w.node_id,
-                                 fence,
+                                 ev.fence != 0 ? ev.fence : fence,
                                  std::string_view(prev_hex.data(), prev_hex.size())};
     const sha256_digest own = audit_entry_digest(entry);
     scratch.entries.push_back(kept_audit::keep(entry, own, scratch.text));

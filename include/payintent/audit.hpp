@@ -17,7 +17,8 @@ inline constexpr std::string_view audit_genesis_hash =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
 // Builds the entry a store appends for `event`: copies the event's fields,
-// sets sequence, time, tenant, intent, node and fence from the arguments,
+// sets sequence, time, tenant, intent, node and fence from the arguments
+// (fence: the event's own when it names one, else `fence`),
 // prev_hash from `previous` (the intent's last entry, or nullptr for the
 // first), and computes hash. Stores call this inside the transaction that
 // appends the entry, so one piece of code defines the chain for every store.

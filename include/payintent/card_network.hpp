@@ -77,10 +77,15 @@ struct network_outcome {
   static network_outcome not_sent(std::string message = {});
 };
 
-// What a lookup found for a reference.
+// What a lookup found for a reference: found approved, found declined (or
+// pending), found voided, or not found.
 struct lookup_result {
-  bool found = false;         // false: the network has no authorization under it
-  network_outcome outcome;    // when found: approved, declined, pending, ...
+  bool found = false;       // false: the network has no authorization under it
+  network_outcome outcome;  // when found: approved, declined, pending, ...
+  // When found: the authorization was voided (reversed), by a void before or
+  // after it arrived. No money is held under the reference. Recovery treats
+  // it as not found: the attempt is voided and the intent fails.
+  bool voided = false;
 };
 
 class card_network {
@@ -98,11 +103,20 @@ class card_network {
   virtual void async_authorize(const authorization_request& request,
                                authorize_handler handler) = 0;
 
-  // Asks what happened to `reference`. Default: errc::not_supported.
+  // Asks what happened to `reference`: found approved, declined or pending
+  // (outcome), found voided (voided), or not found. Default:
+  // errc::not_supported.
   virtual void async_lookup(const std::string& reference, lookup_handler handler);
 
   // Reverses any authorization under `reference` (idempotent: voiding what
-  // does not exist succeeds). Default: errc::not_supported.
+  // does not exist succeeds). The protocol relies on this: the void also
+  // holds for an authorization under `reference` that reaches the network
+  // AFTER the void (a request still in transit when recovery gave up on it):
+  // the network reverses it, or refuses it, and lookup then answers found
+  // voided or not found. A network that cannot promise it leaves a window
+  // that only its late answer reveals: the service then voids again and
+  // checks by lookup, and hands the intent to requires_review when money
+  // stays live (docs/recovery.md). Default: errc::not_supported.
   virtual void async_void(const std::string& reference, void_handler handler);
 
  protected:

@@ -60,7 +60,8 @@ struct intent_write {
   std::uint64_t expected_version = 0;
   std::optional<attempt_write> attempt;
   // Appended to the intent's chain in order; the store stamps sequence, time,
-  // tenant, intent, node_id, fence (the attempt's, if any) and the hashes via
+  // tenant, intent, node_id, fence (the event's own if it names one, else the
+  // written attempt's, if any) and the hashes via
   // payintent::seal_audit_entry.
   std::vector<audit_event> audit;
   std::string node_id;  // the writer, recorded in the audit entries

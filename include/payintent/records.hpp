@@ -114,6 +114,10 @@ struct audit_event {
   std::string from;        // previous status or state name; empty for a creation
   std::string to;          // new status or state name
   std::string detail;      // short reason: decline code, review reason; never secrets
+  // The fence the writer held, for an entry that writes no attempt: a
+  // fenced-out writer's late report names its own, stale, fence. 0: the
+  // store stamps the written attempt's fence (0 when none is written).
+  std::uint64_t fence = 0;
   friend bool operator==(const audit_event&, const audit_event&) = default;
 };
 

@@ -3,6 +3,7 @@
 #include "engine/crash_point.hpp"
 #include "engine/flight.hpp"
 #include "engine/guarded.hpp"
+#include "engine/late_outcome.hpp"
 
 #include <fmt/format.h>
 #include <boost/asio/bind_allocator.hpp>
@@ -40,12 +41,14 @@ bool attempt_settled(const payment_intent& intent, int number) noexcept {
 }
 
 attempt_runner::attempt_runner(const committer& commits, card_network& network, write_context ctx,
-                               boost::asio::any_io_executor pool)
+                               boost::asio::any_io_executor pool,
+                               std::chrono::milliseconds network_timeout)
     : commits_(commits),
       store_(commits.store()),
       network_(network),
       ctx_(std::move(ctx)),
-      pool_(std::move(pool)) {
+      pool_(std::move(pool)),
+      network_timeout_(network_timeout) {
 }
 
 attempt_runner::~attempt_runner() {
@@ -202,24 +205,8 @@ void attempt_runner::record(const std::shared_ptr<flight>& f, const network_outc
 
 void attempt_runner::record_late(const payment_intent& current, const flight& f,
                                  const network_outcome& outcome) {
-  const attempt* now = find_attempt(current, f.number);
-  // Money the current holder already adopted is accounted for: only audit it.
-  const bool must_void =
-      money_may_have_moved(outcome.kind) && now && now->state != attempt_state::authorized;
-  for (int i = 0; i < record_attempts; ++i) {
-    auto loaded = i == 0 ? result<std::optional<payment_intent>>(current)
-                         : guarded([&] { return store_.load(f.tenant, f.intent); });
-    if (!loaded || !loaded.value()) continue;
-    auto w = plan_late_outcome(*loaded.value(), f.number, f.fence, outcome, ctx_);
-    if (commits_.commit(*loaded.value(), w)) break;
-  }
-  if (must_void) {
-    try {
-      network_.async_void(attempt_reference(f.intent, f.number), [](error_code) {});
-    } catch (...) {
-      // Recovery voids unresolved references again; nothing more to do here.
-    }
-  }
+  record_late_outcome({commits_, network_, ctx_, network_timeout_, record_attempts}, current,
+                      f.number, f.fence, outcome);
 }
 
 void attempt_runner::finish(const std::shared_ptr<flight>& f,

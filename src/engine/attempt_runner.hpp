@@ -46,8 +46,9 @@ class attempt_runner {
   using ticket = std::shared_ptr<flight>;
 
   // `pool` runs the recording of outcomes and the async waits' store polls.
+  // `network_timeout` bounds each void or lookup of a late outcome.
   attempt_runner(const committer& commits, card_network& network, write_context ctx,
-                 boost::asio::any_io_executor pool);
+                 boost::asio::any_io_executor pool, std::chrono::milliseconds network_timeout);
   ~attempt_runner();  // drain()
 
   // Sends attempt `number` of `intent` (as committed) and records its outcome
@@ -105,6 +106,7 @@ class attempt_runner {
   card_network& network_;
   write_context ctx_;
   boost::asio::any_io_executor pool_;
+  std::chrono::milliseconds network_timeout_;
 
   // No flight registered and no network thread inside a post: what drain()
   // waits for (under idle_mutex_).

@@ -49,7 +49,7 @@ payment_service::impl::impl(idempotency_store& s, card_network& n, service_optio
       store(s),
       ctx{options.node_id, options.attempt_lease.count()},
       commits(s, options.on_transition),
-      runner(commits, n, ctx, pool.get_executor()),
+      runner(commits, n, ctx, pool.get_executor(), options.network_timeout),
       reconciler(commits, n, ctx, {options.recovery_backoff, options.network_timeout}) {
 }
 

@@ -209,15 +209,6 @@ std::optional<intent_write> plan_outcome(const payment_intent& current, int numb
   return w;
 }
 
-intent_write plan_late_outcome(const payment_intent& current, int number, std::uint64_t fence,
-                               const network_outcome& outcome, const write_context& ctx) {
-  intent_write w = update_of(current, ctx);
-  w.audit.push_back({number, "late_outcome", "", std::string(to_string(outcome.kind)),
-                     fmt::format("fence {} was fenced out{}", fence,
-                                 money_may_have_moved(outcome.kind) ? "; voiding" : "")});
-  return w;
-}
-
 bool money_may_have_moved(outcome_kind kind) noexcept {
   return kind == outcome_kind::approved || kind == outcome_kind::pending ||
          kind == outcome_kind::unknown;
@@ -403,6 +394,80 @@ plan plan_authenticate(const payment_intent& current, const step_up& result,
   start_attempt(*p.write, current.status, last->number + 1, ctx);
   p.started_attempt = last->number + 1;
   return p;
+}
+
+}  // namespace payintent::detail
+
+namespace payintent::detail {
+namespace {
+
+// What was done, for the late_outcome entry's detail.
+std::string late_detail(const attempt* now, late_judgement j, const late_void* voided,
+                        bool reviewed) {
+  const std::string held =
+      now ? fmt::format("attempt {} under fence {}", to_string(now->state), now->fence)
+          : std::string("attempt gone");
+  switch (j) {
+    case late_judgement::no_money:
+      return held + "; no money moved; nothing voided";
+    case late_judgement::adopted:
+      return held + ": a duplicate report of adopted money; nothing voided";
+    case late_judgement::held:
+      return held + ", whose lookup decides; nothing voided";
+    case late_judgement::in_review:
+      return held + "; in review, a person decides; nothing voided";
+    case late_judgement::unadopted:
+      break;
+  }
+  if (voided && voided->done) return held + "; the late authorization was voided";
+  return fmt::format("{}; NOT voided: {}; {}", held, voided ? voided->failure : "no void tried",
+                     reviewed ? "requires_review" : "a person must decide");
+}
+
+}  // namespace
+
+late_judgement judge_late_outcome(const payment_intent& current, int number,
+                                  const network_outcome& outcome) noexcept {
+  if (!money_may_have_moved(outcome.kind)) return late_judgement::no_money;
+  if (number < 1 || number > static_cast<int>(current.attempts.size())) {
+    return late_judgement::unadopted;
+  }
+  const attempt& now = current.attempts[static_cast<std::size_t>(number - 1)];
+  if (now.state == attempt_state::authorized) return late_judgement::adopted;
+  if (!is_unresolved(now.state)) return late_judgement::unadopted;
+  return current.status == intent_status::requires_review ? late_judgement::in_review
+                                                          : late_judgement::held;
+}
+
+intent_write plan_late_outcome(const payment_intent& current, int number, std::uint64_t fence,
+                               const network_outcome& outcome, late_judgement j,
+                               const late_void* voided, const write_context& ctx) {
+  const attempt* now = number >= 1 && number <= static_cast<int>(current.attempts.size())
+                           ? &current.attempts[static_cast<std::size_t>(number - 1)]
+                           : nullptr;
+  // Live money behind a failed intent: only while this attempt is the one
+  // the intent failed on may the late writer move it (a new attempt is its
+  // holder's; canceled is terminal).
+  const bool reviewed = j == late_judgement::unadopted && !(voided && voided->done) &&
+                        current.status == intent_status::failed && now &&
+                        now == current.latest_attempt();
+  intent_write w = update_of(current, ctx);
+  audit_event e{number, "late_outcome", now ? std::string(to_string(now->state)) : std::string(),
+                std::string(to_string(outcome.kind)), late_detail(now, j, voided, reviewed)};
+  e.fence = fence;
+  w.audit.push_back(std::move(e));
+  if (reviewed) {
+    w.intent.status = intent_status::requires_review;
+    w.intent.last_error =
+        payment_error{"requires_review", "",
+                      "The card network reported an authorization after the attempt was voided, "
+                      "and it could not be voided; a person must decide."};
+    audit_event moved = intent_event(current.status, intent_status::requires_review,
+                                     "late authorization could not be voided");
+    moved.fence = fence;
+    w.audit.push_back(std::move(moved));
+  }
+  return w;
 }
 
 }  // namespace payintent::detail

@@ -48,13 +48,36 @@ std::optional<intent_write> plan_outcome(const payment_intent& current, int numb
                                          std::uint64_t fence, const network_outcome& outcome,
                                          const write_context& ctx);
 
-// An audit-only write recording an outcome that arrived after its writer was
-// fenced out (DESIGN section 4): the money trail is never dropped silently.
-intent_write plan_late_outcome(const payment_intent& current, int number, std::uint64_t fence,
-                               const network_outcome& outcome, const write_context& ctx);
-
 // True when the outcome says money may have moved (it must be voided if late).
 bool money_may_have_moved(outcome_kind kind) noexcept;
+
+// What a fenced-out writer's outcome calls for, judged on the intent its
+// late write commits on (DESIGN section 4), never on an older snapshot.
+enum class late_judgement : std::uint8_t {
+  no_money,   // declined, challenge, not_sent: nothing to void
+  adopted,    // the attempt is authorized: a duplicate report of adopted money
+  held,       // unresolved under the newer fence: its holder's lookup decides
+  in_review,  // the intent waits for a person, who decides
+  unadopted,  // voided or failed: the late money must be voided. Stable: such
+              // an attempt never becomes authorized
+};
+late_judgement judge_late_outcome(const payment_intent& current, int number,
+                                  const network_outcome& outcome) noexcept;
+
+// What became of the void of an unadopted late outcome.
+struct late_void {
+  bool done = false;    // voided, and lookup does not find the money live
+  std::string failure;  // otherwise why
+};
+
+// The write recording a late outcome on `current`: a late_outcome audit entry
+// under the writer's own `fence` saying what was done. When an unadopted
+// late outcome could not be voided (`voided` failed) and the intent failed on
+// this very attempt, the intent goes to requires_review: it never stays
+// failed while money is live. `voided` is null unless `j` is unadopted.
+intent_write plan_late_outcome(const payment_intent& current, int number, std::uint64_t fence,
+                               const network_outcome& outcome, late_judgement j,
+                               const late_void* voided, const write_context& ctx);
 
 // 3-D Secure step-up (DESIGN section 5).
 

@@ -70,7 +70,8 @@ result<verdict> reconciler::settle(const payment_intent& current, int number, st
     }
     return later(current, number, fence, failure, why);
   }
-  if (found.value().found) {
+  // Found voided: the network holds no money under it, as when not found.
+  if (found.value().found && !found.value().voided) {
     const network_outcome& outcome = found.value().outcome;
     if (outcome.kind == outcome_kind::pending || outcome.kind == outcome_kind::unknown) {
       return later(current, number, fence, "the card network still reports it pending", why);

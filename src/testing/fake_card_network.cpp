@@ -316,6 +316,14 @@ void fake_card_network::async_authorize(const authorization_request& request,
     if (moved) ++l.authorizations;
     if (recorded) l.recorded = std::move(recorded);
   });
+  // An arrival after a void stays reversed (the mark stays), unless this
+  // network breaks the contract.
+  if (moved && !s.options.void_reverses_late_arrivals) {
+    const reference_key key(request.reference);
+    s.by_reference.for_each_shard([&](auto& map) {
+      if (auto it = map.find(key); it != map.end()) it->second.voided = false;
+    });
+  }
   s.journal(journal_line);
   s.complete_after(delay, [h = std::move(handler), o = std::move(outcome)]() mutable {
     std::move(h)(std::move(o));
@@ -333,17 +341,19 @@ void fake_card_network::async_lookup(const std::string& reference, lookup_handle
     if (!s.options.supports_lookup) {
       ec = errc::not_supported;
     } else if (const auto known = s.merged(reference)) {
-      if (known->recorded && !known->voided) {
+      if (known->recorded) {
         found.found = true;
         found.outcome = known->recorded->outcome();
+        found.voided = known->voided;
       }
     } else if (!s.options.journal_path.empty()) {
       // Another process (perhaps one that crashed) may have sent it: the
       // journal is the network's durable memory.
       const journal_entry seen = read_journal_entry(s.options.journal_path, reference);
-      if (seen.authorized && !seen.voided) {
+      if (seen.authorized) {
         found.found = true;
         found.outcome = network_outcome::approved();
+        found.voided = seen.voided;
       }
     }
   }
@@ -422,6 +432,11 @@ std::size_t fake_card_network::voids() const {
 bool fake_card_network::is_voided(const std::string& reference) const {
   const auto l = state_->merged(reference);
   return l && l->voided;
+}
+
+bool fake_card_network::is_live(const std::string& reference) const {
+  const auto l = state_->merged(reference);
+  return l && l->authorizations > 0 && !l->voided;
 }
 
 std::vector<authorization_request> fake_card_network::requests() const {

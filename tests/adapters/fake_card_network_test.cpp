@@ -187,8 +187,36 @@ TEST_CASE("lookup and void") {
   CHECK(net.voids() == 2);
   CHECK(net.is_voided("lost"));
   CHECK_FALSE(net.is_voided("ok"));
-  CHECK_FALSE(lookup(net, "lost", ec).found);
+  r = lookup(net, "lost", ec);
+  CHECK(r.found);
+  CHECK(r.voided);  // found voided
+  CHECK_FALSE(net.is_live("lost"));
   CHECK(lookup(net, "ok", ec).found);
+  CHECK_FALSE(lookup(net, "ok", ec).voided);
+  CHECK(net.is_live("ok"));
+}
+
+TEST_CASE("a void also reverses an authorization that arrives after it (the contract)") {
+  fake_card_network net;
+  CHECK_FALSE(void_ref(net, "late"));                // recovery voids what it cannot find
+  authorize(net, make_request("late", pm_approve));  // then the request arrives
+  CHECK(net.authorizations("late") == 1);
+  CHECK_FALSE(net.is_live("late"));
+  error_code ec;
+  const auto r = lookup(net, "late", ec);
+  CHECK(r.found);
+  CHECK(r.voided);
+}
+
+TEST_CASE("a network that breaks the contract lets the late arrival live until voided again") {
+  fake_card_network net({.void_reverses_late_arrivals = false});
+  CHECK_FALSE(void_ref(net, "late"));
+  std::thread([&] { authorize(net, make_request("late", pm_approve)); }).join();
+  CHECK(net.is_live("late"));
+  error_code ec;
+  CHECK_FALSE(lookup(net, "late", ec).voided);
+  CHECK_FALSE(void_ref(net, "late"));
+  CHECK_FALSE(net.is_live("late"));
 }
 
 TEST_CASE("the ledger merges what every thread recorded under one reference") {
@@ -213,7 +241,7 @@ TEST_CASE("the ledger merges what every thread recorded under one reference") {
   CHECK(lookup(net, "dup", ec).found);
   std::thread([&] { CHECK_FALSE(void_ref(net, "dup")); }).join();
   CHECK(net.is_voided("dup"));
-  CHECK_FALSE(lookup(net, "dup", ec).found);
+  CHECK(lookup(net, "dup", ec).voided);
   CHECK(net.authorizations("dup") == 8);  // a void moves no money back in the ledger
 }
 

@@ -15,6 +15,11 @@
 //   crash_child storm <db> <journal> <generation> <threads> <keys> <seed>
 //       Threads charge random keys of a sliding window while a recovery loop
 //       runs, until the parent kills the process.
+//   crash_child pause_storm <db> <journal> <generation> <threads> <keys> <seed>
+//       As storm, for a parent that SIGSTOPs and SIGCONTs it across its
+//       lease: network answers take 0-600 ms (past the 300 ms lease) and one
+//       store commit in four takes up to 150 ms more, so holders wake late
+//       and meet attempts recovery took over.
 //   crash_child hold <db> <journal> <in_network|in_transit|stale_commit>
 //       Charges one key whose authorization takes 2 s, announcing "sent" when
 //       it has left, so the parent can SIGSTOP it past its lease. in_network:
@@ -37,6 +42,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -168,11 +174,35 @@ int run_point(const std::string& db, const std::string& journal, const std::stri
   return 3;
 }
 
+// Slows one commit in four by up to 150 ms: an outcome written late, after a
+// lease may have expired.
+class slow_commits final : public store_wrapper {
+ public:
+  slow_commits(idempotency_store& target, std::uint64_t seed) : store_wrapper(target), rng_(seed) {}
+  result<write_receipt> commit(const intent_write& w) override {
+    int pause_ms = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (rng_() % 4 == 0) pause_ms = static_cast<int>(rng_() % 150);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+    return target().commit(w);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::mt19937_64 rng_;
+};
+
 [[noreturn]] void run_storm(const std::string& db, const std::string& journal, int generation,
-                            int threads, int keys, std::uint64_t seed) {
-  auto store = open_spec(db);
-  child_network network(network_options(journal, 0, 30), 0ms);
-  payment_service payments(*store, network, child_options(fmt::format("storm-g{}", generation)));
+                            int threads, int keys, std::uint64_t seed, bool paused) {
+  auto opened = open_spec(db);
+  slow_commits slow(*opened, seed);
+  idempotency_store& store = paused ? static_cast<idempotency_store&>(slow) : *opened;
+  child_network network(network_options(journal, 0, paused ? 600 : 30), 0ms);
+  payment_service payments(
+      store, network,
+      child_options(fmt::format("{}-g{}", paused ? "paused" : "storm", generation)));
   boost::asio::thread_pool recovery(1);
   payments.start_recovery(recovery.get_executor(), 50ms, 50);
 
@@ -234,9 +264,9 @@ int run_hold(const std::string& db, const std::string& journal, const std::strin
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 4 && args[0] == "point") return run_point(args[1], args[2], args[3]);
-  if (args.size() == 7 && args[0] == "storm") {
+  if (args.size() == 7 && (args[0] == "storm" || args[0] == "pause_storm")) {
     run_storm(args[1], args[2], std::stoi(args[3]), std::stoi(args[4]), std::stoi(args[5]),
-              std::stoull(args[6]));
+              std::stoull(args[6]), args[0] == "pause_storm");
   }
   if (args.size() == 4 && args[0] == "hold") return run_hold(args[1], args[2], args[3]);
   const bool help = args.size() == 1 && args[0] == "--help";

@@ -115,11 +115,40 @@ TEST_CASE("an outcome under a stale fence, or for a settled attempt, is late") {
   CHECK_FALSE(plan_outcome(held, 2, 3, network_outcome::approved(), ctx));
   auto settled = intent_in(intent_status::succeeded, {attempt_state::authorized});
   CHECK_FALSE(plan_outcome(settled, 1, 3, network_outcome::declined("x"), ctx));
-  auto late = plan_late_outcome(held, 1, 2, network_outcome::approved(), ctx);
+  const auto j = judge_late_outcome(held, 1, network_outcome::approved());
+  CHECK(j == late_judgement::held);
+  auto late = plan_late_outcome(held, 1, 2, network_outcome::approved(), j, nullptr, ctx);
   CHECK_FALSE(late.attempt);
   REQUIRE(late.audit.size() == 1);
   CHECK(late.audit[0].event == "late_outcome");
+  CHECK(late.audit[0].fence == 2u);  // the late writer's own fence
   CHECK(late.intent.status == intent_status::processing);
+}
+
+TEST_CASE("a late outcome is judged on the intent its write commits on") {
+  const auto approved = network_outcome::approved();
+  CHECK(judge_late_outcome(intent_in(intent_status::succeeded, {attempt_state::authorized}), 1,
+                           approved) == late_judgement::adopted);
+  CHECK(judge_late_outcome(intent_in(intent_status::failed, {attempt_state::voided}), 1,
+                           approved) == late_judgement::unadopted);
+  CHECK(judge_late_outcome(intent_in(intent_status::requires_review, {attempt_state::init}), 1,
+                           approved) == late_judgement::in_review);
+  CHECK(judge_late_outcome(intent_in(intent_status::failed, {attempt_state::voided}), 1,
+                           network_outcome::declined("x")) == late_judgement::no_money);
+
+  // Unadopted money that could not be voided: the intent failed on this
+  // attempt goes to review; one that moved on to a new attempt only records.
+  auto failed = intent_in(intent_status::failed, {attempt_state::voided});
+  const late_void refused{false, "void refused"};
+  auto w = plan_late_outcome(failed, 1, 1, approved, late_judgement::unadopted, &refused, ctx);
+  CHECK(w.intent.status == intent_status::requires_review);
+  auto moved_on =
+      intent_in(intent_status::processing, {attempt_state::voided, attempt_state::init});
+  w = plan_late_outcome(moved_on, 1, 1, approved, late_judgement::unadopted, &refused, ctx);
+  CHECK(w.intent.status == intent_status::processing);
+  const late_void done{true, {}};
+  w = plan_late_outcome(failed, 1, 1, approved, late_judgement::unadopted, &done, ctx);
+  CHECK(w.intent.status == intent_status::failed);
 }
 
 TEST_CASE("at most one authorized attempt per intent (invariant 4)") {

@@ -1,6 +1,7 @@
 // A card network for recovery tests: authorize records whether money moved
 // and holds the handler until the test releases it (a paused or crashed
 // holder); lookup and void answer from the record, or fail, as scripted.
+// lookup answers found (approved), found voided, or not found.
 #pragma once
 
 #include "payintent/card_network.hpp"
@@ -38,9 +39,10 @@ class held_network final : public card_network {
       ++lookups_;
       if (lookup_mode == mode::fail) ec = make_error_code(errc::card_network_error);
       if (lookup_mode == mode::unsupported) ec = make_error_code(errc::not_supported);
-      if (auto it = moved_.find(reference); it != moved_.end() && !voided_.count(reference)) {
+      if (moved_.count(reference)) {
         found.found = true;
         found.outcome = network_outcome::approved("ntx-" + reference);
+        found.voided = voided_.count(reference) > 0;
       }
     }
     std::move(h)(ec, found);
@@ -52,9 +54,32 @@ class held_network final : public card_network {
       std::lock_guard lock(mutex_);
       if (void_mode == mode::fail) ec = make_error_code(errc::card_network_error);
       if (void_mode == mode::unsupported) ec = make_error_code(errc::not_supported);
-      if (!ec) voided_[reference] = true;
+      if (!ec) {
+        voided_[reference] = true;
+        ++voids_;
+      }
     }
     std::move(h)(ec);
+  }
+
+  // The authorization under `reference` reaches the network only now (it was
+  // in transit). `honour_void`: as card_network's contract requires, an
+  // earlier void reverses it; false plays a network that breaks the
+  // contract and lets it live.
+  void arrive(const std::string& reference, bool honour_void = true) {
+    std::lock_guard lock(mutex_);
+    moved_[reference] = true;
+    if (!honour_void) voided_.erase(reference);
+  }
+  // Money held under `reference`: arrived and not voided.
+  bool live(const std::string& reference) const {
+    std::lock_guard lock(mutex_);
+    return moved_.count(reference) > 0 && voided_.count(reference) == 0;
+  }
+  // Successful void calls, all references.
+  std::size_t voids() const {
+    std::lock_guard lock(mutex_);
+    return voids_;
   }
 
   // Completes every held authorization with `outcome` (the paused holder
@@ -86,7 +111,7 @@ class held_network final : public card_network {
   mutable std::mutex mutex_;
   std::vector<authorize_handler> held_;
   std::map<std::string, bool> moved_, voided_;
-  std::size_t authorize_calls_ = 0, lookups_ = 0;
+  std::size_t authorize_calls_ = 0, lookups_ = 0, voids_ = 0;
 };
 
 }  // namespace payintent::test

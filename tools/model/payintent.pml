@@ -18,13 +18,22 @@
  *   P3 no acknowledged charge lost: once a client was told "succeeded", the
  *      intent stays succeeded with an authorized attempt whose authorization
  *      the network still holds (never voided); and at quiescence every
- *      authorization the network holds is recorded or in review.
+ *      authorization the network holds is recorded or in review, and a
+ *      succeeded intent's authorized attempt is still held by the network.
+ *
+ * Recovery's lookup and its adoption are two steps (the code looks up, then
+ * commits), and a fenced-out holder's late outcome (record_late) reads the
+ * intent, commits its late_outcome entry, then voids: each gap is a place
+ * where the other may act.
  *
  * Deliberately broken variants (scripts/model expects each to FAIL):
  *   -DBROKEN_NO_FENCE     outcome and recovery writes skip the fence check
  *   -DBROKEN_REAUTHORIZE  recovery re-sends authorize instead of lookup
  *   -DBROKEN_NO_VOID      recovery fails an attempt the network does not
  *                         know without voiding it first
+ *   -DBROKEN_LATE_VOID    a late holder decides to void from the snapshot it
+ *                         read before its late_outcome commit, not from the
+ *                         intent that commit lands on (issue 19)
  */
 
 #ifndef MAX_CRASH
@@ -126,6 +135,7 @@ inline record_outcome(n, r) {
 proctype server(byte key; mtype kind) {
   byte n = 0, f = 0;
   mtype r = R_NONE;
+  bool must_void = false;
 
 claim:  /* payment_service::impl::run -> store.claim */
   atomic {
@@ -171,14 +181,27 @@ record:  /* attempt_runner::record -> plan_outcome -> store.commit (fenced) */
   }
   goto await;
 
-late:  /* attempt_runner::record_late: audit, and void money that may have moved */
+late:  /* attempt_runner::record_late -> record_late_outcome (late_outcome.cpp) */
   CRASH(crashed);
+#ifdef BROKEN_LATE_VOID
+  /* The old rule: judged on the snapshot read before the late write; the
+   * late_outcome commit then lands on whatever the intent has become. */
+  atomic { must_void = may_have_moved(r) && att_state[n] != AUTHORIZED }
+  CRASH(crashed);
+#else
+  /* judge_late_outcome on the intent the late_outcome write commits on (the
+   * same compare-and-set): void only money nobody adopted, and only once the
+   * attempt is voided or failed, states it never leaves. Unresolved under a
+   * newer fence: its holder's lookup decides. In review: a person does. */
   atomic {
-    if
-    :: may_have_moved(r) && att_state[n] != AUTHORIZED -> void_ref(n)
-    :: else -> skip
-    fi
+    must_void = may_have_moved(r) && !unresolved(att_state[n]) && att_state[n] != AUTHORIZED
   }
+#endif
+  CRASH(crashed);
+  if
+  :: must_void -> atomic { void_ref(n) }
+  :: else -> skip
+  fi;
 
 replay:
 await:  /* attempt_runner::await / impl::answer: the client sees the intent as it is */
@@ -196,6 +219,7 @@ crashed:
 
 proctype recovery() {
   byte n, f, tries = 0;
+  mtype seen = N_NONE;
 restart:
 end_idle:
   do
@@ -209,14 +233,16 @@ settle:  /* reconciler::settle */
 #ifdef BROKEN_REAUTHORIZE
      atomic { if :: !in_flight[n] && net[n] == N_NONE -> send(n) :: else -> skip fi }
 #endif
+     seen = net[n];                       /* lookup_blocking: what the network says now */
+     CRASH(restart);
      if
-     :: atomic { net[n] == N_AUTH ->      /* lookup: found approved -> adopt */
-          if :: holds(n, f) && unresolved(att_state[n]) -> record_outcome(n, R_APPROVED)
-             :: else -> skip fi }
-     :: atomic { net[n] == N_DECL ->      /* lookup: found declined -> adopt */
-          if :: holds(n, f) && unresolved(att_state[n]) -> record_outcome(n, R_DECLINED)
-             :: else -> skip fi }
-     :: net[n] == N_NONE || net[n] == N_VOIDED ->  /* lookup: not found */
+     :: seen == N_AUTH ->                 /* found approved -> adopt, fenced */
+        atomic { if :: holds(n, f) && unresolved(att_state[n]) -> record_outcome(n, R_APPROVED)
+                    :: else -> skip fi }
+     :: seen == N_DECL ->                 /* found declined -> adopt, fenced */
+        atomic { if :: holds(n, f) && unresolved(att_state[n]) -> record_outcome(n, R_DECLINED)
+                    :: else -> skip fi }
+     :: seen == N_NONE || seen == N_VOIDED ->  /* not found, or found voided */
 #ifndef BROKEN_NO_VOID
         atomic { void_ref(n) };
         CRASH(restart);
@@ -290,5 +316,8 @@ init {
    * decides. */
   (quiescent && finished == NSERVERS);
   assert(!(net[1] == N_AUTH) || att_state[1] == AUTHORIZED || status == REVIEW);
-  assert(!(net[2] == N_AUTH) || att_state[2] == AUTHORIZED || status == REVIEW)
+  assert(!(net[2] == N_AUTH) || att_state[2] == AUTHORIZED || status == REVIEW);
+  /* succeeded <=> its authorization is still live at the network */
+  assert(status != SUCCEEDED || (att_state[1] == AUTHORIZED && net[1] == N_AUTH) ||
+                                (att_state[2] == AUTHORIZED && net[2] == N_AUTH))
 }

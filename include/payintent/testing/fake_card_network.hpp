@@ -7,6 +7,10 @@
 // appends one line per authorization, so several processes can be counted
 // from outside their memory.
 //
+// lookup answers found (approved or declined), found voided, or not found;
+// void reverses what arrived and, by default, what arrives later (the
+// card_network contract).
+//
 // Thread-safe. Latency is simulated with timers on the fake's own threads:
 // callers never block, and the handler completes on a fake thread (or inline
 // when the latency is zero).
@@ -54,6 +58,12 @@ struct fake_network_options {
   // Whether lookup and void are supported. Default: true.
   bool supports_lookup = true;
   bool supports_void = true;
+  // Whether a void also reverses an authorization under its reference that
+  // arrives after it, as card_network's contract requires (the arrival is
+  // recorded, journaled and at once reversed; lookup answers found voided).
+  // false plays a network that breaks the contract: the late arrival is
+  // live again until voided anew. Default: true.
+  bool void_reverses_late_arrivals = true;
   // Threads that run the simulated latency. Default: 2.
   std::size_t threads = 2;
   // Whether requests() keeps a copy of every call. Benchmarks turn it off so
@@ -91,6 +101,8 @@ class fake_card_network final : public card_network {
   std::size_t authorizations(const std::string& reference) const;
   std::size_t voids() const;
   bool is_voided(const std::string& reference) const;
+  // Money held under `reference`: authorized and not voided.
+  bool is_live(const std::string& reference) const;
   std::vector<authorization_request> requests() const;  // every call, in order
                                                         // (empty unless keep_requests)
 
