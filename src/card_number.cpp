@@ -201,3 +201,36 @@ bool luhn_valid(std::string_view digits) noexcept {
 }
 
 }  // namespace payintent
+
+namespace payintent {
+
+bool holds_card_digits(std::string_view text) noexcept {
+  std::array<char, 64> run{};  // the digits read so far, through single separators
+  std::size_t n = 0;
+  auto any_window_passes = [&] {
+    for (std::size_t len = min_pan_digits; len <= max_pan_digits && len <= n; ++len) {
+      for (std::size_t at = 0; at + len <= n; ++at) {
+        if (luhn_valid(std::string_view(run.data() + at, len))) return true;
+      }
+    }
+    return false;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (is_digit(c)) {
+      if (n == run.size()) {  // keep the last max_pan_digits - 1 digits
+        std::copy(run.end() - (max_pan_digits - 1), run.end(), run.begin());
+        n = max_pan_digits - 1;
+      }
+      run[n++] = c;
+      if (n >= min_pan_digits && any_window_passes()) return true;
+      continue;
+    }
+    const bool separator = c == ' ' || c == '-' || c == '+';
+    const bool between_digits = i + 1 < text.size() && is_digit(text[i + 1]) && n > 0;
+    if (!(separator && between_digits)) n = 0;
+  }
+  return false;
+}
+
+}  // namespace payintent

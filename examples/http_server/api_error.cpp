@@ -68,12 +68,13 @@ boost::json::object error_json(const api_error& e, boost::json::object extra) {
   boost::json::object inner = std::move(extra);
   inner["type"] = e.type;
   inner["code"] = e.code;
-  // The last guard on what goes back: text that holds a card number, from
-  // wherever it came, is not repeated.
-  inner["message"] = contains_card_number(e.message)
+  // The last guard on what goes back: text that may hold a card number in
+  // any form, from wherever it came, is not repeated (the wide net: a false
+  // match costs only a less specific message).
+  inner["message"] = holds_card_digits(e.message)
                          ? "The message is withheld: it would repeat what looks like a card number"
                          : e.message;
-  if (!e.param.empty() && !contains_card_number(e.param)) inner["param"] = e.param;
+  if (!e.param.empty() && !holds_card_digits(e.param)) inner["param"] = e.param;
   boost::json::object outer;
   outer["error"] = std::move(inner);
   return outer;

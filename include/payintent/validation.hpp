@@ -98,6 +98,15 @@ result<void> validate_payment_method(std::string_view token, diagnostics* diag =
 // begin 3528 (JCB) from 2037 and 4 (Visa) from 2041.
 bool contains_card_number(std::string_view text) noexcept;
 
+// The wide net for what a program repeats back (an error message, a log
+// line): true when any 13-19 consecutive digits of `text` pass the Luhn
+// check, whatever the brand or layout. Digits glued to letters count, and a
+// single space, dash or '+' between two digits does not break the run
+// ("x4242424242424242", "4242+4242+4242+4242"). Far too wide to refuse input
+// with (most long digit runs hold a Luhn-passing window), it costs only a
+// less specific message where it is used to withhold text.
+bool holds_card_digits(std::string_view text) noexcept;
+
 // The Luhn check over a string of digits only.
 bool luhn_valid(std::string_view digits) noexcept;
 

@@ -7,6 +7,7 @@
 // Rounds: PAYINTENT_SHUTDOWN_ROUNDS (default 50); scripts/sanitize runs it
 // under ASan and TSan with the same default.
 #include "http/server_process.hpp"
+#include "support/honest_values.hpp"
 #include "support/http_client.hpp"
 
 #include <doctest/doctest.h>
@@ -20,6 +21,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -93,6 +95,11 @@ server_config on_file(const std::string& path, std::string latency, std::string 
 
 TEST_CASE("SIGTERM with 200 charges in flight: exit 0, and a restart replays every key") {
   std::mt19937 rng(std::random_device{}());
+  std::mt19937_64 key_rng(rng());
+  const auto generators = honest_generators();
+  const auto stripe_node_key =
+      *std::find_if(generators.begin(), generators.end(),
+                    [](const auto& g) { return g.name == "uuid_v4_stripe_node"; });
   const int total_rounds = rounds();
   int answered_total = 0;
   for (int round = 0; round < total_rounds; ++round) {
@@ -102,7 +109,8 @@ TEST_CASE("SIGTERM with 200 charges in flight: exit 0, and a restart replays eve
     std::filesystem::create_directories(dir);
     const std::string file = (dir / "pay.db").string();
     std::vector<std::string> keys;
-    for (int i = 0; i < in_flight; ++i) keys.push_back(fmt::format("r{}_{}_{}", round, i, rng()));
+    // As stripe-node sends them: "stripe-node-retry-<UUID v4>".
+    for (int i = 0; i < in_flight; ++i) keys.push_back(stripe_node_key.make(key_rng));
 
     // Server 1: the network answers in 50-200 ms, callers wait 150 ms.
     std::vector<std::string> first_answers(in_flight);

@@ -163,3 +163,21 @@ TEST_CASE("the generators make what they are named for") {
   CHECK(one["uuid_attempt"].find(':') == 36);
   CHECK(one["fedex_ground_15"].size() == 15);
 }
+
+TEST_CASE("holds_card_digits: the wide net for what is repeated back") {
+  // Every form contains_card_number leaves out on purpose is caught here.
+  for (std::string_view s :
+       {"4242424242424242", "x4242424242424242", "card4242424242424242y", "4242+4242+4242+4242",
+        "4242 4242 4242 4242", "4242-4242-4242-4242", "42424242 42424242", "+4242424242424242",
+        "order 124242424242424242421", "3782 822463 10005", "pi_ab4000056655665556cd"}) {
+    CAPTURE(s);
+    CHECK(payintent::holds_card_digits(s));
+  }
+  // Twelve digits; digits broken by two separators or a letter; 13 digits failing Luhn.
+  for (std::string_view s :
+       {"", "424242424242", "4242  4242  4242  4242", "4242x4242x4242x4242", "4242424242420",
+        "amount 99999999 above the limit", "no such payment intent: pi_DC3Tg2NGM1lrZZq3XRpsWQmu"}) {
+    CAPTURE(s);
+    CHECK_FALSE(payintent::holds_card_digits(s));
+  }
+}
