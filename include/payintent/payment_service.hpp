@@ -414,7 +414,7 @@ class payment_service {
     return initiate<payment_response>(
         std::forward<CompletionToken>(token),
         [this, m = std::move(m), diag](completion_ptr<payment_response> done) mutable {
-          start_mutation(std::move(m), diag, std::move(done));
+          start_mutation(std::move(m), diag, done);
         });
   }
 
@@ -439,7 +439,7 @@ class payment_service {
                                 std::string_view intent, const authenticate_params& params,
                                 diagnostics* diag);
   result<payment_response> run_sync(prepared m, diagnostics* diag);
-  void start_mutation(prepared m, diagnostics* diag, completion_ptr<payment_response> done);
+  void start_mutation(prepared m, diagnostics* diag, const completion_ptr<payment_response>& done);
   void on_pool(std::function<void()> job);
   // Counts an async_ operation as started; the returned hook ends it.
   std::function<void()> track_operation();

@@ -4,7 +4,8 @@
 
 namespace payintent::detail {
 
-boost::asio::execution_context::id context_guard::id;
+// execution_context::id's constructor is empty; it is not marked noexcept.
+boost::asio::execution_context::id context_guard::id;  // NOLINT(cert-err58-cpp)
 
 void pending_handler::abandon() noexcept {
   std::lock_guard lock(mutex_);

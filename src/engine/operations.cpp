@@ -261,7 +261,7 @@ result<payment_response> payment_service::run_sync(prepared m, diagnostics* diag
 }
 
 void payment_service::start_mutation(prepared m, diagnostics* diag,
-                                     completion_ptr<payment_response> done) {
+                                     const completion_ptr<payment_response>& done) {
   auto entered = m ? impl_->enter(diag) : result<detail::activity::scope>(m.error());
   if (!entered) {
     // Never complete inside the initiating call.
