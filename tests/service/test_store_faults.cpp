@@ -20,11 +20,13 @@ using testing::store_op;
 namespace {
 
 // One service on a faulty memory store with a manual store clock and a short
-// lease, so tests can expire attempts.
+// lease, so tests can expire attempts. A call whose outcome cannot be recorded
+// answers processing at its wait budget, here 300 ms rather than 30 s.
 struct faulty_fixture {
   explicit faulty_fixture(testing::fake_network_options net = {}) : network(net) {
     auto o = test::test_options();
     o.attempt_lease = 1s;
+    o.default_wait_budget = 300ms;
     o.recovery_backoff = {100ms};
     o.network_timeout = 1s;
     service.emplace(store, network, o);
