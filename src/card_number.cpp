@@ -2,6 +2,8 @@
 // the rule, and docs/design.md ("Card data") what it leaves out and why.
 #include "payintent/validation.hpp"
 
+#include "ascii.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -14,12 +16,8 @@ constexpr std::size_t min_pan_digits = 13;
 constexpr std::size_t max_pan_digits = 19;
 constexpr std::size_t max_layout_groups = 5;  // 4-4-4-4-3
 
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
-bool is_alnum(char c) noexcept {
-  return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
+using ascii::is_alnum;
+using ascii::is_digit;
 
 constexpr std::uint32_t lengths(std::size_t from, std::size_t to) {
   std::uint32_t mask = 0;

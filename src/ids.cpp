@@ -14,7 +14,6 @@ namespace {
 
 constexpr std::string_view base62 =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-constexpr std::size_t intent_id_random_chars = 24;
 // The largest multiple of 62 that fits in a byte: bytes at or above it are
 // dropped so every character is equally likely (no modulo bias).
 constexpr unsigned rejection_bound = 62 * 4;

@@ -1,5 +1,7 @@
 #include "payintent/validation.hpp"
 
+#include "ascii.hpp"
+
 #include <cstddef>
 #include <string>
 
@@ -9,7 +11,6 @@ namespace {
 constexpr std::size_t max_tenant_length = 64;
 constexpr std::size_t max_key_length = 255;
 constexpr std::size_t max_payment_method_length = 255;
-constexpr std::size_t intent_id_random_chars = 24;
 constexpr std::size_t max_metadata_pairs = 50;
 constexpr std::size_t max_metadata_key_length = 40;
 constexpr std::size_t max_metadata_value_length = 500;
@@ -20,19 +21,10 @@ error_code fail(diagnostics* diag, errc code, std::string message) {
   return code;
 }
 
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
-bool is_printable_ascii(char c) noexcept {
-  return c >= 0x20 && c <= 0x7e;
-}
-bool is_base62(char c) noexcept {
-  return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
 
 bool all_printable_ascii(std::string_view s) noexcept {
   for (char c : s) {
-    if (!is_printable_ascii(c)) return false;
+    if (!ascii::is_printable(c)) return false;
   }
   return true;
 }
@@ -90,7 +82,7 @@ result<tenant_id> validate_tenant(std::string_view tenant, diagnostics* diag) {
     return fail(diag, errc::invalid_argument, "tenant must be 1-64 characters");
   }
   for (char c : tenant) {
-    if (!is_base62(c) && c != '_' && c != '.' && c != '-') {
+    if (!ascii::is_alnum(c) && c != '_' && c != '.' && c != '-') {
       return fail(diag, errc::invalid_argument,
                   "tenant may only contain letters, digits, '_', '.' and '-'");
     }
@@ -120,7 +112,7 @@ result<idempotency_key> validate_idempotency_key(std::string_view key, diagnosti
 result<intent_id> validate_intent_id(std::string_view id, diagnostics* diag) {
   constexpr std::string_view prefix = "pi_";
   bool ok = id.size() == prefix.size() + intent_id_random_chars && id.starts_with(prefix);
-  for (std::size_t i = prefix.size(); ok && i < id.size(); ++i) ok = is_base62(id[i]);
+  for (std::size_t i = prefix.size(); ok && i < id.size(); ++i) ok = ascii::is_alnum(id[i]);
   if (!ok) return fail(diag, errc::not_found, "intent id is malformed");
   return intent_id(std::string(id));
 }

@@ -4,10 +4,9 @@
 #include "http_server/intent_json.hpp"
 #include "http_server/media_type.hpp"
 #include "http_server/stripe_params.hpp"
+#include "http_server/use_tuple.hpp"
 
 #include <fmt/format.h>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace payintent::http {
@@ -15,7 +14,6 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 using boost::asio::awaitable;
-constexpr auto use_tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
 constexpr std::string_view intents_path = "/v1/payment_intents";
 
 response json_response(int status, const boost::json::object& body) {

@@ -101,8 +101,8 @@ std::optional<api_error> parse_cancel(const form_fields& form, cancel_params& ou
   return std::nullopt;
 }
 
-charge_params as_charge(const create_request& request, std::chrono::milliseconds wait_budget) {
-  const create_params& c = request.intent;
+charge_params as_charge(const create_request& create, std::chrono::milliseconds wait_budget) {
+  const create_params& c = create.intent;
   return charge_params{c.amount,      c.currency, c.payment_method,
                        c.description, c.metadata, wait_budget};
 }

@@ -31,6 +31,6 @@ std::optional<api_error> parse_confirm(const form_fields& form, confirm_params& 
 std::optional<api_error> parse_cancel(const form_fields& form, cancel_params& out);
 
 // The charge a confirmed create asks for, waiting at most `wait_budget`.
-charge_params as_charge(const create_request& request, std::chrono::milliseconds wait_budget);
+charge_params as_charge(const create_request& create, std::chrono::milliseconds wait_budget);
 
 }  // namespace payintent::http

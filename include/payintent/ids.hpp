@@ -51,8 +51,9 @@ class basic_id {
 using tenant_id = basic_id<struct tenant_tag>;
 // A client's retry key: 1-255 printable ASCII characters (0x20-0x7E).
 using idempotency_key = basic_id<struct idempotency_key_tag>;
-// "pi_" followed by 24 base62 characters, from a CSPRNG.
+// "pi_" followed by intent_id_random_chars base62 characters, from a CSPRNG.
 using intent_id = basic_id<struct intent_tag>;
+inline constexpr std::size_t intent_id_random_chars = 24;
 
 // Generates a fresh, unguessable intent id. Thread-safe.
 intent_id generate_intent_id();
