@@ -45,7 +45,8 @@ std::vector<std::pair<std::string, testing::store_factory>> stores() {
 
 // Runs `body` on a fresh pair of nodes per store.
 void on_every_store(const std::function<void(late_nodes&)>& body) {
-  for (const auto& [name, make] : stores()) {
+  for (const auto& [store_name, make] : stores()) {
+    const std::string name = store_name;  // INFO captures it; clang 14 cannot capture a binding
     INFO("store " << name);
     late_nodes n(make);
     body(n);

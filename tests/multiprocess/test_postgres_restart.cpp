@@ -170,9 +170,9 @@ TEST_CASE("postgres: pg_ctl restart -m immediate mid-storm loses no acknowledged
   // says an attempt was authorized.
   const auto per_reference = testing::read_journal_authorizations(journal);
   std::set<std::string> journalled;
-  for (const auto& [reference, count] : per_reference) {
-    CHECK_MESSAGE(count == 1, reference << " authorized " << count << " times");
-    journalled.insert(reference);
+  for (const auto& entry : per_reference) {
+    CHECK_MESSAGE(entry.second == 1, entry.first << " authorized " << entry.second << " times");
+    journalled.insert(entry.first);
   }
   CHECK(journalled ==
         words(db.text("SELECT string_agg(reference, ' ') FROM attempts WHERE state = 2")));

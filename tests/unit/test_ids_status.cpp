@@ -45,7 +45,7 @@ TEST_CASE("generated ids are unique across threads and use the whole alphabet") 
   CHECK(ids.size() == 2000);
   // 48,000 characters over 62 symbols: each is expected ~774 times.
   CHECK(histogram.size() == 62);
-  for (const auto& [c, n] : histogram) CHECK_MESSAGE(n > 500, c);
+  for (const auto& entry : histogram) CHECK_MESSAGE(entry.second > 500, entry.first);
 }
 
 TEST_CASE("a forked child never mints the id its parent mints next") {
