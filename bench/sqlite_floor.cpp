@@ -1,6 +1,6 @@
 // sqlite_floor: what a charge's durable commits cost in SQLite by hand.
 //
-//   sqlite_floor --path PATH --threads N --seconds S
+//   sqlite_floor --path PATH [--threads N] [--seconds S] [--batch B]
 //
 // The lower bound payintent_bench --store sqlite:PATH is measured against
 // (docs/benchmarks.md). Each charge is the two transactions the SQLite store
@@ -12,6 +12,10 @@
 //   outcome: BEGIN IMMEDIATE; read the intent's version and the attempt's
 //            fence; update intent (succeeded) and attempt (authorized);
 //            2 audit rows; COMMIT
+//
+// --batch B: each thread writes B charges per transaction (B claims in one,
+// then their B outcomes in one): the physical limit of a group commit of B
+// writes, one fsync per B. Latency is then that of a whole batch.
 //
 // No validation, fingerprinting, hashing, engine or network: the difference
 // to payintent_bench is the library's own cost. One connection per thread;
@@ -155,35 +159,48 @@ class floor_connection {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) die(db_, sql);
   }
 
-  // One charge: the claim transaction, then the outcome transaction.
-  void charge(std::string_view key, std::string_view intent, std::string_view reference) {
+  struct charge_ids {
+    std::string key, intent, reference;
+  };
+
+  // Charges: one transaction with every claim, then one with every outcome.
+  void charge(const std::vector<charge_ids>& batch) {
     transaction([&](std::int64_t now) {
-      run(insert_key_, tenant, key, 3, fingerprint, 1, 0, "", intent, 1, now, now + retention_ms);
-      run(insert_intent_, tenant, intent, 1999, "EUR", 2, "pm_card_visa", "", "{}", null_t{},
-          null_t{}, null_t{}, null_t{}, null_t{}, null_t{}, null_t{}, 1, now, now);
-      run(insert_attempt_, tenant, intent, 1, reference, 1, "pm_card_visa", "", "", 1,
-          now + lease_ms, node, now, now);
-      audit(intent, 1, now, 0, "intent.created", "", "created", 1);
-      audit(intent, 2, now, 0, "intent.processing", "created", "processing", 1);
-      audit(intent, 3, now, 1, "attempt.init", "", "init", 1);
+      for (const auto& c : batch) claim(c.key, c.intent, c.reference, now);
     });
     transaction([&](std::int64_t now) {
-      bind_all(select_fence_, tenant, intent, 1);
-      if (sqlite3_step(select_fence_) != SQLITE_ROW) die(db_, "outcome: no attempt");
-      const bool held = sqlite3_column_int64(select_fence_, 0) == 1 &&
-                        sqlite3_column_int64(select_fence_, 1) == 1;
-      sqlite3_reset(select_fence_);
-      if (!held) die(db_, "outcome: version or fence moved");
-      run(update_intent_, tenant, intent, 4, 2, now);
-      run(update_attempt_, tenant, intent, 1, 2, "ntx_0123456789abcdef", now);
-      audit(intent, 4, now, 1, "attempt.authorized", "init", "authorized", 1);
-      audit(intent, 5, now, 0, "intent.succeeded", "processing", "succeeded", 1);
+      for (const auto& c : batch) outcome(c.intent, now);
     });
   }
 
   std::int64_t busy_retries() const { return busy_retries_; }
 
  private:
+  void claim(std::string_view key, std::string_view intent, std::string_view reference,
+             std::int64_t now) {
+    run(insert_key_, tenant, key, 3, fingerprint, 1, 0, "", intent, 1, now, now + retention_ms);
+    run(insert_intent_, tenant, intent, 1999, "EUR", 2, "pm_card_visa", "", "{}", null_t{},
+        null_t{}, null_t{}, null_t{}, null_t{}, null_t{}, null_t{}, 1, now, now);
+    run(insert_attempt_, tenant, intent, 1, reference, 1, "pm_card_visa", "", "", 1, now + lease_ms,
+        node, now, now);
+    audit(intent, 1, now, 0, "intent.created", "", "created", 1);
+    audit(intent, 2, now, 0, "intent.processing", "created", "processing", 1);
+    audit(intent, 3, now, 1, "attempt.init", "", "init", 1);
+  }
+
+  void outcome(std::string_view intent, std::int64_t now) {
+    bind_all(select_fence_, tenant, intent, 1);
+    if (sqlite3_step(select_fence_) != SQLITE_ROW) die(db_, "outcome: no attempt");
+    const bool held =
+        sqlite3_column_int64(select_fence_, 0) == 1 && sqlite3_column_int64(select_fence_, 1) == 1;
+    sqlite3_reset(select_fence_);
+    if (!held) die(db_, "outcome: version or fence moved");
+    run(update_intent_, tenant, intent, 4, 2, now);
+    run(update_attempt_, tenant, intent, 1, 2, "ntx_0123456789abcdef", now);
+    audit(intent, 4, now, 1, "attempt.authorized", "init", "authorized", 1);
+    audit(intent, 5, now, 0, "intent.succeeded", "processing", "succeeded", 1);
+  }
+
   template <class... A>
   static void bind_all(sqlite3_stmt* s, const A&... args) {
     int i = 0;
@@ -230,7 +247,7 @@ class floor_connection {
 };
 
 constexpr std::string_view usage_text =
-    "usage: sqlite_floor --path PATH [--threads N] [--seconds S]\n";
+    "usage: sqlite_floor --path PATH [--threads N] [--seconds S] [--batch B]\n";
 
 int usage(const char* why) {
   return payintent::cli::usage_error("sqlite_floor", why, usage_text);
@@ -248,6 +265,7 @@ double percentile(std::vector<std::int64_t>& v, double q) {
 int main(int argc, char** argv) {
   std::string path;
   int threads = 1;
+  int batch = 1;
   double seconds = 5;
   const auto exit_code = payintent::cli::parse_flags(
       argc, argv, "sqlite_floor", usage_text, [&](std::string_view flag, std::string_view value) {
@@ -255,6 +273,8 @@ int main(int argc, char** argv) {
           path = value;
         } else if (flag == "--threads") {
           threads = payintent::cli::parse_int<int>(value, 1, 4096).value_or(0);
+        } else if (flag == "--batch") {
+          batch = payintent::cli::parse_int<int>(value, 1, 4096).value_or(0);
         } else if (flag == "--seconds") {
           seconds = std::atof(std::string(value).c_str());
         } else {
@@ -263,7 +283,9 @@ int main(int argc, char** argv) {
         return true;
       });
   if (exit_code) return *exit_code;
-  if (path.empty() || threads < 1 || seconds <= 0) return usage("path, threads and seconds needed");
+  if (path.empty() || threads < 1 || batch < 1 || seconds <= 0) {
+    return usage("path, threads, batch and seconds needed");
+  }
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
   {
     sqlite3* db = nullptr;
@@ -282,15 +304,19 @@ int main(int argc, char** argv) {
       floor_connection conn(path);
       auto& mine = latencies[static_cast<std::size_t>(t)];
       mine.reserve(1 << 20);
-      std::string key, intent, reference;
-      for (std::int64_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
-        key = fmt::format("bench-{}-{}", t, n);
-        intent = fmt::format("pi_{:02}{:022}", t, n);  // 27 characters, like a real id
-        reference = intent + "-a1";
+      std::vector<floor_connection::charge_ids> ids(static_cast<std::size_t>(batch));
+      for (std::int64_t n = 0; !stop.load(std::memory_order_relaxed);) {
+        for (auto& c : ids) {
+          c.key = fmt::format("bench-{}-{}", t, n);
+          c.intent = fmt::format("pi_{:02}{:022}", t, n);  // 27 characters, like a real id
+          c.reference = c.intent + "-a1";
+          ++n;
+        }
         const auto t0 = std::chrono::steady_clock::now();
-        conn.charge(key, intent, reference);
+        conn.charge(ids);
         const auto t1 = std::chrono::steady_clock::now();
-        mine.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();
+        mine.insert(mine.end(), ids.size(), ns);  // every charge of the batch took this long
       }
       busy += conn.busy_retries();
     });
@@ -307,6 +333,7 @@ int main(int argc, char** argv) {
   boost::json::object out;
   out["store"] = "sqlite-floor:" + path;
   out["threads"] = threads;
+  out["batch"] = batch;
   out["seconds"] = elapsed;
   out["charges"] = charges;
   out["busy_retries"] = busy.load();

@@ -1,6 +1,6 @@
 #include "engine/attempt_runner.hpp"
 
-#include "engine/crash_point.hpp"
+#include "payintent/detail/crash_point.hpp"
 #include "engine/flight.hpp"
 #include "engine/guarded.hpp"
 #include "engine/late_outcome.hpp"

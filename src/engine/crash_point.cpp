@@ -1,4 +1,4 @@
-#include "engine/crash_point.hpp"
+#include "payintent/detail/crash_point.hpp"
 
 #include "payintent/testing/crash_points.hpp"
 

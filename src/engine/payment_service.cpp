@@ -1,6 +1,6 @@
 #include "engine/service_impl.hpp"
 
-#include "engine/crash_point.hpp"
+#include "payintent/detail/crash_point.hpp"
 #include "engine/guarded.hpp"
 #include "engine/store_failure.hpp"
 #include "payintent/fingerprint.hpp"

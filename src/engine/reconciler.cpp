@@ -1,6 +1,6 @@
 #include "engine/reconciler.hpp"
 
-#include "engine/crash_point.hpp"
+#include "payintent/detail/crash_point.hpp"
 #include "engine/guarded.hpp"
 #include "engine/network_calls.hpp"
 

@@ -11,7 +11,8 @@
 //   crash_child point <db> <journal> <crash point>
 //       Reaches the named crash point (testing/crash_points.hpp) and dies there
 //       by SIGKILL from the crash hook. Prints "survived" and exits 3 when the
-//       point was never reached.
+//       point was never reached. The store.* points are reached by concurrent
+//       charges (groups form only when writes queue).
 //   crash_child storm <db> <journal> <generation> <threads> <keys> <seed>
 //       Threads charge random keys of a sliding window while a recovery loop
 //       runs, until the parent kills the process.
@@ -160,6 +161,20 @@ int run_point(const std::string& db, const std::string& journal, const std::stri
     charge_all(payments, prefix, cards);
     std::this_thread::sleep_for(10ms);
     (void)payments.purge_expired_keys(4);
+  } else if (point.starts_with("store.")) {
+    // Eight threads charge at once, so their writes queue and commit in
+    // groups: the second member applied inside any group dies there, with
+    // its group's transaction open and other members still to run.
+    child_network network(network_options(journal, 5, 20), 0ms);
+    payment_service payments(*store, network, child_options("child-" + point));
+    kill_at_hit = 2;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 50; ++i) charge(payments, key_for(prefix, card::approve, t * 100 + i));
+      });
+    }
+    for (auto& thread : threads) thread.join();
   } else {
     // A charge's own points: the third charge (an approval) dies there, with
     // latency so its outcome arrives on a network thread after authorize.sent.

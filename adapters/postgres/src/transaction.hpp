@@ -5,6 +5,7 @@
 
 #include "connection_pool.hpp"
 #include "retry_backoff.hpp"
+#include "rollback_guard.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -55,10 +56,7 @@ class transaction_runner {
       -> std::invoke_result_t<F&, connection&, std::int64_t> {
     BOOST_OUTCOME_TRY(auto lease, pool_.borrow());
     connection& conn = *lease;
-    struct rollback_guard {  // a no-op after COMMIT
-      connection& conn;
-      ~rollback_guard() { conn.rollback(); }
-    } guard{conn};
+    const adapter_detail::rollback_guard guard(conn);
     bool commit_sent = false;
     auto failed = [&](error_code ec) {
       retryable =

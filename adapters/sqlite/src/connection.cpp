@@ -156,6 +156,10 @@ std::int64_t connection::changes() const noexcept {
   return sqlite3_changes(db_);
 }
 
+bool connection::in_transaction() const noexcept {
+  return sqlite3_get_autocommit(db_) == 0;
+}
+
 void connection::rollback() noexcept {
   if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }

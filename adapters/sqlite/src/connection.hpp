@@ -74,6 +74,10 @@ class connection {
   result<std::int64_t> query_int(const char* sql) noexcept;
   result<std::string> query_text(const char* sql) noexcept;
 
+  // True while a transaction is open (SQLite may end one by itself, rolling
+  // it back, after SQLITE_FULL or SQLITE_IOERR).
+  bool in_transaction() const noexcept;
+
   // Rolls back the open transaction, if any. Never fails: a transaction that
   // SQLite already rolled back (after SQLITE_FULL, say) is simply gone.
   void rollback() noexcept;

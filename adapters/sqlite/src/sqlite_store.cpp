@@ -60,8 +60,8 @@ std::int64_t as_limit(std::size_t limit) {
 
 struct sqlite_store::state {
   state(sqlite_detail::pool_settings settings, sqlite_detail::retry_policy policy,
-        std::function<std::int64_t()> clock)
-      : pool(std::move(settings)), runner(pool, policy, std::move(clock)) {}
+        adapter_detail::group_limits group, std::function<std::int64_t()> clock)
+      : pool(std::move(settings)), runner(pool, policy, group, std::move(clock)) {}
 
   sqlite_detail::connection_pool pool;
   sqlite_detail::transaction_runner runner;
@@ -82,7 +82,10 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(sqlite_store_options op
     auto clock =
         options.clock ? std::move(options.clock) : std::function<std::int64_t()>(system_now_ms);
 
-    auto s = std::make_unique<state>(std::move(settings), policy, std::move(clock));
+    const adapter_detail::group_limits group{
+        std::max<std::size_t>(options.max_group_size, 1),
+        std::max(options.max_group_wait, std::chrono::microseconds{0})};
+    auto s = std::make_unique<state>(std::move(settings), policy, group, std::move(clock));
     BOOST_OUTCOME_TRY(sqlite_detail::prepare_file(s->runner, options.read_only, schema_version));
     return std::unique_ptr<sqlite_store>(new sqlite_store(std::move(s)));
   } catch (...) {
@@ -96,13 +99,13 @@ sqlite_store::sqlite_store(std::unique_ptr<state> s) noexcept : state_(std::move
 sqlite_store::~sqlite_store() = default;
 
 result<claim_result> sqlite_store::claim(const claim_request& request) {
-  return state_->runner.run(tx_kind::write, [&](connection& conn, std::int64_t now) {
+  return state_->runner.write([&](connection& conn, std::int64_t now) {
     return sqlite_detail::apply_claim(conn, request, now);
   });
 }
 
 result<write_receipt> sqlite_store::commit(const intent_write& write) {
-  return state_->runner.run(tx_kind::write, [&](connection& conn, std::int64_t now) {
+  return state_->runner.write([&](connection& conn, std::int64_t now) {
     return sqlite_detail::apply_write(conn, write, now);
   });
 }
@@ -197,13 +200,12 @@ result<std::vector<audit_entry>> sqlite_store::audit_trail(const tenant_id& tena
 }
 
 result<std::size_t> sqlite_store::purge_expired_keys(std::size_t limit) {
-  return state_->runner.run(tx_kind::write,
-                            [&](connection& conn, std::int64_t now) -> result<std::size_t> {
-                              BOOST_OUTCOME_TRY(auto stmt, conn.prepare(purge_keys_sql));
-                              stmt.bind(1, now).bind(2, as_limit(limit));
-                              BOOST_OUTCOME_TRY(stmt.run());
-                              return static_cast<std::size_t>(conn.changes());
-                            });
+  return state_->runner.write([&](connection& conn, std::int64_t now) -> result<std::size_t> {
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(purge_keys_sql));
+    stmt.bind(1, now).bind(2, as_limit(limit));
+    BOOST_OUTCOME_TRY(stmt.run());
+    return static_cast<std::size_t>(conn.changes());
+  });
 }
 
 result<std::int64_t> sqlite_store::now_ms() {

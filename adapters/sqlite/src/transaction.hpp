@@ -1,14 +1,19 @@
 // Runs a unit of work in one SQLite transaction, retrying the whole unit on
-// lock contention. Private to the adapter.
+// lock contention; the store's writes run as members of a group commit
+// (write_group.hpp). Private to the adapter.
 #pragma once
 
 #include "connection_pool.hpp"
 #include "retry_backoff.hpp"
+#include "rollback_guard.hpp"
+#include "write_group.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <type_traits>
 
 namespace payintent::sqlite_detail {
@@ -26,11 +31,41 @@ struct retry_policy {
 
 class transaction_runner {
  public:
-  transaction_runner(connection_pool& pool, retry_policy policy,
+  transaction_runner(connection_pool& pool, retry_policy policy, adapter_detail::group_limits group,
                      std::function<std::int64_t()> clock)
-      : pool_(pool), policy_(policy), clock_(std::move(clock)) {}
+      : pool_(pool),
+        policy_(policy),
+        clock_(std::move(clock)),
+        group_(group, [this](std::span<member*> members) { run_group(members); }) {}
 
-  // Calls body(connection&, now_ms) inside a transaction of `kind` and commits
+  // Calls body(connection&, now_ms) as one member of a group commit: inside
+  // its own savepoint of a BEGIN IMMEDIATE transaction shared with the writes
+  // queued beside it. Answers body's value once the group's COMMIT returned;
+  // body's own error if it failed (only its savepoint is rolled back); or the
+  // error that failed the whole group (BEGIN, COMMIT, a transaction SQLite
+  // abandoned), in which case nothing of it was written. errc::busy taking
+  // the lock retries the whole group, at most max_retries times. `now_ms` is
+  // read after the lock is taken, so writers' times follow commit order.
+  template <class F>
+  auto write(F&& body) noexcept -> std::invoke_result_t<F&, connection&, std::int64_t> {
+    using out_t = std::invoke_result_t<F&, connection&, std::int64_t>;
+    try {
+      std::optional<typename out_t::value_type> value;
+      const error_code failed =
+          group_.submit([&](connection& conn, std::int64_t now_ms) -> result<void> {
+            BOOST_OUTCOME_TRY(auto v, body(conn, now_ms));
+            value = std::move(v);
+            return outcome::success();
+          });
+      if (failed) return failed;
+      return std::move(*value);
+    } catch (...) {
+      return errc::store_unavailable;
+    }
+  }
+
+  // Calls body(connection&, now_ms) inside a transaction of `kind` of its own
+  // (the schema migration; the store's writes use `write`) and commits
   // when it succeeds. Any failure, and any exception, rolls back. errc::busy
   // (from SQLite or from the body) retries the whole unit after a jittered
   // backoff, at most max_retries times. `now_ms` is read from the store clock
@@ -56,10 +91,7 @@ class transaction_runner {
     if (kind == tx_kind::write) serial.lock();
     BOOST_OUTCOME_TRY(auto lease, pool_.borrow());
     connection& conn = *lease;
-    struct rollback_guard {  // a no-op after COMMIT
-      connection& conn;
-      ~rollback_guard() { conn.rollback(); }
-    } guard{conn};
+    const adapter_detail::rollback_guard guard(conn);
     try {
       if (kind != tx_kind::none) {
         BOOST_OUTCOME_TRY(conn.exec(kind == tx_kind::write ? "BEGIN IMMEDIATE" : "BEGIN"));
@@ -76,10 +108,17 @@ class transaction_runner {
     }
   }
 
+  using member = adapter_detail::group_member<connection>;
+  void run_group(std::span<member*> members) noexcept;
+  result<void> run_group_once(std::span<member*> members) noexcept;
+
   connection_pool& pool_;
   const retry_policy policy_;
   const std::function<std::int64_t()> clock_;
+  // Held by a transaction of `write` kind and by a group's transaction, so
+  // this process's writers queue here rather than poll SQLite's lock.
   std::mutex write_mutex_;
+  adapter_detail::write_group<connection> group_;
 };
 
 }  // namespace payintent::sqlite_detail

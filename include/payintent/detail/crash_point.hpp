@@ -1,5 +1,6 @@
 // Announces a named gap between durable steps to the test hook, if any
-// (payintent/testing/crash_points.hpp).
+// (payintent/testing/crash_points.hpp). Called by the engine and the bundled
+// stores; not for applications.
 #pragma once
 
 #include <string_view>
