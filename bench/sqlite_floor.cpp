@@ -57,7 +57,8 @@ CREATE TABLE attempts (
   decline_code TEXT NOT NULL, network_transaction_id TEXT NOT NULL, fence INTEGER NOT NULL,
   lease_expires_at INTEGER NOT NULL, node_id TEXT NOT NULL, created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL, PRIMARY KEY (tenant, intent_id, number));
-CREATE INDEX attempts_unresolved ON attempts (lease_expires_at) WHERE state IN (1, 5, 6);
+CREATE INDEX attempts_unresolved ON attempts (lease_expires_at)
+  WHERE state = 1 OR state = 5 OR state = 6;
 CREATE TABLE idempotency_keys (
   tenant TEXT NOT NULL, "key" TEXT NOT NULL, op INTEGER NOT NULL, fingerprint TEXT NOT NULL,
   fingerprint_version INTEGER NOT NULL, result_code INTEGER NOT NULL,
@@ -70,7 +71,7 @@ CREATE TABLE audit (
   from_state TEXT NOT NULL, to_state TEXT NOT NULL, detail TEXT NOT NULL, node_id TEXT NOT NULL,
   fence INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
   PRIMARY KEY (tenant, intent_id, sequence));
-PRAGMA user_version = 1;
+PRAGMA user_version = 3;
 )sql";
 
 constexpr const char* insert_key_sql =

@@ -145,12 +145,18 @@ TEST_CASE("sqlite: a schema 1 file migrates to 2 (the requires_action index), da
   {
     raw_db raw(path);  // as a build before migration 2 left it
     REQUIRE(raw.exec("DROP INDEX intents_requires_action") == SQLITE_OK);
+    REQUIRE(raw.exec("DROP INDEX attempts_unresolved") == SQLITE_OK);
+    REQUIRE(raw.exec("CREATE INDEX attempts_unresolved ON attempts (lease_expires_at) "
+                     "WHERE state IN (1, 5, 6)") == SQLITE_OK);
     REQUIRE(raw.exec("PRAGMA user_version = 1") == SQLITE_OK);
   }
   auto store = must_open(options_for(path, clock));
   raw_db raw(path);
-  CHECK(raw.integer("PRAGMA user_version") == 2);
+  CHECK(raw.integer("PRAGMA user_version") == sqlite_store::schema_version);
   CHECK(raw.integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = "
                     "'intents_requires_action'") == 1);
+  // Migration 3: the unresolved-attempt index tests OR terms, not IN.
+  CHECK(raw.text("SELECT sql FROM sqlite_master WHERE name = 'attempts_unresolved'")
+            .find("state = 1 OR state = 5 OR state = 6") != std::string::npos);
   CHECK(must_load(*store, tenant_a, pi.id).id == pi.id);
 }

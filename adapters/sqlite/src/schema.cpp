@@ -92,6 +92,14 @@ CREATE TABLE audit (
     {2, R"sql(
 CREATE INDEX intents_requires_action ON intents (updated_at) WHERE status = 3;
 )sql"},
+    // The same unresolved-attempt index, its test written as OR terms: SQLite
+    // evaluates a partial index's `IN (...)` with a temporary table on every
+    // insert and update of an attempt, an allocation churn per write.
+    {3, R"sql(
+DROP INDEX attempts_unresolved;
+CREATE INDEX attempts_unresolved ON attempts (lease_expires_at)
+  WHERE state = 1 OR state = 5 OR state = 6;
+)sql"},
 };
 
 result<void> enable_wal(transaction_runner& runner) {

@@ -23,11 +23,12 @@ constexpr const char* select_attempts_sql =
     " FROM attempts WHERE tenant = ?1 AND intent_id = ?2 ORDER BY number";
 constexpr const char* select_key_sql = "SELECT " PAYINTENT_SQLITE_KEY_COLUMNS
                                        " FROM idempotency_keys WHERE tenant = ?1 AND \"key\" = ?2";
-// The state list must match the partial index attempts_unresolved word for
-// word, or SQLite will not use it.
+// The state test must match the partial index attempts_unresolved word for
+// word (schema migration 3), or SQLite will not use it.
 constexpr const char* select_unresolved_sql =
     "SELECT tenant, intent_id, number, state, lease_expires_at FROM attempts "
-    "WHERE state IN (1, 5, 6) ORDER BY lease_expires_at, tenant, intent_id, number LIMIT ?1";
+    "WHERE state = 1 OR state = 5 OR state = 6 "
+    "ORDER BY lease_expires_at, tenant, intent_id, number LIMIT ?1";
 // "status = 3" (requires_action) must match the partial index
 // intents_requires_action word for word.
 constexpr const char* select_requires_action_sql =

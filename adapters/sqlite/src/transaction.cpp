@@ -32,8 +32,13 @@ void transaction_runner::run_group(std::span<member*> members) noexcept {
 result<void> transaction_runner::run_group_once(std::span<member*> members) noexcept {
   try {
     const std::lock_guard serial(write_mutex_);
-    BOOST_OUTCOME_TRY(auto lease, pool_.borrow());
-    connection& conn = *lease;
+    // Groups always write through the same connection, so its page cache
+    // stays warm: only another process's commit invalidates it.
+    if (!writer_) {
+      BOOST_OUTCOME_TRY(auto lease, pool_.borrow());
+      writer_.emplace(std::move(lease));
+    }
+    connection& conn = **writer_;
     const adapter_detail::rollback_guard guard(conn);
     BOOST_OUTCOME_TRY(conn.exec("BEGIN IMMEDIATE"));
     for (member* m : members) {

@@ -118,6 +118,9 @@ class transaction_runner {
   // Held by a transaction of `write` kind and by a group's transaction, so
   // this process's writers queue here rather than poll SQLite's lock.
   std::mutex write_mutex_;
+  // The groups' connection, borrowed from the pool at the first group and
+  // kept (guarded by write_mutex_).
+  std::optional<connection_pool::lease> writer_;
   adapter_detail::write_group<connection> group_;
 };
 

@@ -128,7 +128,7 @@ struct sqlite_store_options {
 class sqlite_store final : public idempotency_store {
  public:
   // The schema version this build writes (PRAGMA user_version).
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
 
   // Opens (creating if needed) the file, switches it to WAL, and migrates the
   // schema. Errors: invalid_argument (empty path), storage_corrupt (not a
