@@ -72,14 +72,13 @@ class write_group {
       company_.notify_one();  // a leader waiting for company has enough
     }
     self.wake.wait(lock, [&] { return self.done || self.leads; });
-    if (self.done) return self.item.answer;
+    if (self.done) return self.answer;
     lead(lock);
-    return self.item.answer;
+    return self.answer;
   }
 
  private:
-  struct waiter {
-    member item;
+  struct waiter : member {
     bool done = false;
     bool leads = false;
     std::condition_variable wake;
@@ -87,27 +86,36 @@ class write_group {
 
   // Called by the leader, which is queue_.front(), with the lock held.
   void lead(std::unique_lock<std::mutex>& lock) {
+    std::vector<member*> group;
+    try {
+      group.reserve(limits_.max_size);  // the one allocation, before the queue changes
+    } catch (...) {
+      queue_.pop_front();  // this write leaves unrun; the next one leads
+      pass_lead();
+      throw;
+    }
     if (limits_.max_wait.count() > 0 && last_group_size_ > 1 && queue_.size() < limits_.max_size) {
       company_.wait_for(lock, limits_.max_wait, [&] { return queue_.size() >= limits_.max_size; });
     }
     const std::size_t n = std::min(queue_.size(), limits_.max_size);
-    std::vector<waiter*> group(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    group.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     last_group_size_ = n;
     lock.unlock();
-
-    std::vector<member*> members;
-    members.reserve(n);
-    for (waiter* w : group) members.push_back(&w->item);
-    run_(members);
-
+    run_(group);
     lock.lock();
     // A waiter returns (and its frame ends) only after the lock is released,
     // so it is safe to touch each one until then. group[0] is the leader.
     for (std::size_t i = 1; i < group.size(); ++i) {
-      group[i]->done = true;
-      group[i]->wake.notify_one();
+      auto* w = static_cast<waiter*>(group[i]);
+      w->done = true;
+      w->wake.notify_one();
     }
+    pass_lead();
+  }
+
+  // With the lock held: the oldest queued write leads the next group.
+  void pass_lead() {
     if (queue_.empty()) {
       leading_ = false;
     } else {
