@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
 
   service_options options;
   options.default_wait_budget = args.wait_budget;
+  options.store_threads = args.store_threads != 0 ? args.store_threads
+                          : args.store.kind == storm::store_kind::memory ? 4
+                                                                          : 64;
   // A duplicate waiting for a concurrent holder is bounded by the budget too.
   options.key_in_use_wait =
       std::min<std::chrono::milliseconds>(options.key_in_use_wait, args.wait_budget);

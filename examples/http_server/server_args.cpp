@@ -17,6 +17,7 @@ std::string server_usage() {
   return "usage: http_server --port P --store memory|sqlite:PATH|postgres:CONNINFO --api-key KEY=TENANT\n"
          "                   [--api-key KEY=TENANT ...] --network-latency-ms LO-HI\n"
          "                   --wait-budget-ms N [--read-timeout-ms N] [--max-body-bytes N]\n"
+         "                   [--store-threads N]\n"
          "\n"
          "Serves a Stripe-compatible subset of the PaymentIntents API on 127.0.0.1:P\n"
          "(P = 0 picks a free port), backed by payintent and a simulated card network\n"
@@ -63,6 +64,10 @@ std::variant<server_args, std::string> parse_server_args(int argc, const char* c
       }
       (flag == "--wait-budget-ms" ? args.wait_budget : args.read_timeout) =
           std::chrono::milliseconds(*n);
+    } else if (flag == "--store-threads") {
+      const auto n = cli::parse_int<std::size_t>(value, 1, 1024);
+      if (!n) return bad_value(flag, value, "threads in 1..1024");
+      args.store_threads = *n;
     } else if (flag == "--max-body-bytes") {
       const auto n = cli::parse_int<std::size_t>(value, 64, 64 * 1024 * 1024);
       if (!n) return bad_value(flag, value, "bytes in 64..67108864");

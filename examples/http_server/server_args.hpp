@@ -2,7 +2,7 @@
 //
 //   http_server --port P --store memory|sqlite:PATH --api-key KEY=TENANT [--api-key ...]
 //               --network-latency-ms LO-HI --wait-budget-ms N
-//               [--read-timeout-ms N] [--max-body-bytes N]
+//               [--read-timeout-ms N] [--max-body-bytes N] [--store-threads N]
 #pragma once
 
 #include "storm/store_spec.hpp"
@@ -28,6 +28,11 @@ struct server_args {
   std::chrono::milliseconds read_timeout = std::chrono::seconds(10);
   // Optional. Default: 16 KiB (server_limits).
   std::size_t max_body_bytes = 16 * 1024;
+  // Optional: service_options::store_threads. The writes queued on a
+  // durable store commit together (group commit), so a server on one wants
+  // as many store threads as requests it expects in flight on the store.
+  // Default: 4 on the memory store, 64 on a durable one.
+  std::size_t store_threads = 0;  // 0: the default for the store
   bool help = false;
 };
 

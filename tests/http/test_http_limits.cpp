@@ -180,6 +180,11 @@ TEST_CASE("bad command lines exit 2 with the reason") {
                             "--network-latency-ms", "9-2", "--wait-budget-ms", "5"},
                            out) == 2);
   CHECK(out.find("--network-latency-ms") != std::string::npos);
+  CHECK(run_server_to_exit({"--port", "0", "--store", "memory", "--api-key", "k=t",
+                            "--network-latency-ms", "1-2", "--wait-budget-ms", "5",
+                            "--store-threads", "0"},
+                           out) == 2);
+  CHECK(out.find("--store-threads") != std::string::npos);
   CHECK(run_server_to_exit({"--help"}, out) == 0);
   CHECK(out.find("usage: http_server") != std::string::npos);
 }

@@ -48,6 +48,10 @@ result<std::unique_ptr<connection>> connection_pool::open_one() noexcept {
   BOOST_OUTCOME_TRY(conn->exec(settings_.synchronous == sqlite_synchronous::normal
                                    ? "PRAGMA synchronous = NORMAL"
                                    : "PRAGMA synchronous = FULL"));
+  // A group commit runs each write in a savepoint, whose undo pages go to a
+  // statement journal: in memory, not a temporary file that spills past
+  // 64 KiB (one pwrite per page of every write, and payment rows on /var/tmp).
+  BOOST_OUTCOME_TRY(conn->exec("PRAGMA temp_store = MEMORY"));
   if (settings_.max_page_count > 0) {
     try {
       // A number from the options, not caller data; PRAGMAs cannot be bound.
