@@ -1,4 +1,4 @@
-// The pause before a store retries a whole transaction. Private to the
+// How often, and after what pause, a store retries a whole transaction. Private to the
 // adapters (header-only, not installed).
 #pragma once
 
@@ -10,6 +10,12 @@
 #include <thread>
 
 namespace payintent::adapter_detail {
+
+// How often a store runs a failed transaction again, and the base pause.
+struct retry_policy {
+  int max_retries = 3;
+  std::chrono::milliseconds backoff{10};
+};
 
 // Sleeps uniform in [base, 2 * base] times 2^tries, capped at 1 s: exponential,
 // and jittered so that writers that collided once do not collide again in

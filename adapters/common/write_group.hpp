@@ -4,11 +4,12 @@
 // adapters (header-only, not installed).
 //
 // How a group runs (leader/follower, no thread of its own):
-//  - A write joins the queue. If no group is being formed or run, it leads:
-//    it takes up to `max_size` queued writes (itself first), hands them to the
-//    store's group runner, answers every member, and passes the lead to the
-//    oldest write still queued. Every other write sleeps until it is answered
-//    or made leader.
+//  - A write joins the queue. If fewer than `lanes` groups are being formed
+//    or run, it leads one: it takes a lane (for a store, a connection), up to
+//    `max_size` queued writes (itself first), hands them to the store's
+//    group runner, answers every member, and passes the lead to the oldest
+//    write still queued. Every other write sleeps until it is answered or
+//    made leader.
 //  - The runner applies each member inside its own savepoint: a member whose
 //    preconditions fail (mismatch, version_conflict, fenced_out) or that
 //    errors rolls back alone and gets its own answer; the others commit.
@@ -29,7 +30,9 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 namespace payintent::adapter_detail {
@@ -37,6 +40,7 @@ namespace payintent::adapter_detail {
 struct group_limits {
   std::size_t max_size = 64;              // members per transaction, at least 1
   std::chrono::microseconds max_wait{0};  // a leader's wait for company under load
+  std::size_t lanes = 1;                  // groups run at once, at least 1
 };
 
 // One write in a group. `apply` runs inside the member's savepoint with the
@@ -52,12 +56,37 @@ template <class Connection>
 class write_group {
  public:
   using member = group_member<Connection>;
-  // Runs one group as one transaction and sets every member's answer. Must
-  // not throw.
-  using runner = std::function<void(std::span<member*>)>;
+  // Runs one group as one transaction on lane `lane` (in [0, lanes); no two
+  // groups run on one lane at once) and sets every member's answer. Must not
+  // throw.
+  using runner = std::function<void(std::span<member*>, std::size_t lane)>;
 
   write_group(group_limits limits, runner run)
-      : limits_{std::max<std::size_t>(limits.max_size, 1), limits.max_wait}, run_(std::move(run)) {}
+      : limits_{std::max<std::size_t>(limits.max_size, 1), limits.max_wait,
+                std::max<std::size_t>(limits.lanes, 1)},
+        run_(std::move(run)) {
+    for (std::size_t lane = limits_.lanes; lane-- > 0;) free_lanes_.push_back(lane);
+  }
+
+  // submit() for a body answering result<T>: body(Connection&, now_ms)
+  // runs as the member, and its value is answered once the group committed;
+  // its own error, or the group's, otherwise. Never throws.
+  template <class F>
+  auto write(F&& body) noexcept -> std::invoke_result_t<F&, Connection&, std::int64_t> {
+    using out_t = std::invoke_result_t<F&, Connection&, std::int64_t>;
+    try {
+      std::optional<typename out_t::value_type> value;
+      const error_code failed = submit([&](Connection& conn, std::int64_t now_ms) -> result<void> {
+        BOOST_OUTCOME_TRY(auto v, body(conn, now_ms));
+        value = std::move(v);
+        return outcome::success();
+      });
+      if (failed) return failed;
+      return std::move(*value);
+    } catch (...) {
+      return errc::store_unavailable;
+    }
+  }
 
   // Queues `apply` and returns once its group has committed (success) or
   // failed (the error that failed it or this member). Thread-safe; blocks.
@@ -65,45 +94,57 @@ class write_group {
     waiter self{{std::move(apply), {}}};
     std::unique_lock lock(mutex_);
     queue_.push_back(&self);
-    if (!leading_) {
-      leading_ = true;
+    if (leaders_ < limits_.lanes) {
+      ++leaders_;
       self.leads = true;
     } else if (queue_.size() >= limits_.max_size) {
       company_.notify_one();  // a leader waiting for company has enough
     }
     self.wake.wait(lock, [&] { return self.done || self.leads; });
     if (self.done) return self.answer;
-    lead(lock);
+    lead(self, lock);
     return self.answer;
   }
 
  private:
   struct waiter : member {
     bool done = false;
-    bool leads = false;
+    bool leads = false;  // made leader; stays queued until it wakes
     std::condition_variable wake;
   };
 
-  // Called by the leader, which is queue_.front(), with the lock held.
-  void lead(std::unique_lock<std::mutex>& lock) {
+  // Called by a leader, with the lock held. Followers are the queued writes
+  // not made leaders themselves.
+  void lead(waiter& self, std::unique_lock<std::mutex>& lock) {
+    std::erase(queue_, &self);
     std::vector<member*> group;
     try {
       group.reserve(limits_.max_size);  // the one allocation, before the queue changes
     } catch (...) {
-      queue_.pop_front();  // this write leaves unrun; the next one leads
-      pass_lead();
+      pass_lead();  // this write leaves unrun; the next one leads
       throw;
     }
-    if (limits_.max_wait.count() > 0 && last_group_size_ > 1 && queue_.size() < limits_.max_size) {
-      company_.wait_for(lock, limits_.max_wait, [&] { return queue_.size() >= limits_.max_size; });
+    group.push_back(&self);
+    if (limits_.max_wait.count() > 0 && last_group_size_ > 1 &&
+        queue_.size() + 1 < limits_.max_size) {
+      company_.wait_for(lock, limits_.max_wait,
+                        [&] { return queue_.size() + 1 >= limits_.max_size; });
     }
-    const std::size_t n = std::min(queue_.size(), limits_.max_size);
-    group.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    last_group_size_ = n;
+    for (auto it = queue_.begin(); it != queue_.end() && group.size() < limits_.max_size;) {
+      if ((*it)->leads) {
+        ++it;
+      } else {
+        group.push_back(*it);
+        it = queue_.erase(it);
+      }
+    }
+    last_group_size_ = group.size();
+    const std::size_t lane = free_lanes_.back();  // leaders_ <= lanes: one is free
+    free_lanes_.pop_back();
     lock.unlock();
-    run_(group);
+    run_(group, lane);
     lock.lock();
+    free_lanes_.push_back(lane);  // capacity reserved up front: cannot throw
     // A waiter returns (and its frame ends) only after the lock is released,
     // so it is safe to touch each one until then. group[0] is the leader.
     for (std::size_t i = 1; i < group.size(); ++i) {
@@ -114,14 +155,17 @@ class write_group {
     pass_lead();
   }
 
-  // With the lock held: the oldest queued write leads the next group.
+  // With the lock held, as a leader ends: the oldest queued write not yet a
+  // leader leads the next group, or there is one leader fewer.
   void pass_lead() {
-    if (queue_.empty()) {
-      leading_ = false;
-    } else {
-      queue_.front()->leads = true;
-      queue_.front()->wake.notify_one();
+    for (waiter* w : queue_) {
+      if (!w->leads) {
+        w->leads = true;
+        w->wake.notify_one();
+        return;
+      }
     }
+    --leaders_;
   }
 
   const group_limits limits_;
@@ -129,7 +173,8 @@ class write_group {
   std::mutex mutex_;
   std::condition_variable company_;
   std::deque<waiter*> queue_;
-  bool leading_ = false;
+  std::vector<std::size_t> free_lanes_;
+  std::size_t leaders_ = 0;  // writes made leaders, running or about to
   std::size_t last_group_size_ = 0;
 };
 

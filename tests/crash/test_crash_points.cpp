@@ -48,18 +48,8 @@ intent_status in_flight_charge_ends(std::string_view point) {
   return point == "claim.committed" ? intent_status::failed : intent_status::succeeded;
 }
 
-// Group commit is the SQLite store's (docs/design.md, "Group commit"); the
-// PostgreSQL store commits each write alone, so it never reaches store.*
-// points, and the child must say so by surviving.
-bool store_reaches(std::string_view point) {
-#ifdef PAYINTENT_CRASH_ON_POSTGRES
-  return !point.starts_with("store.");
-#else
-  (void)point;
-  return true;
-#endif
-}
-
+// Both SQL stores commit groups (docs/design.md, "Group commit"), so every
+// point, store.group_member_applied included, is reached on either.
 void crash_and_recover(std::string_view point) {
   INFO("crash point " << point);
   scratch_dir dir;
@@ -71,10 +61,6 @@ void crash_and_recover(std::string_view point) {
   const int status = wait_child(pid);
   child_log log;
   log.read(out);
-  if (!store_reaches(point)) {
-    CHECK_MESSAGE(log.words.count("survived") == 1, "reached: " << describe(status));
-    return;
-  }
   REQUIRE_MESSAGE(killed_by_sigkill(status),
                   "the child was not killed at the point: " << describe(status));
   CHECK(log.words.count("survived") == 0);

@@ -61,7 +61,8 @@ class lock_holder {
 // The store's internals on a bare table t(x), for members that write and then
 // fail in ways the store's own writes cannot be made to.
 struct runner_fixture {
-  explicit runner_fixture(const std::string& file) : path(file), pool(settings(file)) {
+  explicit runner_fixture(const std::string& file)
+      : path(file), pool(sqlite_detail::configured_opener(settings(file)), 4) {
     expect_ok(runner.run(sqlite_detail::tx_kind::none,
                          [](sqlite_detail::connection& c, std::int64_t) -> result<void> {
                            BOOST_OUTCOME_TRY(c.exec("PRAGMA journal_mode=WAL"));
@@ -98,7 +99,7 @@ struct runner_fixture {
 
   std::string path;
   sqlite_detail::connection_pool pool;
-  sqlite_detail::transaction_runner runner{pool, sqlite_detail::retry_policy{},
+  sqlite_detail::transaction_runner runner{pool, adapter_detail::retry_policy{},
                                            adapter_detail::group_limits{},
                                            [] { return std::int64_t{0}; }};
 };
@@ -266,4 +267,16 @@ TEST_CASE("sqlite group commit: an idle store never waits for company") {
               .status == claim_status::claimed);
   }
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+}
+
+TEST_CASE("sqlite group commit: reads on a pool of one are not starved by the writer") {
+  temp_dir dir;
+  testing::manual_clock clock;
+  auto options = options_for(dir.file("pool-one.db"), clock);
+  options.pool_size = 1;
+  auto store = must_open(options);
+  const auto created = create_stored(*store, new_intent(tenant_a, "pi_pool_one"));
+  CHECK(must_load(*store, tenant_a, created.id).version == created.version);
+  CHECK(outcome_of(store->commit(start_attempt_write(created, 1, 1))) == "ok");
+  CHECK(must_load(*store, tenant_a, created.id).attempts.size() == 1);
 }

@@ -54,6 +54,11 @@ std::int64_t rows::affected() const noexcept {
   return n;
 }
 
+std::string_view rows::command() const noexcept {
+  const char* tag = PQcmdStatus(res_);
+  return tag != nullptr ? std::string_view(tag) : std::string_view();
+}
+
 std::string rows::text_at(int row, int column) const {
   return std::string(PQgetvalue(res_, row, column),
                      static_cast<std::size_t>(PQgetlength(res_, row, column)));
@@ -114,19 +119,28 @@ const std::string& connection::name_for(const char* sql, std::string& fresh_name
   return fresh_name;
 }
 
-result<void> connection::run_batch(const std::vector<batched>& batch) noexcept {
+result<std::vector<rows>> connection::pipeline(const std::vector<batched>& batch) noexcept {
   try {
+    std::vector<rows> out;
+    out.reserve(batch.size());
     if (PQenterPipelineMode(conn_) != 1) return errc::store_unavailable;
     std::vector<std::pair<const char*, std::string>> prepared_now;
-    int queued = 0;
+    // Per command sent, in order: the index of its statement's rows, or -1
+    // (a deferred statement, a prepare).
+    std::vector<int> answers;
     bool sent = true;
+    for (const char* sql : deferred_) {
+      sent = sent && PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+      answers.push_back(-1);
+    }
+    deferred_.clear();
     for (const auto& b : batch) {
       std::string fresh_name;
       bool fresh = false;
       const std::string& name = name_for(b.sql, fresh_name, fresh);
       if (fresh) {
         sent = sent && PQsendPrepare(conn_, name.c_str(), b.sql, 0, nullptr) == 1;
-        ++queued;
+        answers.push_back(-1);
         prepared_now.emplace_back(b.sql, name);
       }
       b.values.pointers_.clear();
@@ -135,24 +149,29 @@ result<void> connection::run_batch(const std::vector<batched>& batch) noexcept {
       }
       sent = sent && PQsendQueryPrepared(conn_, name.c_str(), b.values.size(), b.values.values(),
                                          nullptr, nullptr, 0) == 1;
-      ++queued;
+      answers.push_back(static_cast<int>(answers.size()));  // any value >= 0
     }
     sent = sent && PQpipelineSync(conn_) == 1;
     if (!sent) {
       poisoned_ = true;
       return errc::store_unavailable;
     }
-    // Each queued command yields its result, then NULL; an aborted pipeline
-    // answers PGRES_PIPELINE_ABORTED for the commands after a failure.
+    // Each command yields its result, then NULL; an aborted pipeline answers
+    // PGRES_PIPELINE_ABORTED for the commands after a failure.
     error_code first;
-    for (int i = 0; i < queued && !poisoned_; ++i) {
+    for (std::size_t i = 0; i < answers.size() && !poisoned_; ++i) {
       PGresult* res = PQgetResult(conn_);
       if (res == nullptr) {
         poisoned_ = true;
         break;
       }
       if (!first && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
-        if (auto r = check(res); !r) first = r.error();  // check() frees it
+        auto r = check(res);  // frees it
+        if (!r) {
+          first = r.error();
+        } else if (answers[i] >= 0) {
+          out.push_back(std::move(r).value());
+        }
       } else {
         PQclear(res);
       }
@@ -167,7 +186,7 @@ result<void> connection::run_batch(const std::vector<batched>& batch) noexcept {
     if (poisoned_) return errc::store_unavailable;
     if (first) return first;
     for (auto& [sql, name] : prepared_now) prepared_.emplace(sql, std::move(name));
-    return outcome::success();
+    return out;
   } catch (...) {
     poisoned_ = true;
     return errc::store_unavailable;
@@ -186,6 +205,10 @@ result<rows> connection::check(PGresult* res) noexcept {
 
 result<rows> connection::query(const char* sql, const params& p) noexcept {
   try {
+    if (!deferred_.empty()) {
+      BOOST_OUTCOME_TRY(auto all, pipeline({{sql, p}}));
+      return std::move(all.front());
+    }
     auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
       std::string name = "payintent_" + std::to_string(++names_);
@@ -204,10 +227,20 @@ result<rows> connection::query(const char* sql, const params& p) noexcept {
 }
 
 result<rows> connection::exec(const char* sql) noexcept {
-  return check(PQexec(conn_, sql));
+  if (deferred_.empty()) return check(PQexec(conn_, sql));
+  try {
+    std::string text;
+    for (const char* d : deferred_) text.append(d).append("; ");
+    deferred_.clear();
+    text.append(sql);
+    return check(PQexec(conn_, text.c_str()));
+  } catch (...) {
+    return errc::store_unavailable;
+  }
 }
 
 void connection::rollback() noexcept {
+  deferred_.clear();
   const auto status = PQtransactionStatus(conn_);
   if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) PQclear(PQexec(conn_, "ROLLBACK"));
 }

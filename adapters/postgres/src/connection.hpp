@@ -52,6 +52,8 @@ class rows {
   int size() const noexcept;
   // Rows changed by an INSERT, UPDATE or DELETE.
   std::int64_t affected() const noexcept;
+  // The command tag ("COMMIT", "ROLLBACK", "INSERT 0 1", ...).
+  std::string_view command() const noexcept;
   // Rows and columns are 0-based. A NULL reads as "" or 0.
   std::string text_at(int row, int column) const;
   std::int64_t int_at(int row, int column) const noexcept;
@@ -75,23 +77,30 @@ class connection {
   // connection; `sql` must have static storage: it is keyed by address).
   result<rows> query(const char* sql, const params& p) noexcept;
 
-  // One statement of a batch.
+  // One statement of a pipeline.
   struct batched {
     const char* sql;  // static storage, as for query()
     params values;
   };
-  // Sends the statements in one round trip (libpq pipeline mode) and answers
-  // the first failure; statements after a failed one do not run. For writes
-  // whose rows nobody reads, inside a transaction the caller rolls back on
-  // failure.
-  result<void> run_batch(const std::vector<batched>& batch) noexcept;
+  // Sends the statements in one round trip (libpq pipeline mode) and
+  // answers each one's rows, or the first failure; statements after a
+  // failed one do not run. Inside a transaction, the caller rolls back (or
+  // back to a savepoint) on failure.
+  result<std::vector<rows>> pipeline(const std::vector<batched>& batch) noexcept;
+
+  // Queues a statement without parameters (SAVEPOINT, RELEASE) to go out in
+  // front of the next query, pipeline or exec, in the same round trip; a
+  // failure of it is that call's failure. `sql` must have static storage.
+  // May throw (allocation).
+  void defer(const char* sql) { deferred_.push_back(sql); }
 
   // Runs SQL text without parameters (BEGIN, COMMIT, DDL); several
   // statements separated by ';' run in one round trip and the last one's
-  // rows are returned.
+  // rows are returned. Deferred statements go first.
   result<rows> exec(const char* sql) noexcept;
 
-  // Rolls back an open transaction, if any. Never fails.
+  // Rolls back an open transaction, if any, and drops deferred statements.
+  // Never fails.
   void rollback() noexcept;
 
   // The server went away (or the socket broke): this connection is useless
@@ -106,6 +115,7 @@ class connection {
   const std::string& name_for(const char* sql, std::string& fresh_name, bool& fresh);
 
   pg_conn* conn_;
+  std::vector<const char*> deferred_;
   std::unordered_map<const char*, std::string> prepared_;  // sql -> statement name
   std::size_t names_ = 0;
   bool poisoned_ = false;  // a batch's results could not be read in order

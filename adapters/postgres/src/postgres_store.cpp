@@ -1,7 +1,6 @@
 #include "payintent/postgres_store.hpp"
 
 #include "codec.hpp"
-#include "connection_pool.hpp"
 #include "schema.hpp"
 #include "transaction.hpp"
 #include "write.hpp"
@@ -85,9 +84,12 @@ result<std::string> with_timeout(const std::string& conninfo, std::chrono::secon
 }  // namespace
 
 struct postgres_store::state {
-  state(std::string conninfo, std::size_t pool_size, postgres_detail::retry_policy policy,
-        std::function<std::int64_t()> clock)
-      : pool(std::move(conninfo), pool_size), runner(pool, policy, std::move(clock)) {}
+  state(std::string conninfo, std::size_t pool_size, adapter_detail::retry_policy policy,
+        adapter_detail::group_limits group, std::function<std::int64_t()> clock)
+      : pool([conninfo = std::move(conninfo)](
+                 std::string* why) { return connection::open(conninfo, why); },
+             pool_size),
+        runner(pool, policy, group, std::move(clock)) {}
 
   postgres_detail::connection_pool pool;
   postgres_detail::transaction_runner runner;
@@ -101,10 +103,14 @@ result<std::unique_ptr<postgres_store>> postgres_store::open(postgres_store_opti
       return errc::invalid_argument;
     }
     BOOST_OUTCOME_TRY(auto conninfo, with_timeout(options.conninfo, options.connect_timeout, diag));
-    postgres_detail::retry_policy policy{std::max(options.max_retries, 0), options.retry_backoff};
-    auto s =
-        std::make_unique<state>(std::move(conninfo), std::max<std::size_t>(options.pool_size, 1),
-                                policy, std::move(options.clock));
+    adapter_detail::retry_policy policy{std::max(options.max_retries, 0), options.retry_backoff};
+    // Each member is a subtransaction; PostgreSQL caches 64 per transaction.
+    const adapter_detail::group_limits group{
+        std::clamp<std::size_t>(options.max_group_size, 1, 64),
+        std::max(options.max_group_wait, std::chrono::microseconds{0}),
+        std::max<std::size_t>(options.group_lanes, 1)};
+    auto s = std::make_unique<state>(std::move(conninfo), options.pool_size, policy, group,
+                                     std::move(options.clock));
     {
       std::string why;  // the first connection, for libpq's reason if it fails
       auto first = s->pool.borrow(&why);
@@ -133,13 +139,13 @@ postgres_store::postgres_store(std::unique_ptr<state> s) noexcept : state_(std::
 postgres_store::~postgres_store() = default;
 
 result<claim_result> postgres_store::claim(const claim_request& request) {
-  return state_->runner.run(tx_kind::write, [&](connection& conn, std::int64_t now) {
+  return state_->runner.write([&](connection& conn, std::int64_t now) {
     return postgres_detail::apply_claim(conn, request, now);
   });
 }
 
 result<write_receipt> postgres_store::commit(const intent_write& write) {
-  return state_->runner.run(tx_kind::write, [&](connection& conn, std::int64_t now) {
+  return state_->runner.write([&](connection& conn, std::int64_t now) {
     return postgres_detail::apply_write(conn, write, now);
   });
 }
@@ -197,8 +203,9 @@ result<std::vector<requires_action_intent>> postgres_store::list_requires_action
     std::int64_t updated_at_or_before_ms, std::size_t limit) {
   using out_t = std::vector<requires_action_intent>;
   return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
-    BOOST_OUTCOME_TRY(auto r, conn.query(select_requires_action_sql,
-                                         params().add(updated_at_or_before_ms).add(as_limit(limit))));
+    BOOST_OUTCOME_TRY(auto r,
+                      conn.query(select_requires_action_sql,
+                                 params().add(updated_at_or_before_ms).add(as_limit(limit))));
     out_t out;
     for (int i = 0; i < r.size(); ++i) {
       out.push_back({tenant_id(r.text_at(i, 0)), intent_id(r.text_at(i, 1)), r.int_at(i, 2)});
@@ -220,12 +227,10 @@ result<std::vector<audit_entry>> postgres_store::audit_trail(const tenant_id& te
 }
 
 result<std::size_t> postgres_store::purge_expired_keys(std::size_t limit) {
-  return state_->runner.run(
-      tx_kind::write, [&](connection& conn, std::int64_t now) -> result<std::size_t> {
-        BOOST_OUTCOME_TRY(auto r,
-                          conn.query(purge_keys_sql, params().add(now).add(as_limit(limit))));
-        return static_cast<std::size_t>(r.affected());
-      });
+  return state_->runner.write([&](connection& conn, std::int64_t now) -> result<std::size_t> {
+    BOOST_OUTCOME_TRY(auto r, conn.query(purge_keys_sql, params().add(now).add(as_limit(limit))));
+    return static_cast<std::size_t>(r.affected());
+  });
 }
 
 result<std::int64_t> postgres_store::now_ms() {

@@ -1,42 +1,70 @@
 // Runs a unit of work in one PostgreSQL transaction, retrying the whole unit
-// on serialization failures, deadlocks and lost connections. Private to the
+// on serialization failures, deadlocks and lost connections; the store's
+// writes run as members of a group commit (write_group.hpp). Private to the
 // adapter.
 #pragma once
 
+#include "connection.hpp"
 #include "connection_pool.hpp"
 #include "retry_backoff.hpp"
 #include "rollback_guard.hpp"
+#include "write_group.hpp"
 
-#include <chrono>
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
 #include <type_traits>
+#include <vector>
 
 namespace payintent::postgres_detail {
+
+using connection_pool = adapter_detail::connection_pool<connection>;
 
 enum class tx_kind : std::uint8_t {
   read,   // REPEATABLE READ READ ONLY: one snapshot for every statement
   write,  // READ COMMITTED: each statement sees the latest commits, row locks order writers
 };
 
-struct retry_policy {
-  int max_retries = 5;
-  std::chrono::milliseconds backoff{10};
-};
-
 class transaction_runner {
  public:
   // `clock` empty: the database clock.
-  transaction_runner(connection_pool& pool, retry_policy policy,
-                     std::function<std::int64_t()> clock)
-      : pool_(pool), policy_(policy), clock_(std::move(clock)) {}
+  transaction_runner(connection_pool& pool, adapter_detail::retry_policy policy,
+                     adapter_detail::group_limits group, std::function<std::int64_t()> clock)
+      : pool_(pool),
+        policy_(policy),
+        clock_(std::move(clock)),
+        writers_(std::max<std::size_t>(group.lanes, 1)),
+        group_(group,
+               [this](std::span<member*> members, std::size_t lane) { run_group(members, lane); }) {
+  }
 
-  // Calls body(connection&, now_ms) inside a transaction of `kind` and commits
-  // when it succeeds. Any failure, and any exception, rolls back. errc::busy
-  // (from the database or the body), and a connection lost before COMMIT was
-  // sent, retry the whole unit after a jittered backoff, at most max_retries
-  // times. `now_ms` is the store clock read inside the transaction, in the
-  // same round trip as BEGIN.
+  // Calls body(connection&, now_ms) as one member of a group commit: inside
+  // its own savepoint of a READ COMMITTED transaction shared with the writes
+  // queued beside it, on the groups' own connection. Answers body's value
+  // once the group's COMMIT returned; body's own error if it failed (only
+  // its savepoint is rolled back; errc::busy reruns it in place, at most
+  // max_retries times); or the error that failed the whole group (BEGIN,
+  // COMMIT, a lost connection), in which case nothing of it was written or,
+  // for a COMMIT whose answer was lost, nobody knows. A connection lost
+  // before COMMIT was sent runs the group again. `now_ms` is the store clock
+  // read with BEGIN (or the injected clock, read per member).
+  template <class F>
+  auto write(F&& body) noexcept -> std::invoke_result_t<F&, connection&, std::int64_t> {
+    return group_.write(std::forward<F>(body));
+  }
+
+  // Calls body(connection&, now_ms) inside a transaction of `kind` of its
+  // own, on a pooled connection (reads, and the schema migration; the
+  // store's writes use `write`), and commits when it succeeds. Any failure,
+  // and any exception, rolls back. errc::busy (from the database or the
+  // body), and a connection lost before COMMIT was sent, retry the whole
+  // unit after a jittered backoff, at most max_retries times. `now_ms` is
+  // the store clock read inside the transaction, in the same round trip as
+  // BEGIN.
   template <class F>
   auto run(tx_kind kind, F&& body) noexcept -> std::invoke_result_t<F&, connection&, std::int64_t> {
     for (int tries = 0;; ++tries) {
@@ -50,17 +78,21 @@ class transaction_runner {
   // The store clock outside a transaction.
   result<std::int64_t> now() noexcept;
 
+  // Worth running a transaction again after `ec`?
+  static bool retryable(const connection& conn, error_code ec, bool commit_sent) noexcept {
+    return ec == errc::busy || (ec == errc::store_unavailable && conn.broken() && !commit_sent);
+  }
+
  private:
   template <class F>
-  auto once(tx_kind kind, F& body, bool& retryable) noexcept
+  auto once(tx_kind kind, F& body, bool& retryable_failure) noexcept
       -> std::invoke_result_t<F&, connection&, std::int64_t> {
     BOOST_OUTCOME_TRY(auto lease, pool_.borrow());
     connection& conn = *lease;
     const adapter_detail::rollback_guard guard(conn);
     bool commit_sent = false;
     auto failed = [&](error_code ec) {
-      retryable =
-          ec == errc::busy || (ec == errc::store_unavailable && conn.broken() && !commit_sent);
+      retryable_failure = retryable(conn, ec, commit_sent);
       return ec;
     };
     try {
@@ -69,7 +101,7 @@ class transaction_runner {
       auto r = body(conn, now_ms.value());
       if (!r) return failed(r.error());
       commit_sent = true;
-      if (auto c = conn.exec("COMMIT"); !c) return failed(c.error());
+      if (auto c = commit(conn); !c) return failed(c.error());
       return r;
     } catch (...) {
       return errc::store_unavailable;
@@ -78,10 +110,22 @@ class transaction_runner {
 
   // BEGIN, and the clock in the same round trip.
   result<std::int64_t> begin(connection& conn, tx_kind kind) noexcept;
+  // COMMIT, and a check that it committed.
+  static result<void> commit(connection& conn) noexcept;
+
+  using member = adapter_detail::group_member<connection>;
+  // Runs a group as adapter_detail::group_transaction with PostgreSQL's
+  // statements (group_dialect, in the .cpp).
+  void run_group(std::span<member*> members, std::size_t lane) noexcept;
+  friend struct group_dialect;
 
   connection_pool& pool_;
-  const retry_policy policy_;
+  const adapter_detail::retry_policy policy_;
   const std::function<std::int64_t()> clock_;
+  // Each lane's own connection, opened at its first group, kept, and
+  // replaced once broken. Only the lane's group leader touches it.
+  std::vector<std::unique_ptr<connection>> writers_;
+  adapter_detail::write_group<connection> group_;
 };
 
 }  // namespace payintent::postgres_detail

@@ -50,49 +50,69 @@ params key_of(const payment_intent& i) {
   return params().add(i.tenant.str()).add(i.id.str());
 }
 
-result<std::optional<std::uint64_t>> lock_intent(connection& conn, const payment_intent& i) {
-  BOOST_OUTCOME_TRY(auto r, conn.query(lock_intent_sql, key_of(i)));
-  if (r.size() == 0) return std::optional<std::uint64_t>{};
-  return std::optional<std::uint64_t>{static_cast<std::uint64_t>(r.int_at(0, 0))};
+// What a write's checks read, all in one round trip after the row lock.
+struct write_reads {
+  std::optional<std::uint64_t> version;  // none: no such intent
+  std::optional<attempt> current;        // the attempt a fenced write replaces
+  int attempt_count = 0;                 // the highest attempt number
+  std::optional<audit_entry> previous;   // the newest audit entry
+};
+
+// A write creating its intent reads only the lock: an intent that does not
+// exist has no attempts and no audit entries, and one that does fails the
+// write (version_conflict) before either is looked at.
+bool reads_only_lock(const intent_write& w) {
+  return w.expected_version == 0;
 }
 
-result<std::optional<attempt>> current_attempt(connection& conn, const payment_intent& i,
-                                               int number) {
-  BOOST_OUTCOME_TRY(auto r, conn.query(select_attempt_sql, key_of(i).add(std::int64_t{number})));
-  if (r.size() == 0) return std::optional<attempt>{};
-  BOOST_OUTCOME_TRY(auto value, read_attempt(r, 0));
-  return std::optional<attempt>{std::move(value)};
+// Appends the reads `w`'s checks need (check_write loads the attempt only
+// for a fenced write and counts attempts only for a new one), the intent's
+// row lock first: READ COMMITTED runs each statement after the lock is
+// granted, so every read sees the latest commit.
+void add_reads(std::vector<connection::batched>& batch, const intent_write& w) {
+  batch.push_back({lock_intent_sql, key_of(w.intent)});
+  if (reads_only_lock(w)) return;
+  if (w.attempt && w.attempt->expected_fence) {
+    batch.push_back(
+        {select_attempt_sql, key_of(w.intent).add(std::int64_t{w.attempt->value.number})});
+  } else if (w.attempt) {
+    batch.push_back({count_attempts_sql, key_of(w.intent)});
+  }
+  if (!w.audit.empty()) batch.push_back({last_audit_sql, key_of(w.intent)});
 }
 
-result<int> attempt_count(connection& conn, const payment_intent& i) {
-  BOOST_OUTCOME_TRY(auto r, conn.query(count_attempts_sql, key_of(i)));
-  return r.size() == 1 ? static_cast<int>(r.int_at(0, 0)) : 0;
+// Reads add_reads' answers, from `r[at]` on.
+result<write_reads> parse_reads(const std::vector<rows>& r, std::size_t at, const intent_write& w) {
+  write_reads out;
+  if (r[at].size() > 0) out.version = static_cast<std::uint64_t>(r[at].int_at(0, 0));
+  ++at;
+  if (reads_only_lock(w)) return out;
+  if (w.attempt && w.attempt->expected_fence) {
+    if (r[at].size() > 0) {
+      BOOST_OUTCOME_TRY(out.current, read_attempt(r[at], 0));
+    }
+    ++at;
+  } else if (w.attempt) {
+    out.attempt_count = r[at].size() == 1 ? static_cast<int>(r[at].int_at(0, 0)) : 0;
+    ++at;
+  }
+  if (!w.audit.empty() && r[at].size() > 0) out.previous = read_audit(r[at], 0);
+  return out;
 }
 
-// The intent's newest audit entry, the link the next one chains to.
-result<std::optional<audit_entry>> last_audit(connection& conn, const intent_write& w) {
-  if (w.audit.empty()) return std::optional<audit_entry>{};
-  BOOST_OUTCOME_TRY(auto r, conn.query(last_audit_sql, key_of(w.intent)));
-  if (r.size() == 0) return std::optional<audit_entry>{};
-  return std::optional<audit_entry>{read_audit(r, 0)};
-}
+// Checks `w` against what was read and, if every rule holds, writes its rows
+// in one round trip.
+result<write_receipt> check_and_write(connection& conn, const intent_write& w, write_reads read,
+                                      std::int64_t now_ms) {
+  using loaded = result<std::optional<attempt>>;
+  BOOST_OUTCOME_TRY(const auto current,
+                    adapter_detail::check_write(
+                        w, read.version, now_ms, [&](int) -> loaded { return read.current; },
+                        [&]() -> result<int> { return read.attempt_count; }));
 
-}  // namespace
-
-result<write_receipt> apply_write(connection& conn, const intent_write& w, std::int64_t now_ms) {
-  BOOST_OUTCOME_TRY(auto version, lock_intent(conn, w.intent));
-  BOOST_OUTCOME_TRY(
-      const auto current,
-      adapter_detail::check_write(
-          w, version, now_ms, [&](int number) { return current_attempt(conn, w.intent, number); },
-          [&] { return attempt_count(conn, w.intent); }));
-
-  BOOST_OUTCOME_TRY(auto previous, last_audit(conn, w));
-
-  // Every check and read is done: the rows go in one round trip (pipeline).
   std::vector<connection::batched> batch;
   write_receipt receipt{w.expected_version + 1, now_ms, 0};
-  batch.push_back({version ? update_intent_sql : insert_intent_sql, {}});
+  batch.push_back({read.version ? update_intent_sql : insert_intent_sql, {}});
   bind_intent(batch.back().values, w.intent, receipt.version, now_ms, now_ms);
   std::uint64_t fence = 0;
   if (w.attempt) {
@@ -104,6 +124,7 @@ result<write_receipt> apply_write(connection& conn, const intent_write& w, std::
     fence = value.fence;
     receipt.lease_expires_at_ms = value.lease_expires_at_ms;
   }
+  auto& previous = read.previous;
   for (const auto& event : w.audit) {
     auto entry = seal_audit_entry(event, previous ? &*previous : nullptr, w.intent.tenant,
                                   w.intent.id, now_ms, w.node_id, fence);
@@ -111,8 +132,18 @@ result<write_receipt> apply_write(connection& conn, const intent_write& w, std::
     bind_audit(batch.back().values, entry);
     previous = std::move(entry);
   }
-  BOOST_OUTCOME_TRY(conn.run_batch(batch));
+  BOOST_OUTCOME_TRY(conn.pipeline(batch));
   return receipt;
+}
+
+}  // namespace
+
+result<write_receipt> apply_write(connection& conn, const intent_write& w, std::int64_t now_ms) {
+  std::vector<connection::batched> batch;
+  add_reads(batch, w);
+  BOOST_OUTCOME_TRY(auto r, conn.pipeline(batch));
+  BOOST_OUTCOME_TRY(auto read, parse_reads(r, 0, w));
+  return check_and_write(conn, w, std::move(read), now_ms);
 }
 
 result<claim_result> apply_claim(connection& conn, const claim_request& request,
@@ -121,23 +152,29 @@ result<claim_result> apply_claim(connection& conn, const claim_request& request,
   key_record key = request.key;
   key.created_at_ms = now_ms;
   key.expires_at_ms = now_ms + request.retention_ms;
-  params p;
-  bind_key(p, key);
-  BOOST_OUTCOME_TRY(auto inserted, conn.query(insert_key_sql, p));
-  if (inserted.affected() == 0) {
+  // The key, and the reads of the write it guards, in one round trip; the
+  // reads are wasted when the key is taken.
+  std::vector<connection::batched> batch;
+  batch.push_back({insert_key_sql, {}});
+  bind_key(batch.back().values, key);
+  if (request.write) add_reads(batch, *request.write);
+  BOOST_OUTCOME_TRY(auto r, conn.pipeline(batch));
+  if (r[0].affected() == 0) {
     // Someone holds the key. DO NOTHING waited for their transaction, and in
     // READ COMMITTED this new statement sees its commit.
     BOOST_OUTCOME_TRY(
-        auto r, conn.query(select_key_sql,
-                           params().add(request.key.tenant.str()).add(request.key.key.str())));
-    if (r.size() == 0) return errc::busy;  // purged in between: run the claim again
-    BOOST_OUTCOME_TRY(out.existing, read_key(r, 0));
+        auto existing,
+        conn.query(select_key_sql,
+                   params().add(request.key.tenant.str()).add(request.key.key.str())));
+    if (existing.size() == 0) return errc::busy;  // purged in between: run the claim again
+    BOOST_OUTCOME_TRY(out.existing, read_key(existing, 0));
     out.status = out.existing.fingerprint == request.key.fingerprint ? claim_status::replay
                                                                      : claim_status::mismatch;
     return out;
   }
   if (request.write) {
-    BOOST_OUTCOME_TRY(out.receipt, apply_write(conn, *request.write, now_ms));
+    BOOST_OUTCOME_TRY(auto read, parse_reads(r, 1, *request.write));
+    BOOST_OUTCOME_TRY(out.receipt, check_and_write(conn, *request.write, std::move(read), now_ms));
   }
   out.status = claim_status::claimed;
   return out;

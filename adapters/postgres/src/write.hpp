@@ -7,16 +7,18 @@
 
 namespace payintent::postgres_detail {
 
-// Locks the intent's row (FOR UPDATE), checks the write's preconditions in
-// the contract's order (intent existence, then the attempt's fence, then the
-// intent's version, then the attempt number or lease) and, only if all hold,
-// writes the intent row, the attempt row and the sealed audit rows. On error
-// the caller rolls back.
+// Locks the intent's row (FOR UPDATE) and reads what the checks need in one
+// round trip, checks the write's preconditions in the contract's order
+// (intent existence, then the attempt's fence, then the intent's version,
+// then the attempt number or lease) and, only if all hold, writes the
+// intent row, the attempt row and the sealed audit rows in a second. On
+// error the caller rolls back (to the write's savepoint).
 result<write_receipt> apply_write(connection& conn, const intent_write& write, std::int64_t now_ms);
 
 // Inserts the key (ON CONFLICT DO NOTHING: a concurrent claimer's key is
-// waited for); an existing key answers replay/mismatch without writing.
-// Otherwise applies the request's write (if any) in the same transaction.
+// waited for) together with the reads of the request's write; an existing
+// key answers replay/mismatch without writing. Otherwise checks and writes
+// the request's write (if any) in the same transaction.
 result<claim_result> apply_claim(connection& conn, const claim_request& request,
                                  std::int64_t now_ms);
 

@@ -78,6 +78,10 @@ class connection {
   // it back, after SQLITE_FULL or SQLITE_IOERR).
   bool in_transaction() const noexcept;
 
+  // For the pool: a connection to a local file does not break (an I/O error
+  // fails its statements, not the connection). Always false.
+  bool broken() const noexcept { return false; }
+
   // Rolls back the open transaction, if any. Never fails: a transaction that
   // SQLite already rolled back (after SQLITE_FULL, say) is simply gone.
   void rollback() noexcept;

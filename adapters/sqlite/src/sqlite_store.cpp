@@ -1,7 +1,7 @@
 #include "payintent/sqlite_store.hpp"
 
 #include "codec.hpp"
-#include "connection_pool.hpp"
+#include "configured_connection.hpp"
 #include "schema.hpp"
 #include "transaction.hpp"
 #include "write.hpp"
@@ -60,9 +60,11 @@ std::int64_t as_limit(std::size_t limit) {
 }  // namespace
 
 struct sqlite_store::state {
-  state(sqlite_detail::pool_settings settings, sqlite_detail::retry_policy policy,
-        adapter_detail::group_limits group, std::function<std::int64_t()> clock)
-      : pool(std::move(settings)), runner(pool, policy, group, std::move(clock)) {}
+  state(sqlite_detail::pool_settings settings, std::size_t pool_size,
+        adapter_detail::retry_policy policy, adapter_detail::group_limits group,
+        std::function<std::int64_t()> clock)
+      : pool(sqlite_detail::configured_opener(std::move(settings)), pool_size),
+        runner(pool, policy, group, std::move(clock)) {}
 
   sqlite_detail::connection_pool pool;
   sqlite_detail::transaction_runner runner;
@@ -78,15 +80,15 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(sqlite_store_options op
         std::clamp<std::int64_t>(options.busy_timeout.count(), 0, std::numeric_limits<int>::max()));
     settings.synchronous = options.synchronous;
     settings.max_page_count = options.max_page_count;
-    settings.size = std::max<std::size_t>(options.pool_size, 1);
-    sqlite_detail::retry_policy policy{std::max(options.max_retries, 0), options.retry_backoff};
+    adapter_detail::retry_policy policy{std::max(options.max_retries, 0), options.retry_backoff};
     auto clock =
         options.clock ? std::move(options.clock) : std::function<std::int64_t()>(system_now_ms);
 
     const adapter_detail::group_limits group{
         std::max<std::size_t>(options.max_group_size, 1),
         std::max(options.max_group_wait, std::chrono::microseconds{0})};
-    auto s = std::make_unique<state>(std::move(settings), policy, group, std::move(clock));
+    auto s = std::make_unique<state>(std::move(settings), options.pool_size, policy, group,
+                                     std::move(clock));
     BOOST_OUTCOME_TRY(sqlite_detail::prepare_file(s->runner, options.read_only, schema_version));
     return std::unique_ptr<sqlite_store>(new sqlite_store(std::move(s)));
   } catch (...) {

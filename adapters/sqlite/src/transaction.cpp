@@ -1,8 +1,7 @@
 #include "transaction.hpp"
 
-#include "payintent/detail/crash_point.hpp"
+#include "group_transaction.hpp"
 
-#include <algorithm>
 #include <functional>
 
 namespace payintent::sqlite_detail {
@@ -15,53 +14,42 @@ result<std::int64_t> transaction_runner::now() noexcept {
   }
 }
 
-void transaction_runner::run_group(std::span<member*> members) noexcept {
-  for (int tries = 0;; ++tries) {
-    const auto ran = run_group_once(members);
-    if (ran) return;
-    if (ran.error() != errc::busy || tries >= policy_.max_retries) {
-      for (member* m : members) m->answer = ran.error();
-      return;
-    }
-    adapter_detail::sleep_before_retry(tries, policy_.backoff);
-  }
-}
+// SQLite's side of a group transaction (adapters/common/group_transaction.hpp).
+struct group_dialect {
+  using connection = sqlite_detail::connection;
+  transaction_runner& runner;
 
-// Fails with the error that fails every member; succeeds once COMMIT
-// returned. Each member's own answer is set as it runs.
-result<void> transaction_runner::run_group_once(std::span<member*> members) noexcept {
-  try {
-    const std::lock_guard serial(write_mutex_);
-    // Groups always write through the same connection, so its page cache
-    // stays warm: only another process's commit invalidates it.
-    if (!writer_) {
-      BOOST_OUTCOME_TRY(auto lease, pool_.borrow());
-      writer_.emplace(std::move(lease));
+  // Groups always write through the same connection, so its page cache
+  // stays warm: only another process's commit invalidates it.
+  result<connection*> writer() noexcept {
+    if (!runner.writer_) {
+      BOOST_OUTCOME_TRY(runner.writer_, runner.pool_.open());
     }
-    connection& conn = **writer_;
-    const adapter_detail::rollback_guard guard(conn);
-    BOOST_OUTCOME_TRY(conn.exec("BEGIN IMMEDIATE"));
-    for (member* m : members) {
-      BOOST_OUTCOME_TRY(conn.exec("SAVEPOINT member"));
-      auto applied = [&]() -> result<void> {
-        BOOST_OUTCOME_TRY(auto now_ms, now());
-        return m->apply(conn, now_ms);
-      }();
-      m->answer = applied ? error_code{} : applied.error();
-      if (!applied) {
-        // SQLite rolls the whole transaction back by itself after some
-        // errors (SQLITE_FULL, SQLITE_IOERR): the members before this one
-        // are gone too, so the group fails.
-        if (!conn.in_transaction()) return applied.error();
-        BOOST_OUTCOME_TRY(conn.exec("ROLLBACK TO member"));
-      }
-      BOOST_OUTCOME_TRY(conn.exec("RELEASE member"));
-      if (members.size() > 1) detail::crash_point("store.group_member_applied");
-    }
-    return conn.exec("COMMIT");
-  } catch (...) {
-    return errc::store_unavailable;
+    return runner.writer_.get();
   }
+  // IMMEDIATE: the write lock first, so no member's read can go stale.
+  static result<void> begin(connection& conn) noexcept { return conn.exec("BEGIN IMMEDIATE"); }
+  // Read per member, after the lock: writers' times follow commit order.
+  result<std::int64_t> now(connection&) noexcept { return runner.now(); }
+  static result<void> savepoint(connection& conn) noexcept { return conn.exec("SAVEPOINT member"); }
+  static result<void> release(connection& conn) noexcept { return conn.exec("RELEASE member"); }
+  static result<void> rollback_to_savepoint(connection& conn) noexcept {
+    return conn.exec("ROLLBACK TO member");
+  }
+  static result<void> commit(connection& conn) noexcept { return conn.exec("COMMIT"); }
+  // SQLite rolls the whole transaction back by itself after some errors
+  // (SQLITE_FULL, SQLITE_IOERR): the members before are gone too.
+  static bool transaction_lost(connection& conn) noexcept { return !conn.in_transaction(); }
+  // Another process holds the write lock past the busy timeout; nothing of
+  // the group was written, whatever statement answered it.
+  static bool retry_group(connection&, error_code ec, bool) noexcept { return ec == errc::busy; }
+};
+
+void transaction_runner::run_group(std::span<member*> members, std::size_t) noexcept {
+  // The lock also orders groups after a transaction of `write` kind.
+  const std::lock_guard serial(write_mutex_);
+  group_dialect dialect{*this};
+  adapter_detail::group_transaction<group_dialect>(dialect, policy_).run(members);
 }
 
 }  // namespace payintent::sqlite_detail

@@ -3,7 +3,7 @@
 // (write_group.hpp). Private to the adapter.
 #pragma once
 
-#include "connection_pool.hpp"
+#include "configured_connection.hpp"
 #include "retry_backoff.hpp"
 #include "rollback_guard.hpp"
 #include "write_group.hpp"
@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -24,19 +25,16 @@ enum class tx_kind : std::uint8_t {
   write,  // BEGIN IMMEDIATE: the write lock before the first read
 };
 
-struct retry_policy {
-  int max_retries = 3;
-  std::chrono::milliseconds backoff{10};
-};
-
 class transaction_runner {
  public:
-  transaction_runner(connection_pool& pool, retry_policy policy, adapter_detail::group_limits group,
-                     std::function<std::int64_t()> clock)
+  transaction_runner(connection_pool& pool, adapter_detail::retry_policy policy,
+                     adapter_detail::group_limits group, std::function<std::int64_t()> clock)
       : pool_(pool),
         policy_(policy),
         clock_(std::move(clock)),
-        group_(group, [this](std::span<member*> members) { run_group(members); }) {}
+        group_(group,
+               [this](std::span<member*> members, std::size_t lane) { run_group(members, lane); }) {
+  }
 
   // Calls body(connection&, now_ms) as one member of a group commit: inside
   // its own savepoint of a BEGIN IMMEDIATE transaction shared with the writes
@@ -48,20 +46,7 @@ class transaction_runner {
   // read after the lock is taken, so writers' times follow commit order.
   template <class F>
   auto write(F&& body) noexcept -> std::invoke_result_t<F&, connection&, std::int64_t> {
-    using out_t = std::invoke_result_t<F&, connection&, std::int64_t>;
-    try {
-      std::optional<typename out_t::value_type> value;
-      const error_code failed =
-          group_.submit([&](connection& conn, std::int64_t now_ms) -> result<void> {
-            BOOST_OUTCOME_TRY(auto v, body(conn, now_ms));
-            value = std::move(v);
-            return outcome::success();
-          });
-      if (failed) return failed;
-      return std::move(*value);
-    } catch (...) {
-      return errc::store_unavailable;
-    }
+    return group_.write(std::forward<F>(body));
   }
 
   // Calls body(connection&, now_ms) inside a transaction of `kind` of its own
@@ -109,18 +94,20 @@ class transaction_runner {
   }
 
   using member = adapter_detail::group_member<connection>;
-  void run_group(std::span<member*> members) noexcept;
-  result<void> run_group_once(std::span<member*> members) noexcept;
+  // Runs a group as adapter_detail::group_transaction with SQLite's
+  // statements (group_dialect, in the .cpp).
+  void run_group(std::span<member*> members, std::size_t lane) noexcept;
+  friend struct group_dialect;
 
   connection_pool& pool_;
-  const retry_policy policy_;
+  const adapter_detail::retry_policy policy_;
   const std::function<std::int64_t()> clock_;
   // Held by a transaction of `write` kind and by a group's transaction, so
   // this process's writers queue here rather than poll SQLite's lock.
   std::mutex write_mutex_;
-  // The groups' connection, borrowed from the pool at the first group and
-  // kept (guarded by write_mutex_).
-  std::optional<connection_pool::lease> writer_;
+  // The groups' own connection, opened at the first group and kept
+  // (guarded by write_mutex_).
+  std::unique_ptr<connection> writer_;
   adapter_detail::write_group<connection> group_;
 };
 

@@ -29,9 +29,21 @@
 //    disk full (53100) answers storage_full, read-only transactions (25006)
 //    storage_read_only, data corruption (XX001, XX002) storage_corrupt.
 //  - All SQL is prepared statements with bound parameters, prepared once per
-//    connection; keys and metadata are data, never query text. A write's
-//    rows (intent, attempt, audit entries) go in one libpq pipeline once its
-//    checks have passed.
+//    connection; keys and metadata are data, never query text.
+//
+// Group commit: the writes (claim, commit, purge_expired_keys) that queue in
+// one process while a transaction is committing share the next transaction,
+// on one connection, each in its own savepoint, as on the SQLite store: one
+// whose preconditions fail or that errors is rolled back alone and gets its
+// own answer; a deadlock victim reruns alone; no write is answered before the
+// group's COMMIT returned; a failed BEGIN or COMMIT or a lost connection
+// fails every write of the group (a lost connection before COMMIT was sent
+// runs the group again). A write costs two round trips: one pipeline with
+// its savepoint, the row lock and every read its checks need, then one with
+// its rows (intent, attempt, audit entries) once the checks have passed.
+// Groups of different servers lock rows in their members' order, so two may
+// deadlock on the same intents: PostgreSQL breaks that after its
+// deadlock_timeout and the victim member reruns.
 //
 // Schema: `open` applies missing migrations under a transaction-scoped
 // advisory lock, so servers opening at the same moment apply each once.
@@ -46,7 +58,7 @@
 // must provide.
 //
 // Thread-safe: one postgres_store may be shared by any number of threads.
-// Each call borrows one connection from a pool; calls beyond the pool's size
+// Each read borrows one connection from a pool; reads beyond the pool's size
 // wait for a connection.
 #pragma once
 
@@ -81,8 +93,29 @@ struct postgres_store_options {
   int max_retries = 5;
   std::chrono::milliseconds retry_backoff{10};
 
-  // Connections kept open; concurrent calls beyond this wait for one.
-  // Default: 4. Values below 1 are treated as 1.
+  // Group commit: the most writes one transaction carries. Each write is a
+  // subtransaction (its savepoint), and PostgreSQL tracks at most 64 of
+  // those per transaction cheaply, so values above 64 are treated as 64.
+  // 1 turns grouping off (each write commits alone). Default: 32. Values
+  // below 1 are treated as 1.
+  std::size_t max_group_size = 32;
+
+  // Group commit: how long a group's first write waits for company before
+  // its transaction starts, and only while the store is busy (the previous
+  // group carried more than one write); a write on an idle store never
+  // waits. Default: 0 (groups form from the writes that queued during the
+  // previous commit).
+  std::chrono::microseconds max_group_wait{0};
+
+  // Group commit: how many groups commit at once, each on a connection of
+  // its own. A group's writes take two round trips each, one after the
+  // other, so a second lane keeps the database busy while the first waits
+  // on the network. Default: 2. Values below 1 are treated as 1.
+  std::size_t group_lanes = 2;
+
+  // Connections kept open for reads (and the schema migration); concurrent
+  // reads beyond this wait for one. The write groups use `group_lanes` more
+  // connections of their own. Default: 4. Values below 1 are treated as 1.
   std::size_t pool_size = 4;
 
   // Replaces the database clock (ms since the Unix epoch; thread-safe). For

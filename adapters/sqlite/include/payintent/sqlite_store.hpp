@@ -104,8 +104,9 @@ struct sqlite_store_options {
   // commit, which under load is most of them).
   std::chrono::microseconds max_group_wait{0};
 
-  // Connections kept open; concurrent calls beyond this wait for one.
-  // Default: 4. Values below 1 are treated as 1.
+  // Connections kept open for reads; concurrent reads beyond this wait for
+  // one. The write groups use one more connection of their own. Default: 4.
+  // Values below 1 are treated as 1.
   std::size_t pool_size = 4;
 
   // Opens every connection read-only (SQLITE_OPEN_READONLY): loads work,

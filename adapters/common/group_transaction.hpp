@@ -1,0 +1,126 @@
+// One write group (write_group.hpp) run as one transaction of a SQL store:
+// BEGIN, each member inside its own savepoint, COMMIT. Written once for both
+// SQL stores; a dialect supplies the statements and says what a failure
+// means. Private to the adapters (header-only, not installed).
+//
+// The rules every member's caller relies on:
+//  - A member's own failure (a precondition: mismatch, version_conflict,
+//    fenced_out; or an error of its statements) rolls back its savepoint
+//    only, and is its answer. errc::busy from a member (a deadlock victim, a
+//    lock timeout, a row purged under it) reruns that member in place after
+//    a jittered backoff, at most max_retries times; the members before it
+//    keep what they wrote.
+//  - A failure that ends the transaction (BEGIN, COMMIT, a savepoint
+//    statement, a transaction the database abandoned, a lost connection)
+//    fails the whole group: every member gets that error and nothing of the
+//    group was written, or (a COMMIT whose answer was lost) nobody can know.
+//    The dialect says which of these are worth running the group again, at
+//    most max_retries times after a jittered backoff.
+//  - Nobody is answered here: write_group answers the members after this
+//    returns, so no caller hears "done" before COMMIT returned.
+#pragma once
+
+#include "payintent/detail/crash_point.hpp"
+#include "payintent/error.hpp"
+#include "retry_backoff.hpp"
+#include "rollback_guard.hpp"
+#include "write_group.hpp"
+
+#include <cstdint>
+#include <span>
+
+namespace payintent::adapter_detail {
+
+// The store's side of a group transaction. Every call is noexcept.
+//   using connection = ...;
+//   result<connection*> writer()        the connection groups write through
+//   result<void> begin(connection&)     opens the write transaction
+//   result<std::int64_t> now(connection&)
+//                                       the store clock for the next member
+//   result<void> savepoint(connection&) opens the member's savepoint, before
+//                                       its first statement (a dialect may
+//                                       send it with that statement)
+//   result<void> release(connection&)   keeps what the member wrote (may be
+//                                       sent with the next statement)
+//   result<void> rollback_to_savepoint(connection&)
+//                                       undoes the member, keeps the others
+//   result<void> commit(connection&)
+//   bool transaction_lost(connection&)  a member's failure ended the whole
+//                                       transaction
+//   bool retry_group(connection&, error_code, bool commit_sent)
+//                                       run the group again after this
+//                                       failure?
+template <class Dialect>
+class group_transaction {
+ public:
+  using connection = typename Dialect::connection;
+  using member = group_member<connection>;
+
+  group_transaction(Dialect& dialect, retry_policy policy) noexcept
+      : dialect_(dialect), policy_(policy) {}
+
+  // Sets every member's answer. Never throws.
+  void run(std::span<member*> members) noexcept {
+    for (int tries = 0;; ++tries) {
+      bool commit_sent = false;
+      connection* conn = nullptr;
+      const auto ran = run_once(members, conn, commit_sent);
+      if (ran) return;
+      const bool again = conn != nullptr && dialect_.retry_group(*conn, ran.error(), commit_sent);
+      if (!again || tries >= policy_.max_retries) {
+        for (member* m : members) m->answer = ran.error();
+        return;
+      }
+      sleep_before_retry(tries, policy_.backoff);
+    }
+  }
+
+ private:
+  // Fails with the error that fails every member; succeeds once COMMIT
+  // returned. Each member's own answer is set as it runs.
+  result<void> run_once(std::span<member*> members, connection*& used, bool& commit_sent) noexcept {
+    try {
+      BOOST_OUTCOME_TRY(connection * conn, dialect_.writer());
+      used = conn;
+      const rollback_guard guard(*conn);
+      BOOST_OUTCOME_TRY(dialect_.begin(*conn));
+      for (member* m : members) {
+        BOOST_OUTCOME_TRY(apply_member(*conn, *m));
+        if (members.size() > 1) detail::crash_point("store.group_member_applied");
+      }
+      commit_sent = true;
+      return dialect_.commit(*conn);
+    } catch (...) {
+      return errc::store_unavailable;
+    }
+  }
+
+  // Runs one member in its savepoint and sets its answer; fails only with
+  // an error that ends the transaction.
+  result<void> apply_member(connection& conn, member& m) {
+    for (int tries = 0;; ++tries) {
+      BOOST_OUTCOME_TRY(dialect_.savepoint(conn));
+      const auto applied = [&]() -> result<void> {
+        BOOST_OUTCOME_TRY(auto now_ms, dialect_.now(conn));
+        return m.apply(conn, now_ms);
+      }();
+      if (applied) {
+        m.answer = {};
+        return dialect_.release(conn);
+      }
+      if (dialect_.transaction_lost(conn)) return applied.error();
+      BOOST_OUTCOME_TRY(dialect_.rollback_to_savepoint(conn));
+      BOOST_OUTCOME_TRY(dialect_.release(conn));
+      if (applied.error() != errc::busy || tries >= policy_.max_retries) {
+        m.answer = applied.error();
+        return outcome::success();
+      }
+      sleep_before_retry(tries, policy_.backoff);
+    }
+  }
+
+  Dialect& dialect_;
+  const retry_policy policy_;
+};
+
+}  // namespace payintent::adapter_detail

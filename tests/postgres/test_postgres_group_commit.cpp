@@ -1,0 +1,212 @@
+// Group commit in the PostgreSQL store (adapters/common/group_transaction.hpp):
+// writes that queue while a group runs share the next transaction, each in
+// its own savepoint, on one lane's connection. Groups are formed on purpose:
+// with one lane, a first write is held on a row lock that another connection
+// keeps, and the writes that arrive meanwhile queue behind it as one group;
+// the crash hook counts the members applied inside groups of two or more.
+#include "postgres_fixture.hpp"
+
+#include "payintent/testing/crash_points.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <thread>
+#include <vector>
+
+using namespace payintent;
+using namespace payintent::testing::conformance;
+using namespace std::chrono_literals;
+using payintent::postgres_test::must_open;
+using payintent::postgres_test::raw_pg;
+using payintent::postgres_test::test_database;
+
+namespace {
+
+std::atomic<int> grouped_members{0};
+
+void count_grouped(std::string_view point) noexcept {
+  if (point == "store.group_member_applied") grouped_members.fetch_add(1);
+}
+
+// Counts members applied in groups of two or more while it lives.
+struct group_counter {
+  group_counter() {
+    grouped_members = 0;
+    testing::set_crash_hook(&count_grouped);
+  }
+  ~group_counter() { testing::set_crash_hook(nullptr); }
+  int members() const { return grouped_members.load(); }
+};
+
+struct one_lane_store {
+  one_lane_store() {
+    postgres_store_options o;
+    o.conninfo = test_database::get().fresh_schema();
+    o.group_lanes = 1;
+    conninfo = o.conninfo;
+    store = must_open(std::move(o));
+  }
+  std::string conninfo;
+  std::unique_ptr<postgres_store> store;
+};
+
+// Holds `id`'s row lock from another connection until release(): a commit
+// on that intent waits in its first round trip, and the writes arriving
+// meanwhile queue behind its group.
+class row_lock {
+ public:
+  row_lock(const std::string& conninfo, const intent_id& id) : db_(conninfo) {
+    REQUIRE(db_.exec("BEGIN"));
+    REQUIRE(db_.texts(fmt::format("SELECT id FROM intents WHERE tenant = '{}' AND id = '{}' "
+                                  "FOR UPDATE",
+                                  tenant_a.str(), id.str()))
+                .size() == 1);
+  }
+  void release() { REQUIRE(db_.exec("ROLLBACK")); }
+
+ private:
+  raw_pg db_;
+};
+
+// Runs `first` on a thread, lets it block behind `lock`, then runs each of
+// `rest` on a thread of its own (they queue as one group), releases the lock
+// once they have had time to queue, and runs `meanwhile` while the group is
+// under way.
+void queue_behind_lock(row_lock& lock, const std::function<void()>& first,
+                       const std::vector<std::function<void()>>& rest,
+                       const std::function<void()>& meanwhile = [] {}) {
+  std::thread leader(first);
+  std::this_thread::sleep_for(150ms);
+  std::vector<std::thread> followers;
+  for (const auto& f : rest) followers.emplace_back(f);
+  std::this_thread::sleep_for(300ms);
+  lock.release();
+  meanwhile();
+  leader.join();
+  for (auto& t : followers) t.join();
+}
+
+}  // namespace
+
+TEST_CASE("postgres group commit: queued claims and commits each get their own answer") {
+  one_lane_store s;
+  auto& store = *s.store;
+  const auto blocker = create_stored(store, new_intent(tenant_a, "pi_blocker"));
+  const auto existing = create_stored(store, new_intent(tenant_a, "pi_existing"));
+  group_counter grouped;
+  row_lock lock(s.conninfo, blocker.id);
+
+  constexpr int fresh = 12;
+  std::vector<result<claim_result>> claims(fresh, errc::store_unavailable);
+  result<claim_result> replay = errc::store_unavailable, mismatch = errc::store_unavailable;
+  result<write_receipt> stale = errc::store_unavailable, current = errc::store_unavailable;
+  result<write_receipt> first = errc::store_unavailable;
+  std::vector<std::function<void()>> rest;
+  for (int i = 0; i < fresh; ++i) {
+    rest.emplace_back([&, i] {
+      claims[i] = store.claim(claim_create(fmt::format("fresh-{}", i),
+                                           new_intent(tenant_a, fmt::format("pi_fresh_{}", i))));
+    });
+  }
+  rest.emplace_back([&] {
+    replay = store.claim(claim_create("create-pi_existing", new_intent(tenant_a, "pi_other_1")));
+  });
+  rest.emplace_back([&] {
+    mismatch = store.claim(
+        claim_create("create-pi_existing", new_intent(tenant_a, "pi_other_2"), fingerprint_2));
+  });
+  rest.emplace_back([&] {
+    auto w = start_attempt_write(existing, 1, 1);
+    w.expected_version = existing.version - 1;
+    stale = store.commit(w);
+  });
+  rest.emplace_back([&] { current = store.commit(start_attempt_write(existing, 1, 1)); });
+  queue_behind_lock(
+      lock, [&] { first = store.commit(start_attempt_write(blocker, 1, 1)); }, rest);
+
+  CHECK(outcome_of(first) == "ok");
+  CHECK(grouped.members() == static_cast<int>(rest.size()));
+  for (int i = 0; i < fresh; ++i) {
+    INFO("fresh-" << i);
+    REQUIRE(claims[i].has_value());
+    CHECK(claims[i].value().status == claim_status::claimed);
+    CHECK(must_load(store, tenant_a, intent_id{fmt::format("pi_fresh_{}", i)}).version == 1);
+  }
+  REQUIRE(replay.has_value());
+  CHECK(replay.value().status == claim_status::replay);
+  REQUIRE(mismatch.has_value());
+  CHECK(mismatch.value().status == claim_status::mismatch);
+  CHECK_FALSE(expect_ok(store.load(tenant_a, intent_id{"pi_other_1"})).has_value());
+  CHECK_FALSE(expect_ok(store.load(tenant_a, intent_id{"pi_other_2"})).has_value());
+  CHECK(outcome_of(stale) == name_of(errc::version_conflict));
+  CHECK(outcome_of(current) == "ok");
+  const auto after = must_load(store, tenant_a, existing.id);
+  CHECK(after.version == existing.version + 1);
+  CHECK(after.attempts.size() == 1);
+  CHECK(audit_count(store, tenant_a, existing.id) == 2);  // created, then one attempt
+}
+
+TEST_CASE("postgres group commit: a member whose statement fails rolls back alone") {
+  one_lane_store s;
+  auto& store = *s.store;
+  const auto blocker = create_stored(store, new_intent(tenant_a, "pi_blocker"));
+  group_counter grouped;
+  row_lock lock(s.conninfo, blocker.id);
+  // Another server's transaction inserts pi_twin and has not committed: the
+  // group's claim of the same id waits on the unique index, and when the
+  // twin commits, its INSERT fails (23505) in the middle of the group.
+  raw_pg twin(s.conninfo);
+  REQUIRE(twin.exec("BEGIN"));
+  REQUIRE(twin.exec(fmt::format(
+      "INSERT INTO intents (tenant, id, amount, currency, status, payment_method, description, "
+      "metadata, version, created_at, updated_at) VALUES ('{}', 'pi_twin', 100, 'EUR', 1, '', "
+      "'', '{{}}', 1, 0, 0)",
+      tenant_a.str())));
+
+  result<write_receipt> first = errc::store_unavailable;
+  result<claim_result> before = errc::store_unavailable, failing = errc::store_unavailable,
+                       after = errc::store_unavailable;
+  queue_behind_lock(
+      lock, [&] { first = store.commit(start_attempt_write(blocker, 1, 1)); },
+      {[&] { before = store.claim(claim_create("before", new_intent(tenant_a, "pi_before"))); },
+       [&] {
+         std::this_thread::sleep_for(50ms);  // queued after `before`
+         failing = store.claim(claim_create("twin", new_intent(tenant_a, "pi_twin")));
+       },
+       [&] {
+         std::this_thread::sleep_for(100ms);  // queued after the twin
+         after = store.claim(claim_create("after", new_intent(tenant_a, "pi_after")));
+       }},
+      [&] {
+        std::this_thread::sleep_for(300ms);  // the twin's claim is waiting on the index
+        REQUIRE(twin.exec("COMMIT"));
+      });
+
+  CHECK(outcome_of(first) == "ok");
+  CHECK(grouped.members() == 3);
+  CHECK(outcome_of(failing) == name_of(errc::version_conflict));
+  // Its key went with its savepoint: a retry of "twin" claims afresh.
+  CHECK_FALSE(expect_ok(store.load_key(tenant_a, idempotency_key{"twin"})).has_value());
+  CHECK(audit_count(store, tenant_a, intent_id{"pi_twin"}) == 0);
+  REQUIRE(before.has_value());
+  CHECK(before.value().status == claim_status::claimed);
+  REQUIRE(after.has_value());
+  CHECK(after.value().status == claim_status::claimed);
+  CHECK(must_load(store, tenant_a, intent_id{"pi_before"}).version == 1);
+  CHECK(must_load(store, tenant_a, intent_id{"pi_after"}).version == 1);
+  CHECK(audit_count(store, tenant_a, intent_id{"pi_after"}) > 0);
+}
+
+TEST_CASE("postgres group commit: reads on a pool of one are not starved by the write lanes") {
+  postgres_store_options o;
+  o.conninfo = test_database::get().fresh_schema();
+  o.pool_size = 1;
+  auto store = must_open(std::move(o));
+  const auto created = create_stored(*store, new_intent(tenant_a, "pi_pool_one"));
+  CHECK(must_load(*store, tenant_a, created.id).version == created.version);
+  CHECK(outcome_of(store->commit(start_attempt_write(created, 1, 1))) == "ok");
+  CHECK(must_load(*store, tenant_a, created.id).attempts.size() == 1);
+}
