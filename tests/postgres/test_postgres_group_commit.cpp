@@ -6,7 +6,7 @@
 // the crash hook counts the members applied inside groups of two or more.
 #include "postgres_fixture.hpp"
 
-#include "payintent/testing/crash_points.hpp"
+#include "group_counter.hpp"
 
 #include <fmt/format.h>
 
@@ -19,27 +19,12 @@
 using namespace payintent;
 using namespace payintent::testing::conformance;
 using namespace std::chrono_literals;
+using payintent::store_test::group_counter;
 using payintent::postgres_test::must_open;
 using payintent::postgres_test::raw_pg;
 using payintent::postgres_test::test_database;
 
 namespace {
-
-std::atomic<int> grouped_members{0};
-
-void count_grouped(std::string_view point) noexcept {
-  if (point == "store.group_member_applied") grouped_members.fetch_add(1);
-}
-
-// Counts members applied in groups of two or more while it lives.
-struct group_counter {
-  group_counter() {
-    grouped_members = 0;
-    testing::set_crash_hook(&count_grouped);
-  }
-  ~group_counter() { testing::set_crash_hook(nullptr); }
-  int members() const { return grouped_members.load(); }
-};
 
 struct one_lane_store {
   one_lane_store() {

@@ -7,7 +7,7 @@
 #include "sqlite_fixture.hpp"
 #include "transaction.hpp"
 
-#include "payintent/testing/crash_points.hpp"
+#include "group_counter.hpp"
 
 #include <fmt/format.h>
 
@@ -21,28 +21,13 @@
 using namespace payintent;
 using namespace payintent::testing::conformance;
 using namespace std::chrono_literals;
+using payintent::store_test::group_counter;
 using payintent::sqlite_test::must_open;
 using payintent::sqlite_test::options_for;
 using payintent::sqlite_test::raw_db;
 using payintent::sqlite_test::temp_dir;
 
 namespace {
-
-std::atomic<int> grouped_members{0};
-
-void count_grouped(std::string_view point) noexcept {
-  if (point == "store.group_member_applied") grouped_members.fetch_add(1);
-}
-
-// Counts members applied in groups of two or more while it lives.
-struct group_counter {
-  group_counter() {
-    grouped_members = 0;
-    testing::set_crash_hook(&count_grouped);
-  }
-  ~group_counter() { testing::set_crash_hook(nullptr); }
-  int members() const { return grouped_members.load(); }
-};
 
 // Holds the file's write lock from another connection until release(): the
 // store's first writer waits in BEGIN IMMEDIATE (its busy timeout is 5 s) and
