@@ -17,12 +17,16 @@
 // then their B outcomes in one): the physical limit of a group commit of B
 // writes, one fsync per B. Latency is then that of a whole batch.
 //
+// Keys are spelled as payintent_bench's are (one sequence per writer) and
+// intent ids come from payintent::generate_intent_id, so the rows land in
+// the same B-tree pages as the library's.
 // No validation, fingerprinting, hashing, engine or network: the difference
 // to payintent_bench is the library's own cost. One connection per thread;
 // lock waits use SQLite's busy timeout, and a transaction that still finds
 // the lock taken is rolled back and retried. Prints one JSON line like
 // payintent_bench. Keep the schema in step with adapters/sqlite/src/schema.cpp.
 #include "common/cli.hpp"
+#include "payintent/ids.hpp"
 
 #include <sqlite3.h>
 
@@ -306,12 +310,15 @@ int main(int argc, char** argv) {
       auto& mine = latencies[static_cast<std::size_t>(t)];
       mine.reserve(1 << 20);
       std::vector<floor_connection::charge_ids> ids(static_cast<std::size_t>(batch));
-      for (std::int64_t n = 0; !stop.load(std::memory_order_relaxed);) {
-        for (auto& c : ids) {
-          c.key = fmt::format("bench-{}-{}", t, n);
-          c.intent = fmt::format("pi_{:02}{:022}", t, n);  // 27 characters, like a real id
+      for (std::int64_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
+        for (std::size_t slot = 0; slot < ids.size(); ++slot) {
+          auto& c = ids[slot];
+          // As payintent_bench names them: the key of its thread `slot`'s
+          // n-th charge, and an intent id from the library's generator, so
+          // the rows land in the B-trees where the library's do.
+          c.key = fmt::format("bench-{}-{}", t * batch + static_cast<int>(slot), n);
+          c.intent = payintent::generate_intent_id().str();
           c.reference = c.intent + "-a1";
-          ++n;
         }
         const auto t0 = std::chrono::steady_clock::now();
         conn.charge(ids);

@@ -6,6 +6,8 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <cstddef>
 #include <random>
 
@@ -64,8 +66,17 @@ class random_block {
 
 intent_id generate_intent_id() {
   thread_local random_block block;
-  std::array<char, 3 + intent_id_random_chars> text{'p', 'i', '_'};
-  block.fill_base62(text.data() + 3, intent_id_random_chars);
+  std::array<char, 3 + intent_id_chars> text{'p', 'i', '_'};
+  // The time prefix, most significant digit first: base62's alphabet is in
+  // ASCII order, so ids sort by creation time.
+  auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+  for (std::size_t i = intent_id_time_chars; i-- > 0;) {
+    text[3 + i] = base62[ms % 62];
+    ms /= 62;
+  }
+  block.fill_base62(text.data() + 3 + intent_id_time_chars, intent_id_random_chars);
   return intent_id(std::string(text.data(), text.size()));
 }
 

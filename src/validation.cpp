@@ -111,7 +111,7 @@ result<idempotency_key> validate_idempotency_key(std::string_view key, diagnosti
 
 result<intent_id> validate_intent_id(std::string_view id, diagnostics* diag) {
   constexpr std::string_view prefix = "pi_";
-  bool ok = id.size() == prefix.size() + intent_id_random_chars && id.starts_with(prefix);
+  bool ok = id.size() == prefix.size() + intent_id_chars && id.starts_with(prefix);
   for (std::size_t i = prefix.size(); ok && i < id.size(); ++i) ok = ascii::is_alnum(id[i]);
   if (!ok) return fail(diag, errc::not_found, "intent id is malformed");
   return intent_id(std::string(id));

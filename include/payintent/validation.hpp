@@ -36,7 +36,7 @@ result<tenant_id> validate_tenant(std::string_view tenant, diagnostics* diag = n
 // number is errc::raw_card_number.
 result<idempotency_key> validate_idempotency_key(std::string_view key, diagnostics* diag = nullptr);
 
-// Intent id: "pi_" + 24 base62 characters, else errc::not_found (an id that
+// Intent id: "pi_" + intent_id_chars (24) base62 characters, else errc::not_found (an id that
 // cannot exist names nothing).
 result<intent_id> validate_intent_id(std::string_view id, diagnostics* diag = nullptr);
 

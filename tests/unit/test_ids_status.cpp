@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -39,13 +40,36 @@ TEST_CASE("generated ids are unique across threads and use the whole alphabet") 
   for (const auto& out : per_thread) {
     for (const auto& id : out) {
       ids.insert(id);
-      for (char c : id.substr(3)) ++histogram[c];
+      for (char c : id.substr(3 + intent_id_time_chars)) ++histogram[c];
     }
   }
   CHECK(ids.size() == 2000);
-  // 48,000 characters over 62 symbols: each is expected ~774 times.
+  // 32,000 random characters over 62 symbols: each is expected ~516 times
+  // (standard deviation ~22).
   CHECK(histogram.size() == 62);
-  for (const auto& entry : histogram) CHECK_MESSAGE(entry.second > 500, entry.first);
+  for (const auto& entry : histogram) CHECK_MESSAGE(entry.second > 400, entry.first);
+}
+
+TEST_CASE("generated ids begin with their creation time and sort by it") {
+  const auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const auto before = now_ms();
+  const std::string first = generate_intent_id().str();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const std::string second = generate_intent_id().str();
+  const auto after = now_ms();
+  CHECK(first < second);
+  constexpr std::string_view base62 =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::int64_t stamped = 0;
+  for (char c : first.substr(3, intent_id_time_chars)) {
+    stamped = stamped * 62 + static_cast<std::int64_t>(base62.find(c));
+  }
+  CHECK(stamped >= before);
+  CHECK(stamped <= after);
 }
 
 TEST_CASE("a forked child never mints the id its parent mints next") {

@@ -119,7 +119,8 @@ const std::string& connection::name_for(const char* sql, std::string& fresh_name
   return fresh_name;
 }
 
-result<std::vector<rows>> connection::pipeline(const std::vector<batched>& batch) noexcept {
+result<std::vector<rows>> connection::pipeline(const std::vector<batched>& batch,
+                                               std::vector<rows>* before_failure) noexcept {
   try {
     std::vector<rows> out;
     out.reserve(batch.size());
@@ -184,7 +185,10 @@ result<std::vector<rows>> connection::pipeline(const std::vector<batched>& batch
       poisoned_ = poisoned_ || PQexitPipelineMode(conn_) != 1;
     }
     if (poisoned_) return errc::store_unavailable;
-    if (first) return first;
+    if (first) {
+      if (before_failure != nullptr) *before_failure = std::move(out);
+      return first;
+    }
     for (auto& [sql, name] : prepared_now) prepared_.emplace(sql, std::move(name));
     return out;
   } catch (...) {

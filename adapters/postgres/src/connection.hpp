@@ -84,9 +84,11 @@ class connection {
   };
   // Sends the statements in one round trip (libpq pipeline mode) and
   // answers each one's rows, or the first failure; statements after a
-  // failed one do not run. Inside a transaction, the caller rolls back (or
-  // back to a savepoint) on failure.
-  result<std::vector<rows>> pipeline(const std::vector<batched>& batch) noexcept;
+  // failed one do not run, and `before_failure` (if given) gets the rows of
+  // those before it. Inside a transaction, the caller rolls back (or back
+  // to a savepoint) on failure.
+  result<std::vector<rows>> pipeline(const std::vector<batched>& batch,
+                                     std::vector<rows>* before_failure = nullptr) noexcept;
 
   // Queues a statement without parameters (SAVEPOINT, RELEASE) to go out in
   // front of the next query, pipeline or exec, in the same round trip; a

@@ -58,20 +58,12 @@ struct write_reads {
   std::optional<audit_entry> previous;   // the newest audit entry
 };
 
-// A write creating its intent reads only the lock: an intent that does not
-// exist has no attempts and no audit entries, and one that does fails the
-// write (version_conflict) before either is looked at.
-bool reads_only_lock(const intent_write& w) {
-  return w.expected_version == 0;
-}
-
 // Appends the reads `w`'s checks need (check_write loads the attempt only
 // for a fenced write and counts attempts only for a new one), the intent's
 // row lock first: READ COMMITTED runs each statement after the lock is
 // granted, so every read sees the latest commit.
 void add_reads(std::vector<connection::batched>& batch, const intent_write& w) {
   batch.push_back({lock_intent_sql, key_of(w.intent)});
-  if (reads_only_lock(w)) return;
   if (w.attempt && w.attempt->expected_fence) {
     batch.push_back(
         {select_attempt_sql, key_of(w.intent).add(std::int64_t{w.attempt->value.number})});
@@ -86,7 +78,6 @@ result<write_reads> parse_reads(const std::vector<rows>& r, std::size_t at, cons
   write_reads out;
   if (r[at].size() > 0) out.version = static_cast<std::uint64_t>(r[at].int_at(0, 0));
   ++at;
-  if (reads_only_lock(w)) return out;
   if (w.attempt && w.attempt->expected_fence) {
     if (r[at].size() > 0) {
       BOOST_OUTCOME_TRY(out.current, read_attempt(r[at], 0));
@@ -100,17 +91,24 @@ result<write_reads> parse_reads(const std::vector<rows>& r, std::size_t at, cons
   return out;
 }
 
-// Checks `w` against what was read and, if every rule holds, writes its rows
-// in one round trip.
-result<write_receipt> check_and_write(connection& conn, const intent_write& w, write_reads read,
-                                      std::int64_t now_ms) {
+// A write creating its intent reads nothing: an intent that does not exist
+// has no attempts or audit entries, and one that does makes the INSERT of
+// the intent row fail on its key (23505: version_conflict), which is the
+// answer check_write would give. Its rows go out in its first round trip.
+bool creates_intent(const intent_write& w) {
+  return w.expected_version == 0;
+}
+
+// Checks `w` against what was read and, if every rule holds, appends its
+// rows to `batch`.
+result<write_receipt> add_rows(std::vector<connection::batched>& batch, const intent_write& w,
+                               write_reads read, std::int64_t now_ms) {
   using loaded = result<std::optional<attempt>>;
   BOOST_OUTCOME_TRY(const auto current,
                     adapter_detail::check_write(
                         w, read.version, now_ms, [&](int) -> loaded { return read.current; },
                         [&]() -> result<int> { return read.attempt_count; }));
 
-  std::vector<connection::batched> batch;
   write_receipt receipt{w.expected_version + 1, now_ms, 0};
   batch.push_back({read.version ? update_intent_sql : insert_intent_sql, {}});
   bind_intent(batch.back().values, w.intent, receipt.version, now_ms, now_ms);
@@ -132,49 +130,91 @@ result<write_receipt> check_and_write(connection& conn, const intent_write& w, w
     bind_audit(batch.back().values, entry);
     previous = std::move(entry);
   }
-  BOOST_OUTCOME_TRY(conn.pipeline(batch));
   return receipt;
+}
+
+// The existing key of a claim that found it taken. DO NOTHING waited for the
+// holder's transaction, and in READ COMMITTED this new statement sees its
+// commit.
+result<claim_result> taken_key(connection& conn, const claim_request& request) {
+  BOOST_OUTCOME_TRY(auto existing,
+                    conn.query(select_key_sql,
+                               params().add(request.key.tenant.str()).add(request.key.key.str())));
+  if (existing.size() == 0) return errc::busy;  // purged in between: run the claim again
+  claim_result out;
+  BOOST_OUTCOME_TRY(out.existing, read_key(existing, 0));
+  out.status = out.existing.fingerprint == request.key.fingerprint ? claim_status::replay
+                                                                   : claim_status::mismatch;
+  return out;
+}
+
+// A claim whose write creates its intent, in one round trip: the key and
+// the intent's rows, inside a savepoint of its own that is rolled back if
+// the key turns out to be taken.
+result<claim_result> claim_new_intent(connection& conn, const claim_request& request,
+                                      const params& key, std::int64_t now_ms) {
+  std::vector<connection::batched> batch;
+  batch.push_back({"SAVEPOINT claim_rows", {}});
+  batch.push_back({insert_key_sql, key});
+  BOOST_OUTCOME_TRY(auto receipt, add_rows(batch, *request.write, {}, now_ms));
+  std::vector<rows> before_failure;
+  auto r = conn.pipeline(batch, &before_failure);
+  // The key is checked before the write's preconditions: a taken key
+  // answers replay or mismatch even when the intent's rows then failed (a
+  // retry naming the intent the first claim created).
+  const auto& answered = r ? r.value() : before_failure;
+  if (answered.size() > 1 && answered[1].affected() == 0) {
+    conn.defer("ROLLBACK TO SAVEPOINT claim_rows");
+    conn.defer("RELEASE SAVEPOINT claim_rows");
+    return taken_key(conn, request);
+  }
+  if (!r) return r.error();
+  conn.defer("RELEASE SAVEPOINT claim_rows");
+  claim_result out;
+  out.status = claim_status::claimed;
+  out.receipt = receipt;
+  return out;
 }
 
 }  // namespace
 
 result<write_receipt> apply_write(connection& conn, const intent_write& w, std::int64_t now_ms) {
   std::vector<connection::batched> batch;
-  add_reads(batch, w);
-  BOOST_OUTCOME_TRY(auto r, conn.pipeline(batch));
-  BOOST_OUTCOME_TRY(auto read, parse_reads(r, 0, w));
-  return check_and_write(conn, w, std::move(read), now_ms);
+  write_reads read;
+  if (!creates_intent(w)) {
+    add_reads(batch, w);
+    BOOST_OUTCOME_TRY(auto r, conn.pipeline(batch));
+    BOOST_OUTCOME_TRY(read, parse_reads(r, 0, w));
+    batch.clear();
+  }
+  BOOST_OUTCOME_TRY(auto receipt, add_rows(batch, w, std::move(read), now_ms));
+  BOOST_OUTCOME_TRY(conn.pipeline(batch));
+  return receipt;
 }
 
 result<claim_result> apply_claim(connection& conn, const claim_request& request,
                                  std::int64_t now_ms) {
-  claim_result out;
   key_record key = request.key;
   key.created_at_ms = now_ms;
   key.expires_at_ms = now_ms + request.retention_ms;
+  params key_values;
+  bind_key(key_values, key);
+  if (request.write && creates_intent(*request.write)) {
+    return claim_new_intent(conn, request, key_values, now_ms);
+  }
   // The key, and the reads of the write it guards, in one round trip; the
   // reads are wasted when the key is taken.
   std::vector<connection::batched> batch;
-  batch.push_back({insert_key_sql, {}});
-  bind_key(batch.back().values, key);
+  batch.push_back({insert_key_sql, std::move(key_values)});
   if (request.write) add_reads(batch, *request.write);
   BOOST_OUTCOME_TRY(auto r, conn.pipeline(batch));
-  if (r[0].affected() == 0) {
-    // Someone holds the key. DO NOTHING waited for their transaction, and in
-    // READ COMMITTED this new statement sees its commit.
-    BOOST_OUTCOME_TRY(
-        auto existing,
-        conn.query(select_key_sql,
-                   params().add(request.key.tenant.str()).add(request.key.key.str())));
-    if (existing.size() == 0) return errc::busy;  // purged in between: run the claim again
-    BOOST_OUTCOME_TRY(out.existing, read_key(existing, 0));
-    out.status = out.existing.fingerprint == request.key.fingerprint ? claim_status::replay
-                                                                     : claim_status::mismatch;
-    return out;
-  }
+  if (r[0].affected() == 0) return taken_key(conn, request);
+  claim_result out;
   if (request.write) {
     BOOST_OUTCOME_TRY(auto read, parse_reads(r, 1, *request.write));
-    BOOST_OUTCOME_TRY(out.receipt, check_and_write(conn, *request.write, std::move(read), now_ms));
+    batch.clear();
+    BOOST_OUTCOME_TRY(out.receipt, add_rows(batch, *request.write, std::move(read), now_ms));
+    BOOST_OUTCOME_TRY(conn.pipeline(batch));
   }
   out.status = claim_status::claimed;
   return out;

@@ -31,10 +31,10 @@ struct group_dialect {
   static result<void> begin(connection& conn) noexcept { return conn.exec("BEGIN IMMEDIATE"); }
   // Read per member, after the lock: writers' times follow commit order.
   result<std::int64_t> now(connection&) noexcept { return runner.now(); }
-  static result<void> savepoint(connection& conn) noexcept { return conn.exec("SAVEPOINT member"); }
-  static result<void> release(connection& conn) noexcept { return conn.exec("RELEASE member"); }
+  static result<void> savepoint(connection& conn) noexcept { return run(conn, "SAVEPOINT member"); }
+  static result<void> release(connection& conn) noexcept { return run(conn, "RELEASE member"); }
   static result<void> rollback_to_savepoint(connection& conn) noexcept {
-    return conn.exec("ROLLBACK TO member");
+    return run(conn, "ROLLBACK TO member");
   }
   static result<void> commit(connection& conn) noexcept { return conn.exec("COMMIT"); }
   // SQLite rolls the whole transaction back by itself after some errors
@@ -43,6 +43,14 @@ struct group_dialect {
   // Another process holds the write lock past the busy timeout; nothing of
   // the group was written, whatever statement answered it.
   static bool retry_group(connection&, error_code ec, bool) noexcept { return ec == errc::busy; }
+
+ private:
+  // A statement run twice per member: prepared once per connection, not
+  // parsed every time as exec() would.
+  static result<void> run(connection& conn, const char* sql) noexcept {
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(sql));
+    return stmt.run();
+  }
 };
 
 void transaction_runner::run_group(std::span<member*> members, std::size_t) noexcept {
