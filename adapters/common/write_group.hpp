@@ -97,8 +97,9 @@ class write_group {
     if (leaders_ < limits_.lanes) {
       ++leaders_;
       self.leads = true;
-    } else if (queue_.size() >= limits_.max_size) {
-      company_.notify_one();  // a leader waiting for company has enough
+    } else if (queue_.size() + 1 >= limits_.max_size) {
+      // With a waiting leader (no longer queued), these make a full group.
+      company_.notify_one();
     }
     self.wake.wait(lock, [&] { return self.done || self.leads; });
     if (self.done) return self.answer;

@@ -115,7 +115,9 @@ struct service_options {
   // Threads of the service's own pool, where the async_ operations' store
   // calls and every outcome's recording run (stores block by contract), and
   // where a completion handler without an executor of its own is invoked.
-  // Default: 4.
+  // The bundled SQL stores commit the writes waiting at once as a group, so
+  // on them this bounds how many writes share a commit: size it to the
+  // writes you expect in flight (examples/http_server uses 64). Default: 4.
   std::size_t store_threads = 4;
   // Told of every durable transition this service commits, once, after the
   // commit (see transition.hpp): webhooks, metrics. Default: none.

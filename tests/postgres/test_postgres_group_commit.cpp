@@ -19,10 +19,10 @@
 using namespace payintent;
 using namespace payintent::testing::conformance;
 using namespace std::chrono_literals;
-using payintent::store_test::group_counter;
 using payintent::postgres_test::must_open;
 using payintent::postgres_test::raw_pg;
 using payintent::postgres_test::test_database;
+using payintent::store_test::group_counter;
 
 namespace {
 
@@ -60,9 +60,10 @@ class row_lock {
 // `rest` on a thread of its own (they queue as one group), releases the lock
 // once they have had time to queue, and runs `meanwhile` while the group is
 // under way.
-void queue_behind_lock(row_lock& lock, const std::function<void()>& first,
-                       const std::vector<std::function<void()>>& rest,
-                       const std::function<void()>& meanwhile = [] {}) {
+void queue_behind_lock(
+    row_lock& lock, const std::function<void()>& first,
+    const std::vector<std::function<void()>>& rest,
+    const std::function<void()>& meanwhile = [] {}) {
   std::thread leader(first);
   std::this_thread::sleep_for(150ms);
   std::vector<std::thread> followers;

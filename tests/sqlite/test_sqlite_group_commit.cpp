@@ -21,11 +21,11 @@
 using namespace payintent;
 using namespace payintent::testing::conformance;
 using namespace std::chrono_literals;
-using payintent::store_test::group_counter;
 using payintent::sqlite_test::must_open;
 using payintent::sqlite_test::options_for;
 using payintent::sqlite_test::raw_db;
 using payintent::sqlite_test::temp_dir;
+using payintent::store_test::group_counter;
 
 namespace {
 
@@ -88,6 +88,15 @@ struct runner_fixture {
                                            adapter_detail::group_limits{},
                                            [] { return std::int64_t{0}; }};
 };
+
+// A store on `path` with the test options, as `tweak` changes them.
+std::unique_ptr<sqlite_store> open_tweaked(
+    const std::string& path, testing::manual_clock& clock,
+    const std::function<void(sqlite_store_options&)>& tweak) {
+  auto options = options_for(path, clock);
+  tweak(options);
+  return must_open(options);
+}
 
 // Runs `first` on a thread, lets it reach BEGIN IMMEDIATE behind `lock`, then
 // runs each of `rest` on a thread of its own (they queue as one group), and
@@ -218,9 +227,7 @@ TEST_CASE("sqlite group commit: max_group_size 1 commits every write alone") {
   temp_dir dir;
   const auto path = dir.file("alone.db");
   testing::manual_clock clock;
-  auto options = options_for(path, clock);
-  options.max_group_size = 1;
-  auto store = must_open(options);
+  auto store = open_tweaked(path, clock, [](auto& o) { o.max_group_size = 1; });
   group_counter grouped;
   lock_holder lock(path);
   std::vector<std::function<void()>> rest;
@@ -240,9 +247,8 @@ TEST_CASE("sqlite group commit: max_group_size 1 commits every write alone") {
 TEST_CASE("sqlite group commit: an idle store never waits for company") {
   temp_dir dir;
   testing::manual_clock clock;
-  auto options = options_for(dir.file("idle.db"), clock);
-  options.max_group_wait = std::chrono::seconds(30);
-  auto store = must_open(options);
+  auto store = open_tweaked(dir.file("idle.db"), clock,
+                            [](auto& o) { o.max_group_wait = std::chrono::seconds(30); });
   // One writer at a time: every group has one member, so none waits. Were it
   // to wait, these five claims would take 150 s, not milliseconds.
   const auto start = std::chrono::steady_clock::now();
@@ -257,11 +263,46 @@ TEST_CASE("sqlite group commit: an idle store never waits for company") {
 TEST_CASE("sqlite group commit: reads on a pool of one are not starved by the writer") {
   temp_dir dir;
   testing::manual_clock clock;
-  auto options = options_for(dir.file("pool-one.db"), clock);
-  options.pool_size = 1;
-  auto store = must_open(options);
+  auto store = open_tweaked(dir.file("pool-one.db"), clock, [](auto& o) { o.pool_size = 1; });
   const auto created = create_stored(*store, new_intent(tenant_a, "pi_pool_one"));
   CHECK(must_load(*store, tenant_a, created.id).version == created.version);
   CHECK(outcome_of(store->commit(start_attempt_write(created, 1, 1))) == "ok");
   CHECK(must_load(*store, tenant_a, created.id).attempts.size() == 1);
+}
+
+TEST_CASE(
+    "sqlite group commit: a busy store's leader waits for company, and no longer than needed") {
+  temp_dir dir;
+  const auto path = dir.file("company.db");
+  testing::manual_clock clock;
+  auto store = open_tweaked(path, clock, [](auto& o) {
+    o.max_group_size = 4;
+    o.max_group_wait = std::chrono::seconds(30);
+  });
+  auto claim = [&](const std::string& name) {
+    return expect_ok(store->claim(claim_create(name, new_intent(tenant_a, "pi_" + name)))).status;
+  };
+  {
+    // busy_0 alone, then busy_1 and busy_2 as a group of two: the store is
+    // now busy, so the next leader waits for company.
+    lock_holder lock(path);
+    queue_behind_lock(lock, [&] { claim("busy_0"); },
+                      {[&] { claim("busy_1"); }, [&] { claim("busy_2"); }});
+  }
+  group_counter grouped;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> writers;
+  std::atomic<int> claimed{0};
+  for (int i = 0; i < 4; ++i) {
+    writers.emplace_back([&, i] {
+      std::this_thread::sleep_for(i * 50ms);  // the first leads, the rest arrive while it waits
+      if (claim(fmt::format("company_{}", i)) == claim_status::claimed) ++claimed;
+    });
+  }
+  for (auto& t : writers) t.join();
+  CHECK(claimed == 4);
+  // The leader waited for the other three and all four committed together;
+  // a full queue ended its wait, so it did not sit out the 30 s.
+  CHECK(grouped.members() == 4);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
 }
