@@ -6,8 +6,7 @@
 
 #include "connection.hpp"
 #include "connection_pool.hpp"
-#include "retry_backoff.hpp"
-#include "rollback_guard.hpp"
+#include "single_transaction.hpp"
 #include "write_group.hpp"
 
 #include <algorithm>
@@ -67,12 +66,8 @@ class transaction_runner {
   // BEGIN.
   template <class F>
   auto run(tx_kind kind, F&& body) noexcept -> std::invoke_result_t<F&, connection&, std::int64_t> {
-    for (int tries = 0;; ++tries) {
-      bool retryable = false;
-      auto r = once(kind, body, retryable);
-      if (r || !retryable || tries >= policy_.max_retries) return r;
-      adapter_detail::sleep_before_retry(tries, policy_.backoff);
-    }
+    transaction_dialect dialect{*this};
+    return adapter_detail::run_transaction(dialect, kind, policy_, std::forward<F>(body));
   }
 
   // The store clock outside a transaction.
@@ -84,29 +79,22 @@ class transaction_runner {
   }
 
  private:
-  template <class F>
-  auto once(tx_kind kind, F& body, bool& retryable_failure) noexcept
-      -> std::invoke_result_t<F&, connection&, std::int64_t> {
-    BOOST_OUTCOME_TRY(auto lease, pool_.borrow());
-    connection& conn = *lease;
-    const adapter_detail::rollback_guard guard(conn);
-    bool commit_sent = false;
-    auto failed = [&](error_code ec) {
-      retryable_failure = retryable(conn, ec, commit_sent);
-      return ec;
-    };
-    try {
-      auto now_ms = begin(conn, kind);
-      if (!now_ms) return failed(now_ms.error());
-      auto r = body(conn, now_ms.value());
-      if (!r) return failed(r.error());
-      commit_sent = true;
-      if (auto c = commit(conn); !c) return failed(c.error());
-      return r;
-    } catch (...) {
-      return errc::store_unavailable;
+  // adapter_detail::run_transaction's dialect: PostgreSQL's statements.
+  struct transaction_dialect {
+    using connection = postgres_detail::connection;
+    transaction_runner& runner;
+
+    result<connection_pool::lease> borrow(tx_kind) noexcept { return runner.pool_.borrow(); }
+    result<std::int64_t> begin(connection& conn, tx_kind kind) noexcept {
+      return runner.begin(conn, kind);
     }
-  }
+    static result<void> commit(connection& conn, tx_kind) noexcept {
+      return transaction_runner::commit(conn);
+    }
+    static bool retryable(const connection& conn, error_code ec, bool commit_sent) noexcept {
+      return transaction_runner::retryable(conn, ec, commit_sent);
+    }
+  };
 
   // BEGIN, and the clock in the same round trip.
   result<std::int64_t> begin(connection& conn, tx_kind kind) noexcept;

@@ -14,6 +14,28 @@ result<std::int64_t> transaction_runner::now() noexcept {
   }
 }
 
+result<transaction_runner::transaction_dialect::lease>
+transaction_runner::transaction_dialect::borrow(tx_kind kind) noexcept {
+  std::unique_lock serial(runner.write_mutex_, std::defer_lock);
+  if (kind == tx_kind::write) serial.lock();
+  BOOST_OUTCOME_TRY(auto conn, runner.pool_.borrow());
+  return lease{std::move(serial), std::move(conn)};
+}
+
+result<std::int64_t> transaction_runner::transaction_dialect::begin(connection& conn,
+                                                                    tx_kind kind) noexcept {
+  if (kind != tx_kind::none) {
+    BOOST_OUTCOME_TRY(conn.exec(kind == tx_kind::write ? "BEGIN IMMEDIATE" : "BEGIN"));
+  }
+  return runner.now();
+}
+
+result<void> transaction_runner::transaction_dialect::commit(connection& conn,
+                                                             tx_kind kind) noexcept {
+  if (kind == tx_kind::none) return outcome::success();
+  return conn.exec("COMMIT");
+}
+
 // SQLite's side of a group transaction (adapters/common/group_transaction.hpp).
 struct group_dialect {
   using connection = sqlite_detail::connection;

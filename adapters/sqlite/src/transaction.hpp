@@ -4,8 +4,7 @@
 #pragma once
 
 #include "configured_connection.hpp"
-#include "retry_backoff.hpp"
-#include "rollback_guard.hpp"
+#include "single_transaction.hpp"
 #include "write_group.hpp"
 
 #include <chrono>
@@ -50,48 +49,42 @@ class transaction_runner {
   }
 
   // Calls body(connection&, now_ms) inside a transaction of `kind` of its own
-  // (the schema migration; the store's writes use `write`) and commits
-  // when it succeeds. Any failure, and any exception, rolls back. errc::busy
-  // (from SQLite or from the body) retries the whole unit after a jittered
-  // backoff, at most max_retries times. `now_ms` is read from the store clock
-  // after the lock is taken, so writers' times follow their commit order.
+  // (reads, the schema migration; the store's writes use `write`) and
+  // commits when it succeeds. Any failure, and any exception, rolls back.
+  // errc::busy (from SQLite or from the body) retries the whole unit after a
+  // jittered backoff, at most max_retries times. `now_ms` is read from the
+  // store clock after the lock is taken, so writers' times follow their
+  // commit order.
   template <class F>
   auto run(tx_kind kind, F&& body) noexcept -> std::invoke_result_t<F&, connection&, std::int64_t> {
-    for (int tries = 0;; ++tries) {
-      auto r = once(kind, body);
-      if (r || r.error() != errc::busy || tries >= policy_.max_retries) return r;
-      adapter_detail::sleep_before_retry(tries, policy_.backoff);
-    }
+    transaction_dialect dialect{*this};
+    return adapter_detail::run_transaction(dialect, kind, policy_, std::forward<F>(body));
   }
 
   // The store clock; a throwing clock answers store_unavailable.
   result<std::int64_t> now() noexcept;
 
  private:
-  template <class F>
-  auto once(tx_kind kind, F& body) noexcept -> std::invoke_result_t<F&, connection&, std::int64_t> {
-    // Writers of this process queue here rather than poll SQLite's lock; the
-    // mutex is taken before a connection so waiting writers hold none.
-    std::unique_lock serial(write_mutex_, std::defer_lock);
-    if (kind == tx_kind::write) serial.lock();
-    BOOST_OUTCOME_TRY(auto lease, pool_.borrow());
-    connection& conn = *lease;
-    const adapter_detail::rollback_guard guard(conn);
-    try {
-      if (kind != tx_kind::none) {
-        BOOST_OUTCOME_TRY(conn.exec(kind == tx_kind::write ? "BEGIN IMMEDIATE" : "BEGIN"));
-      }
-      BOOST_OUTCOME_TRY(auto now_ms, now());
-      auto r = body(conn, now_ms);
-      if (!r) return r;
-      if (kind != tx_kind::none) {
-        BOOST_OUTCOME_TRY(conn.exec("COMMIT"));
-      }
-      return r;
-    } catch (...) {
-      return errc::store_unavailable;
+  // adapter_detail::run_transaction's dialect: SQLite's statements.
+  struct transaction_dialect {
+    using connection = sqlite_detail::connection;
+    transaction_runner& runner;
+
+    // A pooled connection; for a transaction of `write` kind, after this
+    // process's write lock (writers queue there rather than poll SQLite's
+    // lock, and hold no connection while they wait).
+    struct lease {
+      std::unique_lock<std::mutex> serial;
+      connection_pool::lease conn;
+      connection& operator*() const noexcept { return *conn; }
+    };
+    result<lease> borrow(tx_kind kind) noexcept;
+    result<std::int64_t> begin(connection& conn, tx_kind kind) noexcept;
+    static result<void> commit(connection& conn, tx_kind kind) noexcept;
+    static bool retryable(const connection&, error_code ec, bool) noexcept {
+      return ec == errc::busy;
     }
-  }
+  };
 
   using member = adapter_detail::group_member<connection>;
   // Runs a group as adapter_detail::group_transaction with SQLite's
