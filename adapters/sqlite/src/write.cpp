@@ -28,6 +28,10 @@ constexpr const char* upsert_intent_sql =
     "next_action_sdk_payload = excluded.next_action_sdk_payload, next_action_3ds_trans_id = "
     "excluded.next_action_3ds_trans_id, version = excluded.version, updated_at = "
     "excluded.updated_at";
+// A write creating its intent inserts it: a row already there fails on the
+// key (SQLITE_CONSTRAINT: version_conflict).
+constexpr const char* insert_intent_sql = "INSERT INTO intents (" PAYINTENT_SQLITE_INTENT_COLUMNS
+                                          ") VALUES (" PAYINTENT_SQLITE_INTENT_PARAMS ")";
 constexpr const char* upsert_attempt_sql =
     "INSERT INTO attempts (" PAYINTENT_SQLITE_ATTEMPT_COLUMNS
     ") VALUES (" PAYINTENT_SQLITE_ATTEMPT_PARAMS
@@ -71,11 +75,19 @@ result<int> attempt_count(connection& conn, const payment_intent& i) {
   return row ? static_cast<int>(stmt.int_at(0)) : 0;
 }
 
+// A write creating its intent reads nothing: an intent that does not exist
+// has no attempts or audit entries, and one that does makes the INSERT of
+// its row fail on the key (version_conflict), the answer check_write would
+// give.
+bool creates_intent(const intent_write& w) {
+  return w.expected_version == 0;
+}
+
 result<void> append_audit(connection& conn, const intent_write& w, std::int64_t now_ms,
                           std::uint64_t fence) {
   if (w.audit.empty()) return outcome::success();
   std::optional<audit_entry> previous;
-  {
+  if (!creates_intent(w)) {
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(last_audit_sql));
     stmt.bind(1, w.intent.tenant.str()).bind(2, w.intent.id.str());
     BOOST_OUTCOME_TRY(auto row, stmt.step());
@@ -95,16 +107,25 @@ result<void> append_audit(connection& conn, const intent_write& w, std::int64_t 
 }  // namespace
 
 result<write_receipt> apply_write(connection& conn, const intent_write& w, std::int64_t now_ms) {
-  BOOST_OUTCOME_TRY(auto version, current_version(conn, w.intent));
-  BOOST_OUTCOME_TRY(
-      const auto current,
-      adapter_detail::check_write(
-          w, version, now_ms, [&](int number) { return current_attempt(conn, w.intent, number); },
-          [&] { return attempt_count(conn, w.intent); }));
+  const bool creates = creates_intent(w);
+  std::optional<std::uint64_t> version;
+  if (!creates) {
+    BOOST_OUTCOME_TRY(version, current_version(conn, w.intent));
+  }
+  BOOST_OUTCOME_TRY(const auto current, adapter_detail::check_write(
+                                            w, version, now_ms,
+                                            [&](int number) -> result<std::optional<attempt>> {
+                                              if (creates) return std::optional<attempt>{};
+                                              return current_attempt(conn, w.intent, number);
+                                            },
+                                            [&]() -> result<int> {
+                                              if (creates) return 0;
+                                              return attempt_count(conn, w.intent);
+                                            }));
 
   write_receipt receipt{w.expected_version + 1, now_ms, 0};
   {
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(upsert_intent_sql));
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(creates ? insert_intent_sql : upsert_intent_sql));
     bind_intent(stmt, w.intent, receipt.version, now_ms, now_ms);  // created_at kept on update
     BOOST_OUTCOME_TRY(stmt.run());
   }
