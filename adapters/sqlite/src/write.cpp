@@ -16,30 +16,25 @@ constexpr const char* select_attempt_sql =
     " FROM attempts WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3";
 constexpr const char* count_attempts_sql =
     "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE tenant = ?1 AND intent_id = ?2";
-constexpr const char* upsert_intent_sql =
-    "INSERT INTO intents (" PAYINTENT_SQLITE_INTENT_COLUMNS
-    ") VALUES (" PAYINTENT_SQLITE_INTENT_PARAMS
-    ") ON CONFLICT (tenant, id) DO UPDATE SET amount = excluded.amount, currency = "
-    "excluded.currency, status = excluded.status, payment_method = excluded.payment_method, "
-    "description = excluded.description, metadata = excluded.metadata, last_error_code = "
-    "excluded.last_error_code, last_error_decline_code = excluded.last_error_decline_code, "
-    "last_error_message = excluded.last_error_message, next_action_type = "
-    "excluded.next_action_type, next_action_redirect_url = excluded.next_action_redirect_url, "
-    "next_action_sdk_payload = excluded.next_action_sdk_payload, next_action_3ds_trans_id = "
-    "excluded.next_action_3ds_trans_id, version = excluded.version, updated_at = "
-    "excluded.updated_at";
+// A write to an existing intent (its version checked) updates the row, and a
+// fenced write updates its attempt; the statements take the inserts'
+// parameters, created_at (?17, ?12) unused: it is kept.
+constexpr const char* update_intent_sql =
+    "UPDATE intents SET amount = ?3, currency = ?4, status = ?5, payment_method = ?6, "
+    "description = ?7, metadata = ?8, last_error_code = ?9, last_error_decline_code = ?10, "
+    "last_error_message = ?11, next_action_type = ?12, next_action_redirect_url = ?13, "
+    "next_action_sdk_payload = ?14, next_action_3ds_trans_id = ?15, version = ?16, "
+    "updated_at = ?18 WHERE tenant = ?1 AND id = ?2";
 // A write creating its intent inserts it: a row already there fails on the
 // key (SQLITE_CONSTRAINT: version_conflict).
 constexpr const char* insert_intent_sql = "INSERT INTO intents (" PAYINTENT_SQLITE_INTENT_COLUMNS
                                           ") VALUES (" PAYINTENT_SQLITE_INTENT_PARAMS ")";
-constexpr const char* upsert_attempt_sql =
-    "INSERT INTO attempts (" PAYINTENT_SQLITE_ATTEMPT_COLUMNS
-    ") VALUES (" PAYINTENT_SQLITE_ATTEMPT_PARAMS
-    ") ON CONFLICT (tenant, intent_id, number) DO UPDATE SET reference = excluded.reference, "
-    "state = excluded.state, payment_method = excluded.payment_method, decline_code = "
-    "excluded.decline_code, network_transaction_id = excluded.network_transaction_id, fence = "
-    "excluded.fence, lease_expires_at = excluded.lease_expires_at, node_id = excluded.node_id, "
-    "updated_at = excluded.updated_at";
+constexpr const char* update_attempt_sql =
+    "UPDATE attempts SET reference = ?4, state = ?5, payment_method = ?6, decline_code = ?7, "
+    "network_transaction_id = ?8, fence = ?9, lease_expires_at = ?10, node_id = ?11, "
+    "updated_at = ?13 WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3";
+constexpr const char* insert_attempt_sql = "INSERT INTO attempts (" PAYINTENT_SQLITE_ATTEMPT_COLUMNS
+                                           ") VALUES (" PAYINTENT_SQLITE_ATTEMPT_PARAMS ")";
 constexpr const char* last_audit_sql =
     "SELECT " PAYINTENT_SQLITE_AUDIT_COLUMNS
     " FROM audit WHERE tenant = ?1 AND intent_id = ?2 ORDER BY sequence DESC LIMIT 1";
@@ -125,14 +120,16 @@ result<write_receipt> apply_write(connection& conn, const intent_write& w, std::
 
   write_receipt receipt{w.expected_version + 1, now_ms, 0};
   {
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(creates ? insert_intent_sql : upsert_intent_sql));
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(creates ? insert_intent_sql : update_intent_sql));
     bind_intent(stmt, w.intent, receipt.version, now_ms, now_ms);  // created_at kept on update
     BOOST_OUTCOME_TRY(stmt.run());
   }
   std::uint64_t fence = 0;
   if (w.attempt) {
     const attempt value = adapter_detail::stamp_attempt(*w.attempt, current, now_ms);
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(upsert_attempt_sql));
+    // `current` is loaded only for fenced writes; an unfenced write of an
+    // existing number was refused by the numbering rule above.
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(current ? update_attempt_sql : insert_attempt_sql));
     bind_attempt(stmt, w.intent.tenant, w.intent.id, value);
     BOOST_OUTCOME_TRY(stmt.run());
     fence = value.fence;
