@@ -104,9 +104,10 @@ result<std::unique_ptr<postgres_store>> postgres_store::open(postgres_store_opti
     }
     BOOST_OUTCOME_TRY(auto conninfo, with_timeout(options.conninfo, options.connect_timeout, diag));
     adapter_detail::retry_policy policy{std::max(options.max_retries, 0), options.retry_backoff};
-    // Each member is a subtransaction; PostgreSQL caches 64 per transaction.
+    // A member is at most two subtransactions; PostgreSQL caches 64 per
+    // transaction.
     const adapter_detail::group_limits group{
-        std::clamp<std::size_t>(options.max_group_size, 1, 64),
+        std::clamp<std::size_t>(options.max_group_size, 1, 32),
         std::max(options.max_group_wait, std::chrono::microseconds{0}),
         std::max<std::size_t>(options.group_lanes, 1)};
     auto s = std::make_unique<state>(std::move(conninfo), options.pool_size, policy, group,

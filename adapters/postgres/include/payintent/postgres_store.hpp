@@ -94,10 +94,11 @@ struct postgres_store_options {
   std::chrono::milliseconds retry_backoff{10};
 
   // Group commit: the most writes one transaction carries. Each write is a
-  // subtransaction (its savepoint), and PostgreSQL tracks at most 64 of
-  // those per transaction cheaply, so values above 64 are treated as 64.
-  // 1 turns grouping off (each write commits alone). Default: 32. Values
-  // below 1 are treated as 1.
+  // subtransaction (its savepoint; a claim creating its intent, two), and
+  // PostgreSQL tracks at most 64 of those per transaction in shared memory
+  // (past that, every other session's snapshot consults pg_subtrans), so
+  // values above 32 are treated as 32. 1 turns grouping off (each write
+  // commits alone). Default: 32. Values below 1 are treated as 1.
   std::size_t max_group_size = 32;
 
   // Group commit: how long a group's first write waits for company before
