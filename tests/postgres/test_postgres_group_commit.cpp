@@ -196,3 +196,65 @@ TEST_CASE("postgres group commit: reads on a pool of one are not starved by the 
   CHECK(outcome_of(store->commit(start_attempt_write(created, 1, 1))) == "ok");
   CHECK(must_load(*store, tenant_a, created.id).attempts.size() == 1);
 }
+
+namespace {
+
+// Set while the test below runs: the connection that ends the group's
+// backend from inside the group, once.
+raw_pg* terminator = nullptr;
+std::atomic<bool> terminated{false};
+
+void terminate_group_connection(std::string_view point) noexcept {
+  if (point != "store.group_member_applied" || terminator == nullptr) return;
+  if (terminated.exchange(true)) return;
+  // Every other backend of this database: the group's lane among them.
+  terminator->exec(
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+      "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+}
+
+}  // namespace
+
+TEST_CASE("postgres group commit: a connection lost inside a group runs the group again, once") {
+  one_lane_store s;
+  auto& store = *s.store;
+  const auto blocker = create_stored(store, new_intent(tenant_a, "pi_blocker"));
+  // What one claim writes, for comparison.
+  REQUIRE(expect_ok(store.claim(claim_create("reference", new_intent(tenant_a, "pi_reference"))))
+              .status == claim_status::claimed);
+  const auto audit_per_claim = audit_count(store, tenant_a, intent_id{"pi_reference"});
+  row_lock lock(s.conninfo, blocker.id);
+  raw_pg killer(s.conninfo);
+  terminator = &killer;
+  terminated = false;
+  testing::set_crash_hook(&terminate_group_connection);
+
+  constexpr int members = 6;
+  std::vector<result<claim_result>> claims(members, errc::store_unavailable);
+  std::vector<std::function<void()>> rest;
+  for (int i = 0; i < members; ++i) {
+    rest.emplace_back([&, i] {
+      claims[i] = store.claim(claim_create(fmt::format("lost-{}", i),
+                                           new_intent(tenant_a, fmt::format("pi_lost_{}", i))));
+    });
+  }
+  result<write_receipt> first = errc::store_unavailable;
+  queue_behind_lock(
+      lock, [&] { first = store.commit(start_attempt_write(blocker, 1, 1)); }, rest);
+  testing::set_crash_hook(nullptr);
+  terminator = nullptr;
+
+  CHECK(terminated.load());
+  CHECK(outcome_of(first) == "ok");
+  // The backend died after the first member's statements and before
+  // COMMIT: nothing of the group was written, and the group ran again on a
+  // new connection, so every claim is answered claimed and written once.
+  for (int i = 0; i < members; ++i) {
+    INFO("lost-" << i);
+    REQUIRE(claims[i].has_value());
+    CHECK(claims[i].value().status == claim_status::claimed);
+    const auto id = intent_id{fmt::format("pi_lost_{}", i)};
+    CHECK(must_load(store, tenant_a, id).version == 1);
+    CHECK(audit_count(store, tenant_a, id) == audit_per_claim);
+  }
+}
