@@ -4,7 +4,12 @@
 #include "payintent/audit.hpp"
 #include "write_rules.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace payintent::postgres_detail {
@@ -38,8 +43,32 @@ constexpr const char* update_attempt_sql =
 constexpr const char* last_audit_sql =
     "SELECT " PAYINTENT_PG_AUDIT_COLUMNS
     " FROM audit WHERE tenant = $1 AND intent_id = $2 ORDER BY sequence DESC LIMIT 1";
-constexpr const char* insert_audit_sql =
-    "INSERT INTO audit (" PAYINTENT_PG_AUDIT_COLUMNS ") VALUES (" PAYINTENT_PG_AUDIT_PARAMS ")";
+// A write's audit entries go in one INSERT of up to this many rows: one
+// statement instead of one per entry (a charge writes five).
+constexpr std::size_t audit_rows_per_insert = 4;
+constexpr std::size_t audit_columns = 13;
+
+// The INSERT of `rows` audit entries (1 <= rows <= audit_rows_per_insert),
+// built once; its text lives as long as the process, as prepared
+// statements' keys must.
+const char* insert_audit_sql(std::size_t rows) {
+  static const auto texts = [] {
+    std::array<std::string, audit_rows_per_insert> out;
+    for (std::size_t n = 1; n <= audit_rows_per_insert; ++n) {
+      std::string sql = "INSERT INTO audit (" PAYINTENT_PG_AUDIT_COLUMNS ") VALUES ";
+      for (std::size_t row = 0; row < n; ++row) {
+        sql += row == 0 ? "(" : ", (";
+        for (std::size_t col = 1; col <= audit_columns; ++col) {
+          sql += fmt::format("{}${}", col == 1 ? "" : ", ", row * audit_columns + col);
+        }
+        sql += ")";
+      }
+      out[n - 1] = std::move(sql);
+    }
+    return out;
+  }();
+  return texts[rows - 1].c_str();
+}
 constexpr const char* insert_key_sql =
     "INSERT INTO idempotency_keys (" PAYINTENT_PG_KEY_COLUMNS ") VALUES (" PAYINTENT_PG_KEY_PARAMS
     ") ON CONFLICT (tenant, key) DO NOTHING";
@@ -123,10 +152,12 @@ result<write_receipt> add_rows(std::vector<connection::batched>& batch, const in
     receipt.lease_expires_at_ms = value.lease_expires_at_ms;
   }
   auto& previous = read.previous;
-  for (const auto& event : w.audit) {
-    auto entry = seal_audit_entry(event, previous ? &*previous : nullptr, w.intent.tenant,
+  for (std::size_t i = 0; i < w.audit.size(); ++i) {
+    if (i % audit_rows_per_insert == 0) {
+      batch.push_back({insert_audit_sql(std::min(audit_rows_per_insert, w.audit.size() - i)), {}});
+    }
+    auto entry = seal_audit_entry(w.audit[i], previous ? &*previous : nullptr, w.intent.tenant,
                                   w.intent.id, now_ms, w.node_id, fence);
-    batch.push_back({insert_audit_sql, {}});
     bind_audit(batch.back().values, entry);
     previous = std::move(entry);
   }

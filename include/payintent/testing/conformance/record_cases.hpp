@@ -61,6 +61,24 @@ inline void audit_chain(const store_factory& make) {
   CHECK_FALSE(broken.ok);
   CHECK(broken.first_broken_sequence == 3);
 
+  // A write with many entries (a store may split them over statements)
+  // appends them all, in order, on one chain.
+  auto many = outcome_write(expect_ok(store.load(tenant_a, pi.id)).value(), 1, 3,
+                            attempt_state::authorized, held.version + 1);
+  many.audit.clear();
+  for (int i = 0; i < 9; ++i) {
+    many.audit.push_back(
+        audit_event{0, "intent.note", "succeeded", "succeeded", "note " + std::to_string(i)});
+  }
+  expect_ok(store.commit(many));
+  const auto longer = expect_ok(store.audit_trail(tenant_a, pi.id));
+  REQUIRE(longer.size() == 13);
+  for (std::size_t i = 4; i < longer.size(); ++i) {
+    CHECK(longer[i].sequence == i + 1);
+    CHECK(longer[i].detail == "note " + std::to_string(i - 4));
+  }
+  CHECK(verify_audit(longer).ok);
+
   // Each intent has its own chain, starting at 1.
   const auto other = new_intent(tenant_a, "pi_audit_other");
   create_stored(store, other);
