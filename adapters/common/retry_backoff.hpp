@@ -1,5 +1,5 @@
-// How often, and after what pause, a store retries a whole transaction. Private to the
-// adapters (header-only, not installed).
+// How often, and after what pause, a store retries a whole transaction.
+// Private to the adapters (header-only, not installed).
 #pragma once
 
 #include <algorithm>

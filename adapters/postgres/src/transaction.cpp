@@ -12,14 +12,6 @@ namespace {
 // transaction is not fooled.
 #define PAYINTENT_PG_CLOCK_SQL "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 
-// COMMIT of a transaction that an error aborted answers success with the tag
-// ROLLBACK: that is a failure here.
-result<void> commit(connection& conn) noexcept {
-  BOOST_OUTCOME_TRY(auto r, conn.exec("COMMIT"));
-  if (r.command() != "COMMIT") return errc::store_unavailable;
-  return outcome::success();
-}
-
 }  // namespace
 
 result<std::int64_t> transaction_runner::now() noexcept {
@@ -54,8 +46,12 @@ result<std::int64_t> transaction_runner::begin(connection& conn, tx_kind kind) n
   return r.int_at(0, 0);
 }
 
+// COMMIT of a transaction that an error aborted answers success with the tag
+// ROLLBACK: that is a failure here.
 result<void> transaction_runner::commit(connection& conn) noexcept {
-  return postgres_detail::commit(conn);
+  BOOST_OUTCOME_TRY(auto r, conn.exec("COMMIT"));
+  if (r.command() != "COMMIT") return errc::store_unavailable;
+  return outcome::success();
 }
 
 // PostgreSQL's side of a group transaction
@@ -96,7 +92,7 @@ struct group_dialect {
   static result<void> rollback_to_savepoint(connection& conn) noexcept {
     return defer(conn, "ROLLBACK TO SAVEPOINT member");
   }
-  static result<void> commit(connection& conn) noexcept { return postgres_detail::commit(conn); }
+  static result<void> commit(connection& conn) noexcept { return transaction_runner::commit(conn); }
   static bool transaction_lost(connection& conn) noexcept { return conn.broken(); }
   static bool retry_group(connection& conn, error_code ec, bool commit_sent) noexcept {
     return transaction_runner::retryable(conn, ec, commit_sent);

@@ -182,11 +182,11 @@ result<claim_result> taken_key(connection& conn, const claim_request& request) {
 // A claim whose write creates its intent, in one round trip: the key and
 // the intent's rows, inside a savepoint of its own that is rolled back if
 // the key turns out to be taken.
-result<claim_result> claim_new_intent(connection& conn, const claim_request& request,
-                                      const params& key, std::int64_t now_ms) {
+result<claim_result> claim_new_intent(connection& conn, const claim_request& request, params key,
+                                      std::int64_t now_ms) {
   std::vector<connection::batched> batch;
   batch.push_back({"SAVEPOINT claim_rows", {}});
-  batch.push_back({insert_key_sql, key});
+  batch.push_back({insert_key_sql, std::move(key)});
   BOOST_OUTCOME_TRY(auto receipt, add_rows(batch, *request.write, {}, now_ms));
   std::vector<rows> before_failure;
   auto r = conn.pipeline(batch, &before_failure);
@@ -231,7 +231,7 @@ result<claim_result> apply_claim(connection& conn, const claim_request& request,
   params key_values;
   bind_key(key_values, key);
   if (request.write && creates_intent(*request.write)) {
-    return claim_new_intent(conn, request, key_values, now_ms);
+    return claim_new_intent(conn, request, std::move(key_values), now_ms);
   }
   // The key, and the reads of the write it guards, in one round trip; the
   // reads are wasted when the key is taken.

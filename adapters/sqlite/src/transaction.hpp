@@ -7,12 +7,10 @@
 #include "single_transaction.hpp"
 #include "write_group.hpp"
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <span>
 #include <type_traits>
 
