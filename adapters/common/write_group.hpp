@@ -31,6 +31,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -101,17 +102,24 @@ class write_group {
       // With a waiting leader (no longer queued), these make a full group.
       company_.notify_one();
     }
-    self.wake.wait(lock, [&] { return self.done || self.leads; });
-    if (self.done) return self.answer;
+    if (!self.leads) {
+      lock.unlock();
+      self.wake.acquire();  // released once: answered, or made leader
+      if (self.done) return self.answer;
+      lock.lock();
+    }
     lead(self, lock);
     return self.answer;
   }
 
  private:
+  // A follower sleeps on its own semaphore, released outside the mutex so
+  // that it wakes to run rather than to wait for the mutex. `done` and
+  // `leads` are written before the release and read after the acquire.
   struct waiter : member {
     bool done = false;
     bool leads = false;  // made leader; stays queued until it wakes
-    std::condition_variable wake;
+    std::binary_semaphore wake{0};
   };
 
   // Called by a leader, with the lock held. Followers are the queued writes
@@ -122,7 +130,7 @@ class write_group {
     try {
       group.reserve(limits_.max_size);  // the one allocation, before the queue changes
     } catch (...) {
-      pass_lead();  // this write leaves unrun; the next one leads
+      if (waiter* next = pass_lead()) next->wake.release();  // this write leaves unrun
       throw;
     }
     group.push_back(&self);
@@ -144,29 +152,32 @@ class write_group {
     free_lanes_.pop_back();
     lock.unlock();
     run_(group, lane);
-    lock.lock();
-    free_lanes_.push_back(lane);  // capacity reserved up front: cannot throw
-    // A waiter returns (and its frame ends) only after the lock is released,
-    // so it is safe to touch each one until then. group[0] is the leader.
+    // A follower's frame may end as soon as its semaphore is released: it
+    // is touched no more after that. group[0] is the leader.
     for (std::size_t i = 1; i < group.size(); ++i) {
       auto* w = static_cast<waiter*>(group[i]);
       w->done = true;
-      w->wake.notify_one();
+      w->wake.release();
     }
-    pass_lead();
+    lock.lock();
+    free_lanes_.push_back(lane);  // capacity reserved up front: cannot throw
+    waiter* next = pass_lead();
+    lock.unlock();
+    if (next) next->wake.release();
   }
 
   // With the lock held, as a leader ends: the oldest queued write not yet a
-  // leader leads the next group, or there is one leader fewer.
-  void pass_lead() {
+  // leader is made leader of the next group (the caller releases it once the
+  // lock is dropped), or there is one leader fewer.
+  waiter* pass_lead() {
     for (waiter* w : queue_) {
       if (!w->leads) {
         w->leads = true;
-        w->wake.notify_one();
-        return;
+        return w;
       }
     }
     --leaders_;
+    return nullptr;
   }
 
   const group_limits limits_;
