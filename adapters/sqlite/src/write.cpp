@@ -42,8 +42,11 @@ constexpr const char* insert_audit_sql = "INSERT INTO audit (" PAYINTENT_SQLITE_
                                          ") VALUES (" PAYINTENT_SQLITE_AUDIT_PARAMS ")";
 constexpr const char* select_key_sql = "SELECT " PAYINTENT_SQLITE_KEY_COLUMNS
                                        " FROM idempotency_keys WHERE tenant = ?1 AND \"key\" = ?2";
-constexpr const char* insert_key_sql = "INSERT INTO idempotency_keys (" PAYINTENT_SQLITE_KEY_COLUMNS
-                                       ") VALUES (" PAYINTENT_SQLITE_KEY_PARAMS ")";
+// Answers a row when the key was free and is now this claim's; none when
+// it was taken.
+constexpr const char* insert_key_sql =
+    "INSERT INTO idempotency_keys (" PAYINTENT_SQLITE_KEY_COLUMNS
+    ") VALUES (" PAYINTENT_SQLITE_KEY_PARAMS ") ON CONFLICT DO NOTHING RETURNING 1";
 
 result<std::optional<std::uint64_t>> current_version(connection& conn, const payment_intent& i) {
   BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_version_sql));
@@ -142,12 +145,22 @@ result<write_receipt> apply_write(connection& conn, const intent_write& w, std::
 result<claim_result> apply_claim(connection& conn, const claim_request& request,
                                  std::int64_t now_ms) {
   claim_result out;
+  key_record key = request.key;
+  key.created_at_ms = now_ms;
+  key.expires_at_ms = now_ms + request.retention_ms;
   {
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_key_sql));
-    stmt.bind(1, request.key.tenant.str()).bind(2, request.key.key.str());
-    BOOST_OUTCOME_TRY(auto row, stmt.step());
-    if (row) {
-      BOOST_OUTCOME_TRY(out.existing, read_key(stmt));
+    // The key goes in first, so that a taken key is answered before the
+    // write's preconditions; a write that then fails rolls the key back
+    // with it (its savepoint).
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(insert_key_sql));
+    bind_key(stmt, key);
+    BOOST_OUTCOME_TRY(auto inserted, stmt.step());
+    if (!inserted) {
+      BOOST_OUTCOME_TRY(auto taken, conn.prepare(select_key_sql));
+      taken.bind(1, request.key.tenant.str()).bind(2, request.key.key.str());
+      BOOST_OUTCOME_TRY(auto row, taken.step());
+      if (!row) return errc::store_unavailable;  // neither inserted nor there
+      BOOST_OUTCOME_TRY(out.existing, read_key(taken));
       out.status = out.existing.fingerprint == request.key.fingerprint ? claim_status::replay
                                                                        : claim_status::mismatch;
       return out;
@@ -156,12 +169,6 @@ result<claim_result> apply_claim(connection& conn, const claim_request& request,
   if (request.write) {
     BOOST_OUTCOME_TRY(out.receipt, apply_write(conn, *request.write, now_ms));
   }
-  key_record key = request.key;
-  key.created_at_ms = now_ms;
-  key.expires_at_ms = now_ms + request.retention_ms;
-  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(insert_key_sql));
-  bind_key(stmt, key);
-  BOOST_OUTCOME_TRY(stmt.run());
   out.status = claim_status::claimed;
   return out;
 }
