@@ -105,7 +105,9 @@ violations check_keys(idempotency_store& store, const std::vector<key_ref>& keys
   violations out;
   std::map<std::pair<std::string, std::string>, std::set<std::string>> answered;
   for (const client_answer& a : answers) {
-    if (a.ok && !a.intent_id.empty()) answered[{a.tenant, a.key}].insert(a.intent_id);
+    if (a.ok && !a.key.empty() && !a.intent_id.empty()) {
+      answered[{a.tenant, a.key}].insert(a.intent_id);
+    }
   }
   for (const auto& [key, ids] : answered) {
     if (ids.size() > 1) {

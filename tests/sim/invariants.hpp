@@ -21,7 +21,7 @@ namespace payintent::sim {
 // One answer a simulated client received.
 struct client_answer {
   std::string tenant;
-  std::string key;
+  std::string key;  // empty for a call that takes none (retrieve)
   std::string op;   // "create", "confirm", "charge", "cancel", "authenticate", "retrieve", ...
   bool ok = false;  // the call answered an intent (not an error)
   std::string intent_id;                          // when ok

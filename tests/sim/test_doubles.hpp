@@ -1,6 +1,7 @@
-// Records written straight into a store, for the sim parts' tests.
+// Records and requests built by hand, for the sim parts' tests.
 #pragma once
 
+#include "payintent/card_network.hpp"
 #include "payintent/idempotency_store.hpp"
 #include "payintent/ids.hpp"
 
@@ -29,6 +30,18 @@ inline intent_write insert_intent(const std::string& tenant, const std::string& 
              {1, "attempt.created", "", std::string(to_string(state)), ""}};
   w.node_id = "node-1";
   return w;
+}
+
+// Attempt `number` of intent `id` (tenant "t", 10.00 EUR), as the service sends it.
+inline authorization_request request_for(const std::string& id, int number) {
+  authorization_request r;
+  r.intent = intent_id(id);
+  r.tenant = tenant_id("t");
+  r.attempt_number = number;
+  r.reference = attempt_reference(r.intent, number);
+  r.amount = money{1000, find_currency("EUR")};
+  r.payment_method = "pm_sim";
+  return r;
 }
 
 // A claim of `key` that inserts intent `id` (processing, attempt 1 init).

@@ -14,6 +14,7 @@ using namespace payintent;
 using namespace payintent::sim;
 using payintent::sim::test::claim_of;
 using payintent::sim::test::insert_intent;
+using payintent::sim::test::request_for;
 using payintent::sim::test::test_world;
 
 namespace {
@@ -39,13 +40,8 @@ struct invariants_fixture {
 
   // The network approves attempt `number` of `id`.
   void authorize(const std::string& id, int number) {
-    authorization_request r;
-    r.intent = intent_id(id);
-    r.tenant = tenant_id("t");
-    r.attempt_number = number;
-    r.reference = attempt_reference(r.intent, number);
-    r.amount = money{1000, find_currency("EUR")};
-    network.async_authorize(r, [](network_outcome o) { CHECK(o.kind == outcome_kind::approved); });
+    network.async_authorize(request_for(id, number),
+                            [](network_outcome o) { CHECK(o.kind == outcome_kind::approved); });
     world.run();
   }
 };
@@ -109,7 +105,9 @@ TEST_CASE("invariants: a key answering two intents") {
   const std::vector<client_answer> other{told("k", "pi_two", intent_status::processing)};
   CHECK(names(check_keys(f.store, {{tenant_id("t"), idempotency_key("k")}}, other),
               "key t/k stores intent pi_one, but answered pi_two"));
-  const std::vector<client_answer> same{told("k", "pi_one", intent_status::processing)};
+  const std::vector<client_answer> same{told("k", "pi_one", intent_status::processing),
+                                        told("", "pi_one", intent_status::processing),
+                                        told("", "pi_other", intent_status::succeeded)};
   CHECK(check_keys(f.store, {{tenant_id("t"), idempotency_key("k")}}, same).empty());
 }
 

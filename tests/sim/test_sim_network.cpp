@@ -1,6 +1,7 @@
 // sim_network against its header and the card_network contract, in a
 // single-threaded virtual-time world.
 #include "sim_network.hpp"
+#include "test_doubles.hpp"
 #include "test_world.hpp"
 
 #include <doctest/doctest.h>
@@ -12,6 +13,7 @@
 
 using namespace payintent;
 using namespace payintent::sim;
+using payintent::sim::test::request_for;
 using payintent::sim::test::test_world;
 
 namespace {
@@ -24,17 +26,6 @@ sim_network_options only_behaviour(double sim_network_options::*kind) {
   o.*kind = 1;
   o.lookup_error = o.void_error = 0;
   return o;
-}
-
-authorization_request request_for(const std::string& intent, int number) {
-  authorization_request r;
-  r.intent = intent_id(intent);
-  r.tenant = tenant_id("t");
-  r.attempt_number = number;
-  r.reference = attempt_reference(r.intent, number);
-  r.amount = money{1000, find_currency("EUR")};
-  r.payment_method = "pm_sim";
-  return r;
 }
 
 // The outcome the handler got, once it ran.
