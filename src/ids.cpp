@@ -7,8 +7,8 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <random>
 
 namespace payintent {
@@ -62,22 +62,36 @@ class random_block {
   unsigned generation_ = ~0u;
 };
 
-}  // namespace
-
-intent_id generate_intent_id() {
-  thread_local random_block block;
+// "pi_", the time prefix of `ms` (most significant digit first: base62's
+// alphabet is in ASCII order, so ids sort by creation time), then the
+// random characters `fill` writes.
+template <class Fill>
+intent_id compose_intent_id(std::uint64_t ms, Fill&& fill) {
   std::array<char, 3 + intent_id_chars> text{'p', 'i', '_'};
-  // The time prefix, most significant digit first: base62's alphabet is in
-  // ASCII order, so ids sort by creation time.
-  auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count());
   for (std::size_t i = intent_id_time_chars; i-- > 0;) {
     text[3 + i] = base62[ms % 62];
     ms /= 62;
   }
-  block.fill_base62(text.data() + 3 + intent_id_time_chars, intent_id_random_chars);
+  fill(text.data() + 3 + intent_id_time_chars, intent_id_random_chars);
   return intent_id(std::string(text.data(), text.size()));
+}
+
+}  // namespace
+
+intent_id generate_intent_id() {
+  thread_local random_block block;
+  const auto ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  return compose_intent_id(ms, [](char* out, std::size_t n) { block.fill_base62(out, n); });
+}
+
+intent_id generate_intent_id(std::int64_t unix_ms,
+                             const std::function<std::uint64_t()>& random_bits) {
+  return compose_intent_id(static_cast<std::uint64_t>(unix_ms), [&](char* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = base62[random_bits() % 62];
+  });
 }
 
 std::string attempt_reference(const intent_id& intent, int number) {

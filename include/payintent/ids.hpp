@@ -65,6 +65,12 @@ inline constexpr std::size_t intent_id_random_chars = intent_id_chars - intent_i
 // group commit of many new intents dirties a few index pages, not one per
 // intent (docs/design.md, "Intent ids"). Thread-safe.
 intent_id generate_intent_id();
+// The same shape from given parts: `unix_ms` for the time prefix, and
+// `random_bits` (64 bits a call) for the random characters. For simulated
+// worlds (world.hpp), whose ids must follow their seed; not unguessable
+// unless `random_bits` is.
+intent_id generate_intent_id(std::int64_t unix_ms,
+                             const std::function<std::uint64_t()>& random_bits);
 
 // The deterministic reference of attempt `number` (1-based) of an intent,
 // passed to the card network so a network that dedupes can:

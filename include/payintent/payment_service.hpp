@@ -57,6 +57,7 @@
 #include "payintent/records.hpp"
 #include "payintent/transition.hpp"
 #include "payintent/validation.hpp"
+#include "payintent/world.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -122,6 +123,10 @@ struct service_options {
   // Told of every durable transition this service commits, once, after the
   // commit (see transition.hpp): webhooks, metrics. Default: none.
   transition_observer on_transition;
+  // The clock, waits, background jobs and ids the service uses (world.hpp).
+  // Tests and simulators supply their own. Default: the real world, whose
+  // jobs run on the pool of store_threads.
+  std::shared_ptr<payintent::world> world;
 };
 
 // Creates an intent in status created. Nothing is sent to the network.

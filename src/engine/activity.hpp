@@ -3,9 +3,12 @@
 // Beginning and ending cost one atomic each; only a waiter takes the mutex.
 #pragma once
 
+#include "engine/waits.hpp"
+#include "payintent/world.hpp"
+
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <utility>
 
@@ -13,6 +16,8 @@ namespace payintent::detail {
 
 class activity {
  public:
+  explicit activity(world& w) : idle_(w.make_condition()) {}
+
   // Holds one unit of the activity until destroyed.
   class scope {
    public:
@@ -34,7 +39,7 @@ class activity {
     // this sees the waiter, or the waiter's check sees this end.
     if (count_.fetch_sub(1) == 1 && waiting_.load() > 0) {
       std::lock_guard lock(mutex_);
-      idle_.notify_all();
+      idle_->notify_all();
     }
   }
   // begin(), unless close() was called: then nothing is counted.
@@ -52,7 +57,7 @@ class activity {
     ++waiting_;
     {
       std::unique_lock lock(mutex_);
-      idle_.wait(lock, [&] { return count_.load() == 0; });
+      wait_for_predicate(*idle_, lock, [&] { return count_.load() == 0; });
     }
     --waiting_;
   }
@@ -62,7 +67,7 @@ class activity {
   std::atomic<int> waiting_{0};
   std::atomic<bool> closed_{false};
   std::mutex mutex_;
-  std::condition_variable idle_;
+  const std::unique_ptr<world::condition> idle_;
 };
 
 }  // namespace payintent::detail

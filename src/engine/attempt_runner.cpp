@@ -1,9 +1,10 @@
 #include "engine/attempt_runner.hpp"
 
-#include "payintent/detail/crash_point.hpp"
 #include "engine/flight.hpp"
 #include "engine/guarded.hpp"
 #include "engine/late_outcome.hpp"
+#include "engine/waits.hpp"
+#include "payintent/detail/crash_point.hpp"
 
 #include <fmt/format.h>
 #include <boost/asio/bind_allocator.hpp>
@@ -41,14 +42,16 @@ bool attempt_settled(const payment_intent& intent, int number) noexcept {
 }
 
 attempt_runner::attempt_runner(const committer& commits, card_network& network, write_context ctx,
-                               boost::asio::any_io_executor pool,
+                               world& w, boost::asio::any_io_executor pool,
                                std::chrono::milliseconds network_timeout)
     : commits_(commits),
       store_(commits.store()),
       network_(network),
       ctx_(std::move(ctx)),
+      world_(w),
       pool_(std::move(pool)),
-      network_timeout_(network_timeout) {
+      network_timeout_(network_timeout),
+      idle_(w.make_condition()) {
 }
 
 attempt_runner::~attempt_runner() {
@@ -59,7 +62,7 @@ void attempt_runner::drain() {
   ++draining_;
   {
     std::unique_lock lock(idle_mutex_);
-    idle_.wait(lock, [&] { return idle(); });
+    wait_for_predicate(*idle_, lock, [&] { return idle(); });
   }
   --draining_;
 }
@@ -80,7 +83,7 @@ void attempt_runner::wake_drain() {
   // never lost between that check and the wait.
   if (draining_.load() == 0) return;
   std::lock_guard lock(idle_mutex_);
-  idle_.notify_all();
+  idle_->notify_all();
 }
 
 void attempt_runner::posted() {
@@ -90,13 +93,13 @@ void attempt_runner::posted() {
   // thread), so a plain lock is cheap enough.
   std::lock_guard lock(idle_mutex_);
   --posting_;
-  idle_.notify_all();
+  idle_->notify_all();
 }
 
 attempt_runner::ticket attempt_runner::dispatch(
     payment_intent&& intent, int number, std::optional<three_ds_authentication> authentication) {
   if (!find_attempt(intent, number)) return nullptr;
-  auto f = std::make_shared<flight>();
+  auto f = std::make_shared<flight>(world_);
   f->tenant = intent.tenant;
   f->intent = intent.id;
   f->number = number;
@@ -138,11 +141,10 @@ attempt_runner::ticket attempt_runner::dispatch(
                          handed.inline_outcome = std::move(outcome);
                          return;
                        }
-                       // Recording blocks on the store: on the service's pool, never on the
-                       // network's thread.
+                       // Recording blocks on the store: on the world's threads (the
+                       // service's pool), never on the network's thread.
                        ++posting_;
-                       boost::asio::post(pool_,
-                                         [this, f, o = std::move(outcome)] { record(f, o); });
+                       world_.post([this, f, o = std::move(outcome)] { record(f, o); });
                        posted();
                      }));
     h->dispatching = false;
@@ -180,7 +182,7 @@ void attempt_runner::record(const std::shared_ptr<flight>& f, const network_outc
   std::optional<payment_intent> reloaded;
   for (int i = 0; i < record_attempts; ++i) {
     if (i > 0) {
-      std::this_thread::sleep_for(backoff(i, record_backoff_cap));
+      world_.sleep_for(backoff(i, record_backoff_cap));
       auto loaded = guarded([&] { return store_.load(f->tenant, f->intent); });
       if (!loaded) continue;
       if (!loaded.value()) break;  // the intent vanished: nothing to record against
@@ -205,8 +207,8 @@ void attempt_runner::record(const std::shared_ptr<flight>& f, const network_outc
 
 void attempt_runner::record_late(const payment_intent& current, const flight& f,
                                  const network_outcome& outcome) {
-  record_late_outcome({commits_, network_, ctx_, network_timeout_, record_attempts}, current,
-                      f.number, f.fence, outcome);
+  record_late_outcome({commits_, network_, ctx_, world_, network_timeout_, record_attempts},
+                      current, f.number, f.fence, outcome);
 }
 
 void attempt_runner::finish(const std::shared_ptr<flight>& f,
@@ -218,7 +220,7 @@ void attempt_runner::finish(const std::shared_ptr<flight>& f,
     f->final_intent = std::move(final_intent);
     waiters.swap(f->waiters);
   }
-  f->done_cv.notify_all();
+  f->done_cv->notify_all();
   for (const auto& w : waiters) resume(*f, w);
   {
     auto& shard = flights_.at(f->shard);

@@ -19,12 +19,12 @@
 #include "engine/sharded_map.hpp"
 #include "payintent/card_network.hpp"
 #include "payintent/idempotency_store.hpp"
+#include "payintent/world.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -45,9 +45,11 @@ class attempt_runner {
   // outcome was recorded before it started waiting.
   using ticket = std::shared_ptr<flight>;
 
-  // `pool` runs the recording of outcomes and the async waits' store polls.
-  // `network_timeout` bounds each void or lookup of a late outcome.
-  attempt_runner(const committer& commits, card_network& network, write_context ctx,
+  // `w` gives the time, sleeps and waits, and runs the recording of
+  // outcomes answered off the dispatching thread; `pool` runs the async
+  // waits' timers and store polls. `network_timeout` bounds each void or
+  // lookup of a late outcome.
+  attempt_runner(const committer& commits, card_network& network, write_context ctx, world& w,
                  boost::asio::any_io_executor pool, std::chrono::milliseconds network_timeout);
   ~attempt_runner();  // drain()
 
@@ -57,7 +59,7 @@ class attempt_runner {
                   std::optional<three_ds_authentication> authentication = std::nullopt);
 
   // Waits until attempt `number` has left init or `deadline` passes, and
-  // returns the intent as it is then. `own` is the caller's ticket when it
+  // returns the intent as it is then, by the world's clock. `own` is the caller's ticket when it
   // dispatched the attempt; when authorize threw, that caller (only) gets
   // errc::card_network_error, with the reason in `diag`.
   result<payment_intent> await(const tenant_id& tenant, const intent_id& id, int number,
@@ -105,6 +107,7 @@ class attempt_runner {
   idempotency_store& store_;
   card_network& network_;
   write_context ctx_;
+  world& world_;
   boost::asio::any_io_executor pool_;
   std::chrono::milliseconds network_timeout_;
 
@@ -129,7 +132,7 @@ class attempt_runner {
   std::atomic<std::size_t> posting_{0};
   std::atomic<int> draining_{0};  // drain() calls in progress
   std::mutex idle_mutex_;
-  std::condition_variable idle_;
+  const std::unique_ptr<world::condition> idle_;
 };
 
 // True when attempt `number` of `intent` has left init (or is gone): what a

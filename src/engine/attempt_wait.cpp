@@ -6,10 +6,10 @@
 #include "engine/flight.hpp"
 #include "engine/guarded.hpp"
 #include "engine/store_failure.hpp"
+#include "engine/waits.hpp"
 
 #include <boost/asio/post.hpp>
 
-#include <thread>
 #include <utility>
 
 namespace payintent::detail {
@@ -32,7 +32,7 @@ result<payment_intent> attempt_runner::await(const tenant_id& tenant, const inte
     // Another caller's flight that had already finished is not waited on:
     // its snapshot may predate later writes (a reconcile), the store has them.
     const bool finished_before = f != own && f->done;
-    f->done_cv.wait_until(lock, deadline, [&] { return f->done; });
+    wait_for_predicate_until(world_, *f->done_cv, lock, deadline, [&] { return f->done; });
     if (f == own && !f->callback_failure.empty()) return own_failure(f->callback_failure, diag);
     if (f->done && f->final_intent && !finished_before) {
       // The dispatcher takes the outcome rather than copying it; a caller
@@ -50,10 +50,9 @@ result<payment_intent> attempt_runner::await(const tenant_id& tenant, const inte
     if (!loaded) return store_failure(loaded.error(), diag);
     if (!loaded.value()) return make_error_code(errc::not_found);
     payment_intent& intent = *loaded.value();
-    const auto now = clock::now();
+    const auto now = world_.now();
     if (attempt_settled(intent, number) || now >= deadline) return std::move(intent);
-    std::this_thread::sleep_for(
-        std::min<clock::duration>(backoff(i, poll_backoff_cap), deadline - now));
+    world_.sleep_for(std::min<clock::duration>(backoff(i, poll_backoff_cap), deadline - now));
   }
 }
 
@@ -122,7 +121,7 @@ struct attempt_runner::poller : std::enable_shared_from_this<poller> {
     auto loaded = guarded([&] { return runner.store_.load(tenant, id); });
     if (!loaded) return done(store_failure(loaded.error(), nullptr));
     if (!loaded.value()) return done(make_error_code(errc::not_found));
-    const auto now = clock::now();
+    const auto now = runner.world_.now();
     if (attempt_settled(*loaded.value(), number) || now >= deadline) {
       return done(std::move(*loaded.value()));
     }

@@ -14,6 +14,8 @@
 namespace payintent::detail {
 
 struct attempt_runner::flight {
+  explicit flight(world& w) : done_cv(w.make_condition()) {}
+
   tenant_id tenant;
   intent_id intent;
   int number = 0;
@@ -35,7 +37,7 @@ struct attempt_runner::flight {
   handoff outcome_handoff;
 
   std::mutex mutex;  // guards what follows
-  std::condition_variable done_cv;
+  const std::unique_ptr<world::condition> done_cv;
   bool done = false;
   std::optional<payment_intent> final_intent;    // when recorded by this flight, until
                                                  // the dispatcher's own wait takes it

@@ -3,9 +3,9 @@
 #include "engine/attempt_runner.hpp"
 #include "engine/guarded.hpp"
 #include "engine/network_calls.hpp"
+#include "payintent/testing/broken_rules.hpp"
 
 #include <optional>
-#include <thread>
 
 namespace payintent::detail {
 namespace {
@@ -17,11 +17,11 @@ constexpr std::chrono::milliseconds late_backoff_cap{500};
 late_void void_and_check(const late_outcome_context& c, const std::string& reference) {
   late_void v;
   std::string why;
-  if (!void_blocking(c.network, reference, c.network_timeout, &why)) {
+  if (!void_blocking(c.network, c.world, reference, c.network_timeout, &why)) {
     v.failure = why;
     return v;
   }
-  auto found = lookup_blocking(c.network, reference, c.network_timeout, &why);
+  auto found = lookup_blocking(c.network, c.world, reference, c.network_timeout, &why);
   if (found && found.value().found && !found.value().voided &&
       money_may_have_moved(found.value().outcome.kind)) {
     v.failure = "lookup still finds it live after the void";
@@ -29,6 +29,19 @@ late_void void_and_check(const late_outcome_context& c, const std::string& refer
   }
   v.done = true;  // voided; a lookup that fails or is unsupported cannot say otherwise
   return v;
+}
+
+// The rule before issue 19, kept only to be broken on purpose (the
+// simulator's power test, testing/broken_rules.hpp): money is voided unless
+// the first snapshot already showed the attempt authorized, whatever
+// recovery does meanwhile.
+late_judgement snapshot_judgement(const payment_intent& snapshot, int number,
+                                  const network_outcome& outcome) {
+  if (!money_may_have_moved(outcome.kind)) return late_judgement::no_money;
+  const bool adopted =
+      number >= 1 && number <= static_cast<int>(snapshot.attempts.size()) &&
+      snapshot.attempts[static_cast<std::size_t>(number - 1)].state == attempt_state::authorized;
+  return adopted ? late_judgement::adopted : late_judgement::unadopted;
 }
 
 }  // namespace
@@ -40,14 +53,16 @@ void record_late_outcome(const late_outcome_context& c, const payment_intent& cu
   std::optional<late_void> voided;  // once: an unadopted attempt stays unadopted
   for (int i = 0; i < c.tries; ++i) {
     if (i > 0) {
-      std::this_thread::sleep_for(backoff(i, late_backoff_cap));
+      c.world.sleep_for(backoff(i, late_backoff_cap));
       auto loaded = guarded([&] { return c.commits.store().load(current.tenant, current.id); });
       if (!loaded) continue;
       if (!loaded.value()) return;  // the intent vanished: nothing to record against
       reloaded = std::move(*loaded.value());
       now = &*reloaded;
     }
-    const late_judgement j = judge_late_outcome(*now, number, outcome);
+    const late_judgement j = testing::rule_broken(testing::broken_rule::late_void_from_snapshot)
+                                 ? snapshot_judgement(current, number, outcome)
+                                 : judge_late_outcome(*now, number, outcome);
     if (j == late_judgement::unadopted && !voided) {
       voided = void_and_check(c, attempt_reference(current.id, number));
     }

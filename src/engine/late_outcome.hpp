@@ -12,6 +12,7 @@
 #include "engine/committer.hpp"
 #include "engine/planner.hpp"
 #include "payintent/card_network.hpp"
+#include "payintent/world.hpp"
 
 #include <chrono>
 
@@ -21,6 +22,7 @@ struct late_outcome_context {
   const committer& commits;
   card_network& network;
   const write_context& ctx;
+  payintent::world& world;                    // sleeps, and waits for void and lookup
   std::chrono::milliseconds network_timeout;  // per void or lookup
   int tries = 12;                             // commits tried, with backoff
 };

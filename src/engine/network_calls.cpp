@@ -2,23 +2,36 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
+#include "engine/waits.hpp"
+
 #include <exception>
-#include <future>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 namespace payintent::detail {
 namespace {
 
+// Where the handler's value meets the waiting caller. Shared with the
+// handler, which may complete after the caller gave up.
+template <class Value>
+struct answer_slot {
+  explicit answer_slot(world& w) : ready(w.make_condition()) {}
+  std::mutex mutex;
+  const std::unique_ptr<world::condition> ready;
+  std::optional<result<Value>> value;  // the first answer only
+};
+
 // Runs `start(handler)` and waits for the handler's value up to `timeout`.
 template <class Value, class Start>
-result<Value> call_blocking(Start&& start, std::string_view what,
+result<Value> call_blocking(Start&& start, world& w, std::string_view what,
                             std::chrono::milliseconds timeout, std::string* why) {
-  auto promise = std::make_shared<std::promise<result<Value>>>();
-  auto future = promise->get_future();
-  auto answered = std::make_shared<std::atomic<bool>>(false);
-  auto deliver = [promise, answered](result<Value> r) {
-    if (!answered->exchange(true)) promise->set_value(std::move(r));
+  auto slot = std::make_shared<answer_slot<Value>>(w);
+  auto deliver = [slot](result<Value> r) {
+    std::lock_guard lock(slot->mutex);
+    if (slot->value) return;
+    slot->value.emplace(std::move(r));
+    slot->ready->notify_all();
   };
   try {
     start(deliver);
@@ -29,11 +42,14 @@ result<Value> call_blocking(Start&& start, std::string_view what,
     if (why) *why = fmt::format("card_network.{} threw", what);
     deliver(make_error_code(errc::card_network_error));
   }
-  if (future.wait_for(timeout) != std::future_status::ready) {
-    if (why) *why = fmt::format("card_network.{} did not answer within {} ms", what, timeout.count());
+  std::unique_lock lock(slot->mutex);
+  if (!wait_for_predicate_until(w, *slot->ready, lock, w.now() + timeout,
+                                [&] { return slot->value.has_value(); })) {
+    if (why)
+      *why = fmt::format("card_network.{} did not answer within {} ms", what, timeout.count());
     return make_error_code(errc::card_network_error);
   }
-  auto r = future.get();
+  auto r = std::move(*slot->value);
   if (!r && why && why->empty()) {
     *why = fmt::format("card_network.{} failed: {}", what, r.error().message());
   }
@@ -42,7 +58,7 @@ result<Value> call_blocking(Start&& start, std::string_view what,
 
 }  // namespace
 
-result<lookup_result> lookup_blocking(card_network& network, const std::string& reference,
+result<lookup_result> lookup_blocking(card_network& network, world& w, const std::string& reference,
                                       std::chrono::milliseconds timeout, std::string* why) {
   return call_blocking<lookup_result>(
       [&](auto deliver) {
@@ -50,10 +66,10 @@ result<lookup_result> lookup_blocking(card_network& network, const std::string& 
           deliver(ec ? result<lookup_result>(ec) : result<lookup_result>(std::move(found)));
         });
       },
-      "lookup", timeout, why);
+      w, "lookup", timeout, why);
 }
 
-result<void> void_blocking(card_network& network, const std::string& reference,
+result<void> void_blocking(card_network& network, world& w, const std::string& reference,
                            std::chrono::milliseconds timeout, std::string* why) {
   auto r = call_blocking<bool>(
       [&](auto deliver) {
@@ -61,7 +77,7 @@ result<void> void_blocking(card_network& network, const std::string& reference,
           deliver(ec ? result<bool>(ec) : result<bool>(true));
         });
       },
-      "void", timeout, why);
+      w, "void", timeout, why);
   if (!r) return r.error();
   return outcome::success();
 }

@@ -4,9 +4,9 @@
 #include "engine/service_impl.hpp"
 
 #include "engine/three_ds_input.hpp"
+#include "engine/waits.hpp"
 #include "payintent/fingerprint.hpp"
 
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 
@@ -30,22 +30,24 @@ struct intent_fields {
 // std::promise, a hand-over on the same thread makes no system call.
 class outcome_slot {
  public:
+  explicit outcome_slot(world& w) : ready_(w.make_condition()) {}
+
   void set(claim_outcome o) {
     // Notified under the lock: the waiter, which owns the slot, cannot
     // return and destroy it before the notice is sent.
     std::lock_guard lock(mutex_);
     value_ = std::move(o);
-    ready_.notify_one();
+    ready_->notify_all();
   }
   claim_outcome take() {
     std::unique_lock lock(mutex_);
-    ready_.wait(lock, [&] { return value_.has_value(); });
+    detail::wait_for_predicate(*ready_, lock, [&] { return value_.has_value(); });
     return std::move(*value_);
   }
 
  private:
   std::mutex mutex_;
-  std::condition_variable ready_;
+  const std::unique_ptr<world::condition> ready_;
   std::optional<claim_outcome> value_;
 };
 
@@ -73,11 +75,11 @@ result<void> address_intent(mutation& m, operation op, std::string_view tenant,
 }
 
 // create_intent (an intent in status created) or charge (created and
-// confirmed in one claim): validates `f` into a fresh intent.
+// confirmed in one claim): validates `f` into a fresh intent named `id`.
 result<std::shared_ptr<const mutation>> new_intent(
     operation op, std::string_view tenant, std::string_view key, const intent_fields& f,
-    std::optional<std::chrono::milliseconds> wait_budget, const service_options& options,
-    const detail::write_context& ctx, diagnostics* diag) {
+    intent_id id, std::optional<std::chrono::milliseconds> wait_budget,
+    const service_options& options, const detail::write_context& ctx, diagnostics* diag) {
   const bool charge = op == operation::charge;
   mutation m;
   BOOST_OUTCOME_TRY(address(m, op, tenant, key, diag));
@@ -99,7 +101,7 @@ result<std::shared_ptr<const mutation>> new_intent(
   fresh->op = op;
   fresh->ctx = ctx;
   payment_intent& i = fresh->intent;
-  i.id = generate_intent_id();
+  i.id = std::move(id);
   i.tenant = m.tenant;
   i.amount = amount;
   i.payment_method = f.payment_method;
@@ -150,7 +152,8 @@ payment_service::prepared payment_service::prepare_create(std::string_view tenan
                                                           diagnostics* diag) {
   const intent_fields f{params.amount, params.currency, params.payment_method, params.description,
                         params.metadata};
-  return new_intent(operation::create_intent, tenant, key, f, {}, impl_->options, impl_->ctx, diag);
+  return new_intent(operation::create_intent, tenant, key, f, impl_->world->new_intent_id(), {},
+                    impl_->options, impl_->ctx, diag);
 }
 
 payment_service::prepared payment_service::prepare_charge(std::string_view tenant,
@@ -159,8 +162,8 @@ payment_service::prepared payment_service::prepare_charge(std::string_view tenan
                                                           diagnostics* diag) {
   const intent_fields f{params.amount, params.currency, params.payment_method, params.description,
                         params.metadata};
-  return new_intent(operation::charge, tenant, key, f, params.wait_budget, impl_->options,
-                    impl_->ctx, diag);
+  return new_intent(operation::charge, tenant, key, f, impl_->world->new_intent_id(),
+                    params.wait_budget, impl_->options, impl_->ctx, diag);
 }
 
 payment_service::prepared payment_service::prepare_confirm(std::string_view tenant,
@@ -253,9 +256,9 @@ result<payment_response> payment_service::authenticate(std::string_view tenant,
 result<payment_response> payment_service::run_sync(prepared m, diagnostics* diag) {
   if (!m) return m.error();
   BOOST_OUTCOME_TRY(auto entered, impl_->enter(diag));
-  const auto deadline = impl::steady::now() + m.value()->wait_budget;
+  const auto deadline = impl_->world->now() + m.value()->wait_budget;
   // A leader's claim calls back inline; a follower's from the leader's thread.
-  outcome_slot claimed;
+  outcome_slot claimed(*impl_->world);
   impl_->claim_shared(m.value(), false, [&claimed](claim_outcome o) { claimed.set(std::move(o)); });
   return impl_->answer(claimed.take(), deadline, diag);
 }
@@ -268,7 +271,7 @@ void payment_service::start_mutation(prepared m, diagnostics* diag,
     return impl_->post([done, ec = entered.error()] { (*done)(ec); });
   }
   // The budget counts from the call, so queueing for the pool is part of it.
-  const auto deadline = impl::steady::now() + m.value()->wait_budget;
+  const auto deadline = impl_->world->now() + m.value()->wait_budget;
   impl_->claim_shared(m.value(), true, [this, deadline, diag, done](claim_outcome o) {
     impl_->answer_async(std::move(o), deadline, diag,
                         [done](result<payment_response> r) { (*done)(std::move(r)); });

@@ -1,8 +1,9 @@
 #include "engine/service_impl.hpp"
 
-#include "payintent/detail/crash_point.hpp"
 #include "engine/guarded.hpp"
+#include "engine/real_world.hpp"
 #include "engine/store_failure.hpp"
+#include "payintent/detail/crash_point.hpp"
 #include "payintent/fingerprint.hpp"
 
 #include <fmt/format.h>
@@ -46,11 +47,12 @@ error_code fail(errc code, diagnostics* diag, std::string message, bool replayed
 payment_service::impl::impl(idempotency_store& s, card_network& n, service_options o)
     : options(normalized(std::move(o))),
       pool(options.store_threads),
+      world(options.world ? options.world : detail::make_real_world(pool.get_executor())),
       store(s),
       ctx{options.node_id, options.attempt_lease.count()},
       commits(s, options.on_transition),
-      runner(commits, n, ctx, pool.get_executor(), options.network_timeout),
-      reconciler(commits, n, ctx, {options.recovery_backoff, options.network_timeout}) {
+      runner(commits, n, ctx, *world, pool.get_executor(), options.network_timeout),
+      reconciler(commits, n, ctx, *world, {options.recovery_backoff, options.network_timeout}) {
 }
 
 payment_service::impl::~impl() {
@@ -78,7 +80,7 @@ result<detail::activity::scope> payment_service::impl::enter(diagnostics* diag) 
 
 void payment_service::impl::post(std::function<void()> job) {
   jobs.begin();
-  boost::asio::post(pool, [this, job = std::move(job)] {
+  world->post([this, job = std::move(job)] {
     const detail::activity::scope counted(&jobs);
     job();
   });
@@ -91,7 +93,7 @@ claim_outcome payment_service::impl::claim(const detail::mutation& m) {
     out.answer = ec;
     return out;
   };
-  const auto in_use_deadline = steady::now() + options.key_in_use_wait;
+  const auto in_use_deadline = world->now() + options.key_in_use_wait;
   for (int round = 0; round < options.max_conflict_retries;) {
     std::optional<payment_intent> current;
     if (m.target) {
@@ -158,11 +160,11 @@ claim_outcome payment_service::impl::claim(const detail::mutation& m) {
                                        "with other parameters",
                                        existing.op)));
       case claim_status::in_progress:
-        if (steady::now() >= in_use_deadline) {
+        if (world->now() >= in_use_deadline) {
           return reject(fail(errc::idempotency_key_in_use, diag,
                              "a request with this idempotency key is still running; retry later"));
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        world->sleep_for(std::chrono::milliseconds(10));
         continue;
     }
   }

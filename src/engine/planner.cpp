@@ -306,6 +306,15 @@ intent_write plan_review(const payment_intent& current, int number, std::uint64_
   return w;
 }
 
+intent_write plan_void_decided(const payment_intent& current, int number, std::uint64_t fence,
+                               const write_context& ctx) {
+  intent_write w = attempt_update(current, number, fence, ctx.lease_ttl_ms, ctx);
+  const std::string state(to_string(w.attempt->value.state));
+  w.audit.push_back({number, std::string(void_decided_event), state, state,
+                     "the card network has no authorization under it; voiding"});
+  return w;
+}
+
 intent_write plan_retry_later(const payment_intent& current, int number, std::uint64_t fence,
                               std::string reason, std::int64_t delay_ms,
                               const write_context& ctx) {

@@ -139,6 +139,15 @@ intent_write plan_voided(const payment_intent& current, int number, std::uint64_
 intent_write plan_review(const payment_intent& current, int number, std::uint64_t fence,
                          std::string reason, const write_context& ctx);
 
+// Lookup found nothing: this recoverer will void the reference. Recorded
+// under its fence before the void is sent (void_decided_event), so that a
+// recoverer taking over later voids too and never adopts money that a
+// void, sent or still to be sent, may reverse. The lease runs on for the
+// void: a full lease.
+inline constexpr std::string_view void_decided_event = "recovery.void_decided";
+intent_write plan_void_decided(const payment_intent& current, int number, std::uint64_t fence,
+                               const write_context& ctx);
+
 // A lookup or void failed, or the network still says pending: try again
 // after `delay_ms` (the lease is the timer), recording why.
 intent_write plan_retry_later(const payment_intent& current, int number, std::uint64_t fence,

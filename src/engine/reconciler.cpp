@@ -1,8 +1,9 @@
 #include "engine/reconciler.hpp"
 
-#include "payintent/detail/crash_point.hpp"
 #include "engine/guarded.hpp"
 #include "engine/network_calls.hpp"
+#include "payintent/detail/crash_point.hpp"
+#include "payintent/testing/broken_rules.hpp"
 
 #include <algorithm>
 
@@ -20,12 +21,13 @@ bool lost_race(const error_code& ec) {
 
 }  // namespace
 
-reconciler::reconciler(const committer& commits, card_network& network, write_context ctx,
+reconciler::reconciler(const committer& commits, card_network& network, write_context ctx, world& w,
                        recovery_policy policy)
     : commits_(commits),
       store_(commits.store()),
       network_(network),
       ctx_(std::move(ctx)),
+      world_(w),
       policy_(std::move(policy)) {
 }
 
@@ -58,31 +60,50 @@ result<verdict> reconciler::reconcile(const tenant_id& tenant, const intent_id& 
                 takeover.attempt->value.fence, why);
 }
 
-result<verdict> reconciler::settle(const payment_intent& current, int number, std::uint64_t fence,
+result<verdict> reconciler::settle(const payment_intent& taken, int number, std::uint64_t fence,
                                    std::string* why) {
-  const std::string reference = attempt_reference(current.id, number);
+  const std::string reference = attempt_reference(taken.id, number);
   std::string failure;
-  auto found = lookup_blocking(network_, reference, policy_.network_timeout, &failure);
-  crash_point("recovery.looked_up");
-  if (!found) {
-    if (found.error() == errc::not_supported) {
-      return review(current, number, fence, "the card network does not support lookup", why);
+  payment_intent current = taken;
+  // A void decided under an earlier fence may have been sent, or may be yet
+  // (its recoverer paused past its lease): this attempt's money is voided,
+  // never adopted, whatever a lookup says now.
+  const bool undecided_voids = testing::rule_broken(testing::broken_rule::void_without_decision);
+  BOOST_OUTCOME_TRY(const bool decided,
+                    undecided_voids ? result<bool>(false) : void_decided(current, number));
+  if (!decided) {
+    auto found = lookup_blocking(network_, world_, reference, policy_.network_timeout, &failure);
+    crash_point("recovery.looked_up");
+    if (!found) {
+      if (found.error() == errc::not_supported) {
+        return review(current, number, fence, "the card network does not support lookup", why);
+      }
+      return later(current, number, fence, failure, why);
     }
-    return later(current, number, fence, failure, why);
-  }
-  // Found voided: the network holds no money under it, as when not found.
-  if (found.value().found && !found.value().voided) {
-    const network_outcome& outcome = found.value().outcome;
-    if (outcome.kind == outcome_kind::pending || outcome.kind == outcome_kind::unknown) {
-      return later(current, number, fence, "the card network still reports it pending", why);
+    // Found voided: the network holds no money under it, as when not found.
+    if (found.value().found && !found.value().voided) {
+      const network_outcome& outcome = found.value().outcome;
+      if (outcome.kind == outcome_kind::pending || outcome.kind == outcome_kind::unknown) {
+        return later(current, number, fence, "the card network still reports it pending", why);
+      }
+      auto w = plan_outcome(current, number, fence, outcome, ctx_);
+      if (!w) return verdict::skipped;
+      auto r = commits_.commit(current, *w);
+      if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
+      return verdict::adopted;
     }
-    auto w = plan_outcome(current, number, fence, outcome, ctx_);
-    if (!w) return verdict::skipped;
-    auto r = commits_.commit(current, *w);
-    if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
-    return verdict::adopted;
+    // The decision is durable, under this fence, before the void leaves: a
+    // recoverer that took over meanwhile wins the compare-and-set and this
+    // one voids nothing.
+    if (!undecided_voids) {
+      intent_write decision = plan_void_decided(current, number, fence, ctx_);
+      auto r = commits_.commit(current, decision);
+      if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
+      current = after_write(&current, std::move(decision), r.value());
+      crash_point("recovery.void_decided");
+    }
   }
-  auto voided = void_blocking(network_, reference, policy_.network_timeout, &failure);
+  auto voided = void_blocking(network_, world_, reference, policy_.network_timeout, &failure);
   if (!voided) {
     if (voided.error() == errc::not_supported) {
       return review(current, number, fence,
@@ -94,6 +115,14 @@ result<verdict> reconciler::settle(const payment_intent& current, int number, st
   auto r = commits_.commit(current, plan_voided(current, number, fence, ctx_));
   if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
   return verdict::voided;
+}
+
+result<bool> reconciler::void_decided(const payment_intent& current, int number) {
+  BOOST_OUTCOME_TRY(auto trail,
+                    guarded([&] { return store_.audit_trail(current.tenant, current.id); }));
+  return std::any_of(trail.begin(), trail.end(), [&](const audit_entry& e) {
+    return e.event == void_decided_event && e.attempt_number == number;
+  });
 }
 
 result<verdict> reconciler::later(const payment_intent& current, int number, std::uint64_t fence,

@@ -11,6 +11,7 @@
 #include "engine/planner.hpp"
 #include "payintent/card_network.hpp"
 #include "payintent/idempotency_store.hpp"
+#include "payintent/world.hpp"
 
 #include <chrono>
 #include <string>
@@ -33,7 +34,8 @@ enum class verdict {
 
 class reconciler {
  public:
-  reconciler(const committer& commits, card_network& network, write_context ctx,
+  // `w` times and waits for each lookup and void.
+  reconciler(const committer& commits, card_network& network, write_context ctx, world& w,
              recovery_policy policy);
 
   // Reconciles attempt `number` of the intent if it is unresolved and its
@@ -48,8 +50,10 @@ class reconciler {
   static bool needs_reconciling(const payment_intent& intent, std::int64_t now_ms) noexcept;
 
  private:
-  result<verdict> settle(const payment_intent& current, int number, std::uint64_t fence,
+  result<verdict> settle(const payment_intent& taken, int number, std::uint64_t fence,
                          std::string* why);
+  // Whether a recoverer recorded a void decision for attempt `number`.
+  result<bool> void_decided(const payment_intent& current, int number);
   result<verdict> later(const payment_intent& current, int number, std::uint64_t fence,
                         std::string reason, std::string* why);
   result<verdict> review(const payment_intent& current, int number, std::uint64_t fence,
@@ -59,6 +63,7 @@ class reconciler {
   idempotency_store& store_;
   card_network& network_;
   write_context ctx_;
+  world& world_;
   recovery_policy policy_;
 };
 

@@ -65,17 +65,20 @@ struct payment_service::impl {
   // longer than the expiry, as the store lists them.
   void expire_challenges(std::size_t limit, recovery_report& report);
 
-  // Runs `job` on the pool, counted so the destructor can wait for it.
+  // Runs `job` on the world (the pool, in the real one), counted so the
+  // destructor can wait for it.
   void post(std::function<void()> job);
 
-  // First, so they outlive everything that counts itself in them.
-  detail::activity calls;       // public calls inside the library; closed by shutdown
-  detail::activity operations;  // async_ operations whose handler is not yet handed over
-  detail::activity jobs;        // posted to the pool and not yet finished
-  std::mutex shutdown_mutex;    // one shutdown's waits at a time
-
   const service_options options;
-  boost::asio::thread_pool pool;  // before what its jobs use: joined by ~impl
+  boost::asio::thread_pool pool;                  // joined by ~impl before any member is destroyed
+  const std::shared_ptr<payintent::world> world;  // options.world, or the real one on `pool`
+
+  // Before what counts itself in them.
+  detail::activity calls{*world};       // public calls inside the library; closed by shutdown
+  detail::activity operations{*world};  // async_ operations whose handler is not yet handed over
+  detail::activity jobs{*world};        // posted to the world and not yet finished
+  std::mutex shutdown_mutex;            // one shutdown's waits at a time
+
   idempotency_store& store;
   const detail::write_context ctx;
   const detail::committer commits;

@@ -198,3 +198,35 @@ TEST_CASE("a network that breaks the void contract: live money never stays behin
     });
   }
 }
+
+// The same race one step later, between two recoverers: the first looks up
+// while the authorization is still in transit (not found) and pauses before
+// acting on that answer, past its lease; the authorization arrives, a second
+// recoverer takes over and adopts it. The first must then void nothing: its
+// decision to void is recorded under its fence before any void leaves, and
+// that write is fenced out (the simulator found this: docs/simulation.md).
+TEST_CASE(
+    "a recoverer paused between its lookup and its void: the next one adopts, nothing is voided") {
+  on_every_store([](late_nodes& n) {
+    n.network.reaches_network = false;  // the authorization is in transit
+    const auto stuck = n.stuck_charge();
+    const std::string reference = stuck.attempts[0].reference;
+    n.expire();
+
+    std::size_t adopted = 0;
+    n.network.before_next_lookup_answer = [&] {
+      n.network.arrive(reference);
+      n.expire();  // the first recoverer's lease
+      if (auto r = n.holder->recover()) adopted = r.value().adopted;
+    };
+    auto first = n.recoverer->recover();
+    REQUIRE(first.has_value());
+    CHECK(first.value().voided == 0);
+    CHECK(adopted == 1);
+
+    CHECK(n.now(stuck).status == intent_status::succeeded);
+    CHECK_MESSAGE(n.network.live(reference), "the adopted authorization was voided");
+    CHECK(n.network.voids() == 0);
+    CHECK(verify_audit(n.trail(stuck)).ok);
+  });
+}

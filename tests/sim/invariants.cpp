@@ -178,6 +178,8 @@ violations check_settled(idempotency_store& store, const std::vector<intent_ref>
     if (in_flight(intent->status)) {
       out.push_back(fmt::format("{}: left {}", intent->id, intent->status));
     }
+    // In requires_review a person decides: its attempt waits for them.
+    if (intent->status == intent_status::requires_review) continue;
     for (const attempt& a : intent->attempts) {
       if (in_flight(a.state)) {
         out.push_back(fmt::format("{}: attempt {} left {}", intent->id, a.number, a.state));

@@ -6,10 +6,12 @@
 
 #include "payintent/card_network.hpp"
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace payintent::test {
@@ -31,6 +33,10 @@ class held_network final : public card_network {
     held_.push_back(std::move(h));
   }
 
+  // Runs once, after the next lookup's answer is decided and before it is
+  // delivered: the looking-up node is paused there (its lease may expire).
+  std::function<void()> before_next_lookup_answer;
+
   void async_lookup(const std::string& reference, lookup_handler h) override {
     error_code ec;
     lookup_result found;
@@ -45,6 +51,7 @@ class held_network final : public card_network {
         found.voided = voided_.count(reference) > 0;
       }
     }
+    if (auto pause = std::exchange(before_next_lookup_answer, nullptr)) pause();
     std::move(h)(ec, found);
   }
 

@@ -20,15 +20,16 @@ using crash_hook = void (*)(std::string_view point) noexcept;
 void set_crash_hook(crash_hook hook) noexcept;
 
 // Every crash point, in protocol order.
-inline constexpr std::array<std::string_view, 9> all_crash_points = {
-    "claim.committed",      // key, intent, attempt(init) durable; authorize not yet called
-    "authorize.sent",       // authorize called; its outcome not yet recorded
-    "outcome.received",     // the network answered; the outcome not yet committed
-    "outcome.committed",    // outcome durable; the caller not yet answered
-    "recovery.taken_over",  // recovery holds the attempt under a new fence; no lookup yet
-    "recovery.looked_up",   // lookup answered; its verdict not yet committed
-    "recovery.voided",      // void done; the voided attempt not yet committed
-    "purge.batch",          // between two batches of a key purge
+inline constexpr std::array<std::string_view, 10> all_crash_points = {
+    "claim.committed",        // key, intent, attempt(init) durable; authorize not yet called
+    "authorize.sent",         // authorize called; its outcome not yet recorded
+    "outcome.received",       // the network answered; the outcome not yet committed
+    "outcome.committed",      // outcome durable; the caller not yet answered
+    "recovery.taken_over",    // recovery holds the attempt under a new fence; no lookup yet
+    "recovery.looked_up",     // lookup answered; its verdict not yet committed
+    "recovery.void_decided",  // nothing found: the void decided, durably; not yet sent
+    "recovery.voided",        // void done; the voided attempt not yet committed
+    "purge.batch",            // between two batches of a key purge
     // A group commit of the SQLite store: one more member's statements applied
     // inside the group's open transaction, COMMIT not yet run. Announced after
     // each member of a group of two or more.
