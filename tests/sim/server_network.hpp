@@ -16,33 +16,34 @@
 
 namespace payintent::sim {
 
+// A handler for the network that hands its answer to a task of `instance`.
+// Handlers are move-only and tasks std::function: the handler is shared.
+template <class... Args, class Handler>
+auto answer_as_task(sim_world& world, int instance, Handler handler) {
+  auto shared = std::make_shared<Handler>(std::move(handler));
+  return [&world, instance, shared](Args... args) {
+    world.spawn(instance, [shared, ... args = std::move(args)]() mutable {
+      std::move (*shared)(std::move(args)...);
+    });
+  };
+}
+
 class server_network final : public card_network {
  public:
   server_network(sim_world& world, card_network& target, int instance)
       : world_(world), target_(target), instance_(instance) {}
 
- private:
-  // A handler for the network that hands its answer to a task of this
-  // server. Handlers are move-only; tasks are std::function: shared.
-  template <class... Args, class Handler>
-  auto deliver(Handler handler) {
-    auto shared = std::make_shared<Handler>(std::move(handler));
-    return [this, shared](Args... args) {
-      world_.spawn(instance_, [shared, ... args = std::move(args)]() mutable {
-        std::move (*shared)(std::move(args)...);
-      });
-    };
-  }
-
- public:
   void async_authorize(const authorization_request& request, authorize_handler handler) override {
-    target_.async_authorize(request, deliver<network_outcome>(std::move(handler)));
+    target_.async_authorize(request,
+                            answer_as_task<network_outcome>(world_, instance_, std::move(handler)));
   }
   void async_lookup(const std::string& reference, lookup_handler handler) override {
-    target_.async_lookup(reference, deliver<error_code, lookup_result>(std::move(handler)));
+    target_.async_lookup(reference, answer_as_task<error_code, lookup_result>(world_, instance_,
+                                                                              std::move(handler)));
   }
   void async_void(const std::string& reference, void_handler handler) override {
-    target_.async_void(reference, deliver<error_code>(std::move(handler)));
+    target_.async_void(reference,
+                       answer_as_task<error_code>(world_, instance_, std::move(handler)));
   }
 
  private:
@@ -51,8 +52,9 @@ class server_network final : public card_network {
   int instance_;
 };
 
-// One simulated server's view of the shared store: every call first lets
-// the other ready tasks run, so that any two servers' calls may interleave.
+// One simulated server's view of the shared store: every call that reads or
+// writes an intent or a key first lets the other ready tasks run, so that
+// any two servers' calls on one intent may interleave.
 class server_store final : public store_wrapper {
  public:
   server_store(sim_world& world, idempotency_store& target)
@@ -74,10 +76,6 @@ class server_store final : public store_wrapper {
                                              const idempotency_key& k) override {
     world_.sleep_for({});
     return store_wrapper::load_key(t, k);
-  }
-  result<std::vector<unresolved_attempt>> list_unresolved(std::size_t limit) override {
-    world_.sleep_for({});
-    return store_wrapper::list_unresolved(limit);
   }
 
  private:

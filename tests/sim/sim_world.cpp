@@ -20,7 +20,7 @@ struct sim_world::task {
   std::uint64_t seq = 0;
   int instance = outside;
   std::function<void()> body;
-  std::binary_semaphore go{0};
+  baton_wait go;
   state now = state::ready;
   bool started = false;
   bool has_timer = false;
@@ -203,9 +203,32 @@ void sim_world::yield_current() {
   self->go.acquire();
 }
 
+// A thread that runs tasks, one after another: a task parked for good (its
+// instance crashed) keeps its worker.
+struct sim_world::worker {
+  baton_wait go;
+  task* job = nullptr;
+};
+
 void sim_world::start(task* t) {
   t->started = true;
-  std::thread([this, t] {
+  worker* w = nullptr;
+  if (idle_workers_.empty()) {
+    workers_.push_back(std::make_unique<worker>());
+    w = workers_.back().get();
+    std::thread([this, w] { work(w); }).detach();
+  } else {
+    w = idle_workers_.back();
+    idle_workers_.pop_back();
+  }
+  w->job = t;
+  w->go.release();
+}
+
+void sim_world::work(worker* w) {
+  for (;;) {
+    w->go.acquire();
+    task* t = w->job;
     try {
       t->body();
     } catch (const std::exception& e) {
@@ -215,8 +238,9 @@ void sim_world::start(task* t) {
     t->body = nullptr;
     t->now = task::state::done;
     current_ = nullptr;
+    idle_workers_.push_back(w);
     if (!hand_over()) driver_.release();
-  }).detach();
+  }
 }
 
 bool sim_world::hand_over() {

@@ -21,15 +21,40 @@
 #include "sim_hooks.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
-#include <semaphore>
 #include <vector>
 
 namespace payintent::sim {
+
+// How a thread waits for the baton: a flag under a mutex. Unlike
+// std::binary_semaphore it never spins (sched_yield) before sleeping: the
+// thread it waits for is never running at that moment.
+class baton_wait {
+ public:
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      ready_ = true;
+    }
+    cv_.notify_one();
+  }
+  void acquire() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return ready_; });
+    ready_ = false;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool ready_ = false;
+};
 
 class sim_world final : public world {
  public:
@@ -80,7 +105,9 @@ class sim_world final : public world {
   // virtual time on to it if need be) and answers true, or answers false
   // when none may run before end_; the caller then wakes the driver.
   bool hand_over();
+  struct worker;
   void start(task* t);
+  [[noreturn]] void work(worker* w);
   void make_ready(task* t);
   bool eligible(const task* t) const;
   void wake_due();
@@ -89,7 +116,9 @@ class sim_world final : public world {
   clock::duration elapsed_{};
   std::uint64_t next_seq_ = 0;
   std::vector<std::unique_ptr<task>> tasks_;  // every task ever made, for its address
-  std::vector<task*> ready_;                  // in the order they became ready
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::vector<worker*> idle_workers_;
+  std::vector<task*> ready_;  // in the order they became ready
   std::multimap<std::pair<clock::duration, std::uint64_t>, task*> timed_;  // by wake-up
   std::map<int, clock::duration> paused_until_;
   std::vector<int> crashed_;
@@ -97,7 +126,7 @@ class sim_world final : public world {
   task* current_ = nullptr;  // nullptr: the driver holds the baton
   clock::duration end_{};    // of the run_until in progress
   std::vector<std::size_t> candidates_;
-  std::binary_semaphore driver_{0};
+  baton_wait driver_;
 };
 
 }  // namespace payintent::sim

@@ -8,15 +8,20 @@
 
 #include "payintent/memory_store.hpp"
 #include "payintent/payment_service.hpp"
+#include "payintent/status.hpp"
 #include "payintent/testing/broken_rules.hpp"
+#include "payintent/transition.hpp"
 
 #include <fmt/core.h>
 #include <fmt/format.h>
 
 #include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace payintent::sim {
 namespace {
@@ -30,7 +35,7 @@ constexpr int initial_servers = 3;
 constexpr int clients = 6;
 // Faults, crashes and pauses until `chaos_ends`; then the run settles.
 constexpr milliseconds chaos_ends = 10s;
-constexpr milliseconds run_ends = 40s;
+constexpr milliseconds run_ends = 30s;
 
 constexpr std::array<std::pair<broken_variant, std::string_view>, 6> variant_names{{
     {broken_variant::none, "none"},
@@ -60,7 +65,7 @@ service_options server_options(const std::shared_ptr<sim_world>& world, int inst
   o.default_wait_budget = 2s;
   o.key_in_use_wait = 500ms;
   o.network_timeout = 800ms;
-  o.challenge_expiry = 3s;
+  o.challenge_expiry = 6s;
   o.recovery_backoff = {250ms, 500ms, 1s, 2s, 4s, 8s};
   o.store_threads = 1;
   o.world = world;
@@ -76,7 +81,7 @@ class run {
         world_(std::make_shared<sim_world>(options.seed)),
         inner_({.clock = [w = world_.get()] { return w->unix_ms(); }}),
         faulty_(inner_, world_->hooks(), sim_store_options{}),
-        network_(world_->hooks(), sim_network_options{.lease = lease}) {
+        network_(world_->hooks(), sim_network_options{.lease = lease, .challenge = 0.15}) {
     idempotency_store* shared = &faulty_;
     if (options.broken == broken_variant::no_fence) {
       unfenced_.emplace(faulty_);
@@ -125,17 +130,33 @@ class run {
     server s;
     s.instance = next_instance_++;
     s.network = std::make_unique<server_network>(*world_, *network_for_servers_, s.instance);
-    s.service = new payment_service(*store_, *s.network, server_options(world_, s.instance));
+    auto options = server_options(world_, s.instance);
+    options.on_transition = [this](const transition& t) { watch(t); };
+    s.service = new payment_service(*store_, *s.network, options);
     note(fmt::format("server {} starts", s.instance));
     world_->spawn(s.instance, [this, svc = s.service] { recovery_loop(*svc); });
     servers_.push_back(std::move(s));
   }
 
-  // Recovery, as each server runs it: a pass, a pause, again.
+  // Checked as the run goes, on every transition a server commits: a
+  // terminal status (succeeded, canceled) is never left.
+  void watch(const transition& t) {
+    if (t.attempt_number != 0) return;
+    const auto from = parse_intent_status(t.from);
+    if (from && is_terminal(*from) && t.to != t.from) {
+      during_run_.push_back(fmt::format("{}: left terminal {} for {} at {} ms ({})", t.intent.str(),
+                                        t.from, t.to, world_->elapsed_ms(), t.event));
+    }
+  }
+
+  // Recovery, as each server runs it: a pass, a pause, again; less often
+  // once the faults stop, when a lease (1 s) is what it waits for.
   void recovery_loop(payment_service& service) {
     for (;;) {
       (void)service.recover(50);
-      world_->sleep_for(milliseconds(world_->uniform(100, 400)));
+      const bool calm = world_->elapsed_ms() >= chaos_ends.count();
+      world_->sleep_for(
+          milliseconds(calm ? world_->uniform(500, 1500) : world_->uniform(200, 600)));
     }
   }
 
@@ -200,8 +221,9 @@ class run {
     }
   }
 
-  // One customer: a charge retried with one key; perhaps a 3-D Secure
-  // challenge answered, a cancel, or a new confirm after a failure.
+  // One customer: a charge retried with one key; then, by what it was told
+  // and by the seed, a 3-D Secure challenge answered (Y or N), a cancel, or
+  // a new confirm after a failure, each retried with a key of its own.
   void client(int c) {
     const std::string key = fmt::format("charge-{}-{:x}", c, world_->uniform(0, 1 << 30));
     keys_.push_back(key);
@@ -212,41 +234,47 @@ class run {
     p.wait_budget = milliseconds(world_->uniform(100, 2500));
     send(key, "charge", static_cast<int>(world_->uniform(1, 3)),
          [p](payment_service& s, const std::string& k) { return s.charge(tenant, k, p); });
-    world_->sleep_for(milliseconds(world_->uniform(500, 4000)));
-    const auto intent = intent_of(key);
-    if (!intent) return;
-    const auto choice = world_->uniform(0, 9);
-    if (auto ch = challenges_.find(*intent); ch != challenges_.end() && choice < 6) {
-      const auto auth =
-          network_.complete_challenge(ch->second.three_ds_server_trans_id, choice < 4 ? "Y" : "N");
-      const std::string k = "auth-" + key;
-      keys_.push_back(k);
-      send(k, "authenticate", static_cast<int>(world_->uniform(1, 2)),
-           [id = *intent, auth](payment_service& s, const std::string& sent) {
-             return s.authenticate(tenant, sent, id, auth);
-           });
-    } else if (choice < 2) {
-      const std::string k = "cancel-" + key;
-      keys_.push_back(k);
-      send(k, "cancel", static_cast<int>(world_->uniform(1, 2)),
-           [id = *intent](payment_service& s, const std::string& sent) {
-             return s.cancel(tenant, sent, id, {});
-           });
-    } else if (choice < 4) {
-      const std::string k = "confirm-" + key;
-      keys_.push_back(k);
-      send(k, "confirm", static_cast<int>(world_->uniform(1, 2)),
-           [id = *intent](payment_service& s, const std::string& sent) {
-             return s.confirm(tenant, sent, id, {});
-           });
+    for (int look = 0; look < 4; ++look) {
+      world_->sleep_for(milliseconds(world_->uniform(200, 1500)));
+      const client_answer* told = last_told(key);
+      if (!told || told->status == intent_status::processing) continue;
+      const auto choice = world_->uniform(0, 9);
+      const std::string id = told->intent_id;
+      if (told->status == intent_status::requires_action && choice < 7) {
+        const auto auth = network_.complete_challenge(challenges_.at(id).three_ds_server_trans_id,
+                                                      choice < 5 ? "Y" : "N");
+        follow_up("authenticate", key, [id, auth](payment_service& s, const std::string& k) {
+          return s.authenticate(tenant, k, id, auth);
+        });
+      } else if (told->status == intent_status::failed && choice < 5) {
+        follow_up("confirm", key, [id](payment_service& s, const std::string& k) {
+          return s.confirm(tenant, k, id, {});
+        });
+      } else if (choice < 7) {
+        follow_up("cancel", key, [id](payment_service& s, const std::string& k) {
+          return s.cancel(tenant, k, id, {});
+        });
+      }
+      return;
     }
   }
 
-  std::optional<std::string> intent_of(const std::string& key) const {
+  // A second request about the intent `key` made, under a key of its own.
+  void follow_up(
+      const std::string& op, const std::string& key,
+      std::function<result<payment_response>(payment_service&, const std::string&)> call) {
+    const std::string own = op + "-" + key;
+    keys_.push_back(own);
+    send(own, op, static_cast<int>(world_->uniform(1, 2)), std::move(call));
+  }
+
+  // The latest answer that named an intent for `key`.
+  const client_answer* last_told(const std::string& key) const {
+    const client_answer* last = nullptr;
     for (const auto& a : answers_) {
-      if (a.key == key && a.ok) return a.intent_id;
+      if (a.key == key && a.ok) last = &a;
     }
-    return std::nullopt;
+    return last;
   }
 
   run_result finish() {
@@ -259,7 +287,10 @@ class run {
     std::vector<key_ref> keys;
     for (const auto& k : keys_)
       keys.push_back({tenant_id(std::string(tenant)), idempotency_key(k)});
-    out.found = check_all(inner_, network_, intents, keys, answers_);
+    out.found = during_run_;
+    for (auto& v : check_all(inner_, network_, intents, keys, answers_)) {
+      out.found.push_back(std::move(v));
+    }
     std::string state;
     for (const auto& ref : intents) {
       auto loaded = inner_.load(ref.tenant, ref.intent);
@@ -299,6 +330,7 @@ class run {
   std::vector<client_answer> answers_;
   std::map<std::string, next_action> challenges_;
   std::vector<std::string> log_;
+  violations during_run_;
 };
 
 }  // namespace
