@@ -8,7 +8,7 @@
 //
 // Every /v1 request authenticates with an API key (auth.hpp); every POST
 // carries an Idempotency-Key header. Statuses follow payintent's errc table
-// (DESIGN section 7, payintent::http_status); a confirm or charge whose
+// (docs/design.md, "Errors", payintent::http_status); a confirm or charge whose
 // attempt failed answers 402 with Stripe's card_error and the intent.
 // Replays carry `Idempotent-Replayed: true`; retryable errors `Retry-After`.
 //

@@ -1,4 +1,4 @@
-// payintent — the hash-chained audit trail (DESIGN section 8).
+// payintent — the hash-chained audit trail (docs/design.md, "Audit").
 #pragma once
 
 #include "payintent/fingerprint.hpp"

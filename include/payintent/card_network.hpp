@@ -1,4 +1,4 @@
-// payintent — the card network, supplied by you (DESIGN section 4).
+// payintent — the card network, supplied by you (docs/recovery.md).
 //
 // payintent never talks to a card network itself: you implement this
 // interface around your acquirer or gateway client. The service calls

@@ -69,7 +69,7 @@ const boost::system::error_category& payintent_category() noexcept;
 // Enables `error_code ec = errc::not_found;`.
 error_code make_error_code(errc e) noexcept;
 
-// The HTTP status a server should answer for a code (DESIGN section 7).
+// The HTTP status a server should answer for a code (docs/design.md, "Errors").
 // Codes outside the payintent category answer 500.
 int http_status(const error_code& ec) noexcept;
 

@@ -1,4 +1,4 @@
-// payintent — request fingerprints (DESIGN section 3).
+// payintent — request fingerprints (docs/design.md, "Idempotency contract").
 //
 // A fingerprint is the SHA-256 of a canonical encoding of an operation and its
 // parameters. The same key with a different fingerprint is

@@ -1,4 +1,4 @@
-// payintent — the pluggable store (DESIGN section 6).
+// payintent — the pluggable store (docs/adapters.md).
 //
 // A store keeps intents, attempts, idempotency keys and audit entries. It is
 // deliberately small and dumb: the service decides every transition; the store

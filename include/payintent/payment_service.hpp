@@ -223,8 +223,8 @@ class payment_service {
                                    std::string_view intent, const confirm_params& params,
                                    diagnostics* diag = nullptr);
 
-  // The seed's "charge a card for an amount and currency and return the
-  // outcome": creates the intent and its first attempt in one claim.
+  // Charges a card for an amount and currency and returns the outcome:
+  // creates the intent and its first attempt in one claim.
   result<payment_response> charge(std::string_view tenant, std::string_view key,
                                   const charge_params& params, diagnostics* diag = nullptr);
 
@@ -234,7 +234,7 @@ class payment_service {
                                   diagnostics* diag = nullptr);
 
   // Resumes an intent in requires_action with the result of its 3-D Secure
-  // challenge (DESIGN section 5), under its own idempotency key.
+  // challenge (docs/three_ds.md), under its own idempotency key.
   //  - Y or A: a new attempt, written in init before the network is called,
   //    authorizes again carrying the authentication value, ECI and DS
   //    transaction id; the challenged attempt keeps challenge_pending as the

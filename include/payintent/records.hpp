@@ -26,7 +26,7 @@ struct payment_error {
   friend bool operator==(const payment_error&, const payment_error&) = default;
 };
 
-// What the customer must do next: a 3-D Secure challenge (DESIGN section 5).
+// What the customer must do next: a 3-D Secure challenge (docs/three_ds.md).
 struct next_action {
   std::string type;                      // "redirect_to_url" or "use_sdk"
   std::string redirect_url;              // for redirect_to_url
@@ -85,7 +85,7 @@ enum class operation : std::uint8_t {
 std::string_view to_string(operation op) noexcept;
 
 // What a completed operation answered, kept with its key so a retry gets the
-// same answer. Only definitive outcomes are stored (DESIGN section 3).
+// same answer. Only definitive outcomes are stored (docs/design.md, "Idempotency contract").
 struct stored_result {
   int code = 0;             // 0 = accepted; else a payintent::errc value
   std::string message;      // the diagnostics message of a rejection
@@ -121,7 +121,7 @@ struct audit_event {
   friend bool operator==(const audit_event&, const audit_event&) = default;
 };
 
-// An append-only, hash-chained audit entry (DESIGN section 8). Each intent has
+// An append-only, hash-chained audit entry (docs/design.md, "Audit"). Each intent has
 // its own chain: sequence counts from 1 per intent, and prev_hash is the hash
 // of the entry before (64 zeros for the first). Per-intent chains let many
 // servers append without a global hot spot; the intent row serialises them.

@@ -1,4 +1,4 @@
-// payintent — the states of intents and attempts (DESIGN section 2).
+// payintent — the states of intents and attempts (docs/design.md, "The state machine").
 #pragma once
 
 #include <fmt/format.h>

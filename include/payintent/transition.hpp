@@ -1,7 +1,7 @@
 // payintent — durable transitions, as told to service_options::on_transition.
 //
 // Every change the service commits is written with its audit entries in one
-// store transaction (DESIGN section 8). After the commit, the service calls
+// store transaction (docs/design.md, "Audit"). After the commit, the service calls
 // the observer once per audit entry it wrote: a webhook sender or a metrics
 // exporter sees each transition exactly once per committing service, never a
 // transition that did not commit, and never one written by another process.

@@ -1,4 +1,4 @@
-// payintent — input validation (DESIGN sections 3 and 9).
+// payintent — input validation (docs/design.md, "Card data").
 //
 // The service validates every argument with these before touching the store;
 // they are public so a server can reject bad input early with the same rules.

@@ -1,4 +1,4 @@
-// In-process coalescing of duplicates (DESIGN section 3: "in_progress:
+// In-process coalescing of duplicates (docs/design.md, "Idempotency contract": "in_progress:
 // coalesce in-process"). While one call claims (tenant, key), a concurrent
 // call with the same key and fingerprint does not go to the store at all: it
 // follows the first and receives its claim's answer as a replay, then waits

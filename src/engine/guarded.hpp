@@ -1,5 +1,5 @@
 // Calls into user code (stores, networks) behind a catch-all, so that no
-// exception escapes the library (DESIGN section 7).
+// exception escapes the library (docs/design.md, "Errors").
 #pragma once
 
 #include "payintent/error.hpp"

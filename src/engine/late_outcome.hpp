@@ -1,4 +1,4 @@
-// A fenced-out writer's outcome (DESIGN section 4): the holder's network call
+// A fenced-out writer's outcome (docs/recovery.md): the holder's network call
 // answered after its lease expired and recovery took the attempt over, so the
 // holder may no longer write the attempt. It must not drop money, nor void
 // money someone adopted: each try judges the intent it is about to commit on

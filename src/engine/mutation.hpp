@@ -1,5 +1,5 @@
 // A mutating call, validated and with its arguments copied, ready to run
-// synchronously or asynchronously (DESIGN section 3).
+// synchronously or asynchronously (docs/design.md, "Idempotency contract").
 #pragma once
 
 #include "engine/planner.hpp"

@@ -52,7 +52,7 @@ std::optional<intent_write> plan_outcome(const payment_intent& current, int numb
 bool money_may_have_moved(outcome_kind kind) noexcept;
 
 // What a fenced-out writer's outcome calls for, judged on the intent its
-// late write commits on (DESIGN section 4), never on an older snapshot.
+// late write commits on (docs/recovery.md), never on an older snapshot.
 enum class late_judgement : std::uint8_t {
   no_money,   // declined, challenge, not_sent: nothing to void
   adopted,    // the attempt is authorized: a duplicate report of adopted money
@@ -79,7 +79,7 @@ intent_write plan_late_outcome(const payment_intent& current, int number, std::u
                                const network_outcome& outcome, late_judgement j,
                                const late_void* voided, const write_context& ctx);
 
-// 3-D Secure step-up (DESIGN section 5).
+// 3-D Secure step-up (docs/three_ds.md).
 
 // A validated challenge result, as the planner needs it (no secrets).
 struct step_up {
@@ -119,7 +119,7 @@ payment_intent after_write(const payment_intent* before, intent_write&& w,
 
 namespace payintent::detail {
 
-// Recovery's steps (DESIGN section 4). Each is fenced: `fence` is the token
+// Recovery's steps (docs/recovery.md). Each is fenced: `fence` is the token
 // recovery holds after plan_takeover.
 
 // Takes over attempt `number` whose lease has expired by the store clock:

@@ -4,7 +4,7 @@
 // card_network::lookup, and adopts what the network knows; what the network
 // does not know is voided (so a late arrival is reversed) and fails,
 // retryable; what cannot be learned after the backoff schedule goes to a
-// person as requires_review (DESIGN section 4).
+// person as requires_review (docs/recovery.md).
 #pragma once
 
 #include "engine/committer.hpp"

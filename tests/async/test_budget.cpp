@@ -1,4 +1,4 @@
-// The wait budget (DESIGN section 7): a confirm or charge completes at the
+// The wait budget (docs/async.md): a confirm or charge completes at the
 // outcome or at the budget, whichever is first; a still-running attempt
 // finishes in the background and the observer hears of it.
 #include "support/held_fixture.hpp"

@@ -1,4 +1,4 @@
-// In-process coalescing (DESIGN section 3): concurrent duplicates share the
+// In-process coalescing (docs/design.md, "Idempotency contract"): concurrent duplicates share the
 // first call's claim instead of each going to the store.
 #include "support/gated_store.hpp"
 #include "support/service_fixture.hpp"

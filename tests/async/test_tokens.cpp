@@ -1,4 +1,4 @@
-// The async_ forms with every kind of completion token (DESIGN section 7).
+// The async_ forms with every kind of completion token (docs/async.md).
 #include "support/service_fixture.hpp"
 
 #include "payintent/audit.hpp"

@@ -299,7 +299,7 @@ survival_figures check_survival(survivor& s, const std::string& db, const std::s
     }
   }
 
-  // No authorization without an attempt written before it (DESIGN section 4).
+  // No authorization without an attempt written before it (docs/recovery.md).
   for (const auto& [id, refs] : references_by_intent) {
     INFO("journal reference " << refs.front());
     CHECK_MESSAGE(status_of.count(id) == 1, "money moved for an intent the file does not have");

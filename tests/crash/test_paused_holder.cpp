@@ -1,4 +1,4 @@
-// A holder paused past its lease (DESIGN section 4: fencing). crash_child
+// A holder paused past its lease (docs/recovery.md: fencing). crash_child
 // charges one key and holds the attempt while its authorization takes 2 s;
 // it is stopped past its 300 ms lease, this process recovers the attempt
 // under a new fence and settles the intent, then the holder resumes. Its

@@ -1,5 +1,5 @@
 // A holder whose network call answers after recovery took its attempt over
-// (DESIGN section 4, issue 19): whatever it heard, it judges the intent its
+// (docs/recovery.md, issue 19): whatever it heard, it judges the intent its
 // own late write commits on, voids only money nobody adopted, and says in
 // its late_outcome entry, under its own fence, what it did. Each case runs
 // on every store this executable is built for.

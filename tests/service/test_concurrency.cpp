@@ -1,4 +1,4 @@
-// Exactly-once under concurrent retries (DESIGN sections 3 and 4).
+// Exactly-once under concurrent retries (docs/design.md, "Idempotency contract"; docs/recovery.md).
 #include "support/service_fixture.hpp"
 
 #include <atomic>

@@ -1,4 +1,4 @@
-// The idempotency contract (DESIGN section 3).
+// The idempotency contract (docs/design.md, "Idempotency contract").
 #include "support/service_fixture.hpp"
 
 #include "payintent/testing/faulty_store.hpp"

@@ -1,4 +1,4 @@
-// The state machine alone, without a store: every rule of DESIGN section 2.
+// The state machine alone, without a store: every rule of docs/design.md, "The state machine".
 #include "engine/planner.hpp"
 
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Recovery of attempts whose holder died or paused (DESIGN section 4).
+// Recovery of attempts whose holder died or paused (docs/recovery.md).
 #include "support/held_network.hpp"
 #include "support/service_fixture.hpp"
 

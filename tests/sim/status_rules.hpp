@@ -1,7 +1,7 @@
 // payintent::sim — which final states the invariants accept, decided once.
 //
 // Where the library names a set (is_terminal, is_unresolved in status.hpp),
-// the rules here are that set; the rest follow DESIGN section 2 and
+// the rules here are that set; the rest follow docs/design.md, "The state machine" and
 // docs/recovery.md ("every intent ends final or requires_review").
 #pragma once
 

@@ -1,4 +1,4 @@
-// payintent::testing — the store conformance suite (DESIGN section 6).
+// payintent::testing — the store conformance suite (docs/adapters.md).
 //
 // The same cases run against every store: the bundled memory and SQLite
 // stores, and the one you write. A store that passes them honours the

@@ -1,8 +1,8 @@
 // payintent — the PostgreSQL store (target payintent::postgres).
 //
 // A durable idempotency_store in one PostgreSQL database, shared by any number
-// of app servers: the seed's "a charge may be in flight on several servers at
-// once" is met by the database, not by a host. It honours the whole store
+// of app servers: a charge in flight on several servers at once is
+// arbitrated by the database, not by a host. It honours the whole store
 // contract (idempotency_store.hpp) across threads, processes and servers:
 //  - Every operation is one transaction at READ COMMITTED. A claim inserts its
 //    key with INSERT ... ON CONFLICT DO NOTHING first: of two servers claiming
