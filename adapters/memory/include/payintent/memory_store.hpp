@@ -10,12 +10,9 @@
 // Thread-safe. Its clock is the system clock unless one is injected.
 //
 // Memory: every intent, its audit chain and its key stay until the process
-// ends (keys until purge_expired_keys): about 2 KB a charge. A process that
-// keeps millions grows glibc's per-thread heaps a page at a time, one
-// mprotect call per page; GLIBC_TUNABLES=glibc.malloc.top_pad=67108864 (a
-// whole heap's worth) removed those calls and gave 8% more charges/s in
-// docs/benchmarks.md. That is the embedding program's choice: the library
-// changes no allocator setting.
+// ends (keys until purge_expired_keys): about 2 KB a charge
+// (docs/benchmarks.md has the figures, and the allocator settings that
+// matter to a process keeping millions).
 #pragma once
 
 #include "payintent/idempotency_store.hpp"
