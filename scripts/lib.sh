@@ -8,11 +8,15 @@ BUILD_DIR="${PAYINTENT_BUILD_DIR:-$PAYINTENT_ROOT/build}"
 # builds the library again as a consumer would).
 export CCACHE_BASEDIR="$PAYINTENT_ROOT" CCACHE_NOHASHDIR=true
 
-# Debian 12 packages the build needs; nothing is vendored or downloaded.
-PAYINTENT_PACKAGES=(g++ cmake ninja-build ccache pkg-config
-  libboost1.81-dev libboost-json1.81-dev libsqlite3-dev libfmt-dev doctest-dev libssl-dev
-  libpq-dev postgresql-15
-  clang libclang-rt-14-dev clang-tidy spin)  # hardening: scripts/fuzz, tidy, model
+# Debian 12 packages; nothing is vendored or downloaded. What the build of
+# the library, the SQLite and memory stores and the examples needs (the
+# demo); doctest because a build directory configures the tests too.
+PAYINTENT_BUILD_PACKAGES=(g++ cmake ninja-build ccache pkg-config
+  libboost1.81-dev libboost-json1.81-dev libsqlite3-dev libfmt-dev doctest-dev libssl-dev)
+# What scripts/test needs besides: the PostgreSQL store and a server for its
+# tests, and the hardening tools (scripts/fuzz, tidy, model).
+PAYINTENT_TEST_PACKAGES=(libpq-dev postgresql-15
+  clang libclang-rt-14-dev clang-tidy spin)
 # Only bench/http_load.sh --plot needs it.
 PAYINTENT_PLOT_PACKAGES=(gnuplot-nox)
 
