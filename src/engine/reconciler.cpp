@@ -69,22 +69,22 @@ result<verdict> reconciler::settle(const payment_intent& taken, int number, std:
   // (its recoverer paused past its lease): this attempt's money is voided,
   // never adopted, whatever a lookup says now.
   const bool undecided_voids = testing::rule_broken(testing::broken_rule::void_without_decision);
-  BOOST_OUTCOME_TRY(const bool decided,
-                    undecided_voids ? result<bool>(false) : void_decided(current, number));
-  if (!decided) {
+  BOOST_OUTCOME_TRY(const recovery_history past, history(current, number));
+  if (undecided_voids || !past.void_decided) {
     auto found = lookup_blocking(network_, world_, reference, policy_.network_timeout, &failure);
     crash_point("recovery.looked_up");
     if (!found) {
       if (found.error() == errc::not_supported) {
         return review(current, number, fence, "the card network does not support lookup", why);
       }
-      return later(current, number, fence, failure, why);
+      return later(current, number, fence, past.retries, failure, why);
     }
     // Found voided: the network holds no money under it, as when not found.
     if (found.value().found && !found.value().voided) {
       const network_outcome& outcome = found.value().outcome;
       if (outcome.kind == outcome_kind::pending || outcome.kind == outcome_kind::unknown) {
-        return later(current, number, fence, "the card network still reports it pending", why);
+        return later(current, number, fence, past.retries,
+                     "the card network still reports it pending", why);
       }
       auto w = plan_outcome(current, number, fence, outcome, ctx_);
       if (!w) return verdict::skipped;
@@ -109,7 +109,7 @@ result<verdict> reconciler::settle(const payment_intent& taken, int number, std:
       return review(current, number, fence,
                     "lookup found nothing and the card network does not support void", why);
     }
-    return later(current, number, fence, failure, why);
+    return later(current, number, fence, past.retries, failure, why);
   }
   crash_point("recovery.voided");
   auto r = commits_.commit(current, plan_voided(current, number, fence, ctx_));
@@ -117,23 +117,21 @@ result<verdict> reconciler::settle(const payment_intent& taken, int number, std:
   return verdict::voided;
 }
 
-result<bool> reconciler::void_decided(const payment_intent& current, int number) {
+result<reconciler::recovery_history> reconciler::history(const payment_intent& current,
+                                                         int number) {
   BOOST_OUTCOME_TRY(auto trail,
                     guarded([&] { return store_.audit_trail(current.tenant, current.id); }));
-  return std::any_of(trail.begin(), trail.end(), [&](const audit_entry& e) {
-    return e.event == void_decided_event && e.attempt_number == number;
-  });
+  recovery_history past;
+  for (const audit_entry& e : trail) {
+    if (e.attempt_number != number) continue;
+    past.void_decided = past.void_decided || e.event == void_decided_event;
+    if (e.event == "recovery.retry") ++past.retries;
+  }
+  return past;
 }
 
 result<verdict> reconciler::later(const payment_intent& current, int number, std::uint64_t fence,
-                                  std::string reason, std::string* why) {
-  // The schedule's position is how many retries the audit trail records.
-  BOOST_OUTCOME_TRY(auto trail,
-                    guarded([&] { return store_.audit_trail(current.tenant, current.id); }));
-  const auto tries =
-      static_cast<std::size_t>(std::count_if(trail.begin(), trail.end(), [&](const audit_entry& e) {
-        return e.event == "recovery.retry" && e.attempt_number == number;
-      }));
+                                  std::size_t tries, std::string reason, std::string* why) {
   if (tries >= policy_.backoff.size()) {
     return review(current, number, fence, reason + "; retries exhausted", why);
   }

@@ -52,10 +52,18 @@ class reconciler {
  private:
   result<verdict> settle(const payment_intent& taken, int number, std::uint64_t fence,
                          std::string* why);
-  // Whether a recoverer recorded a void decision for attempt `number`.
-  result<bool> void_decided(const payment_intent& current, int number);
+  // What earlier passes recorded of attempt `number` in the audit trail,
+  // read once a pass: whether one decided to void it, and how many retries
+  // (the backoff schedule's position).
+  struct recovery_history {
+    bool void_decided = false;
+    std::size_t retries = 0;
+  };
+  result<recovery_history> history(const payment_intent& current, int number);
+  // Tries again after policy_.backoff[tries], or hands to a person once the
+  // schedule is spent.
   result<verdict> later(const payment_intent& current, int number, std::uint64_t fence,
-                        std::string reason, std::string* why);
+                        std::size_t tries, std::string reason, std::string* why);
   result<verdict> review(const payment_intent& current, int number, std::uint64_t fence,
                          std::string reason, std::string* why);
 

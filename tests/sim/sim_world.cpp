@@ -15,13 +15,10 @@ namespace payintent::sim {
 constexpr std::int64_t epoch_unix_ms = 1'800'000'000'000;
 
 struct sim_world::task {
-  enum class state { ready, timed, waiting, running, done };
-
   std::uint64_t seq = 0;
   int instance = outside;
   std::function<void()> body;
   baton_wait go;
-  state now = state::ready;
   bool started = false;
   bool has_timer = false;
   std::multimap<std::pair<clock::duration, std::uint64_t>, task*>::iterator timer;
@@ -37,7 +34,6 @@ class sim_world::sim_condition final : public world::condition {
   void wait_until(std::unique_lock<std::mutex>& lock, time_point deadline) override {
     task* self = world_.current_;
     if (!self) std::abort();  // only tasks wait
-    self->now = task::state::waiting;
     self->waiting_on = this;
     waiters_.push_back(self);
     if (deadline != time_point::max()) {
@@ -92,7 +88,6 @@ std::int64_t sim_world::elapsed_ms() const noexcept {
 void sim_world::sleep_for(clock::duration d) {
   task* self = current_;
   if (!self) std::abort();  // only tasks sleep
-  self->now = task::state::timed;
   self->timer =
       timed_.emplace(std::pair{elapsed_ + std::max(d, clock::duration::zero()), next_seq_++}, self);
   self->has_timer = true;
@@ -121,7 +116,6 @@ void sim_world::spawn(int instance, std::function<void()> fn, clock::duration de
   task* raw = t.get();
   tasks_.push_back(std::move(t));
   if (delay > clock::duration::zero()) {
-    raw->now = task::state::timed;
     raw->timer = timed_.emplace(std::pair{elapsed_ + delay, next_seq_++}, raw);
     raw->has_timer = true;
   } else {
@@ -174,7 +168,6 @@ sim_world_hooks sim_world::hooks() {
 
 void sim_world::make_ready(task* t) {
   if (!alive(t->instance)) return;
-  t->now = task::state::ready;
   ready_.push_back(t);
 }
 
@@ -236,7 +229,6 @@ void sim_world::work(worker* w) {
       std::abort();
     }
     t->body = nullptr;
-    t->now = task::state::done;
     current_ = nullptr;
     idle_workers_.push_back(w);
     if (!hand_over()) driver_.release();
@@ -255,7 +247,6 @@ bool sim_world::hand_over() {
           candidates_[static_cast<std::size_t>(uniform(0, std::ssize(candidates_) - 1))];
       task* t = ready_[pick];
       ready_.erase(ready_.begin() + static_cast<std::ptrdiff_t>(pick));
-      t->now = task::state::running;
       current_ = t;
       if (t->started) {
         t->go.release();

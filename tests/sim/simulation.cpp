@@ -77,8 +77,7 @@ service_options server_options(const std::shared_ptr<sim_world>& world, int inst
 class run {
  public:
   explicit run(const run_options& options)
-      : options_(options),
-        world_(std::make_shared<sim_world>(options.seed)),
+      : world_(std::make_shared<sim_world>(options.seed)),
         inner_({.clock = [w = world_.get()] { return w->unix_ms(); }}),
         faulty_(inner_, world_->hooks(), sim_store_options{}),
         network_(world_->hooks(), sim_network_options{.lease = lease, .challenge = 0.15}) {
@@ -315,7 +314,6 @@ class run {
     return out;
   }
 
-  const run_options options_;
   std::shared_ptr<sim_world> world_;
   memory_store inner_;
   sim_store faulty_;
