@@ -6,12 +6,35 @@
 //   auto r = payments.charge("acme", request_key, {.amount = 1999,
 //                            .currency = "EUR", .payment_method = "pm_card_visa"});
 //
-// Every mutating call names a tenant and an idempotency key. Calling again
-// with the same (tenant, key) and the same parameters, from any thread,
-// process or server sharing the store, never moves money twice: the retry
-// answers what the first call answered, with the intent as it is now and
-// `replayed == true`. The same key with other parameters is
-// errc::idempotency_key_reused.
+// What a mutating call returns (charge, confirm, authenticate, cancel,
+// create_intent): a payment_response, the intent as it is now, whenever the
+// request was accepted — whatever the card network said. Read its status:
+//  - succeeded: the network authorized; money moved.
+//  - failed: the attempt definitely failed. last_error.code says why:
+//    "card_declined" with the network's decline_code, "network_not_sent",
+//    "authentication_failed", ... A confirm with a new key may try again.
+//  - requires_action: 3-D Secure; show next_action to the customer, then
+//    call authenticate with the challenge's result (docs/three_ds.md).
+//  - processing: the wait budget passed before the network answered, or the
+//    answer was pending or unknown. The attempt finishes in the background
+//    (recovery settles an unknown one); retrieve later or listen through
+//    service_options::on_transition. Nothing is charged twice meanwhile.
+//  - requires_review: recovery could not learn the outcome; a person decides.
+// An error (the result's error(), an errc of error.hpp, which maps each to
+// HTTP) means the request was refused or could not run, and nothing was
+// charged by it: 400s are the caller's mistake (never retry unchanged),
+// not_found, invalid_state, idempotency_key_reused and _in_use are about the
+// intent or the key, and 503s (store_unavailable, busy, shutting_down) are
+// transient: nothing was cached, the key is free, retry with backoff. A
+// decline is not an error: it is status failed. Pass a diagnostics* to
+// receive the human detail.
+//
+// Idempotency: every mutating call names a tenant and an idempotency key.
+// Calling again with the same (tenant, key) and the same parameters, from any
+// thread, process or server sharing the store, never moves money twice: the
+// retry answers what the first call answered, with the intent as it is now
+// and `replayed == true`. The same key with other parameters is
+// errc::idempotency_key_reused (operation_params.hpp says what counts).
 //
 // Thread safety: a payment_service is safe for concurrent use from many
 // threads without external synchronisation. Several services (in one process
@@ -38,148 +61,31 @@
 // handlers a destroyed context holds, and their attempts are still recorded.
 // Calling io_context::stop() first only keeps those handlers from running.
 //
-// Errors: results carry a payintent::errc (see error.hpp for the HTTP mapping);
-// pass a diagnostics* to receive the human detail. A store error leaves nothing
-// cached: the key is free and a retry runs again.
-//
-// Async: every operation also has an async_ form taking any Asio completion
-// token (a callback, asio::use_future, asio::use_awaitable, asio::deferred)
-// with the completion signature void(error_code, T). Its store work runs on
-// the service's own pool (service_options::store_threads) and its wait for
-// the network on timers, so the caller's executor never blocks on either.
-// docs/async.md has the details and examples/04_async.cpp an example.
+// Production also runs start_recovery (attempts whose holder crashed or whose
+// answer was lost) and purge_expired_keys (keys past their retention).
 #pragma once
 
 #include "payintent/card_network.hpp"
-#include "payintent/detail/completion.hpp"
 #include "payintent/error.hpp"
 #include "payintent/idempotency_store.hpp"
+#include "payintent/operation_params.hpp"
 #include "payintent/records.hpp"
-#include "payintent/transition.hpp"
-#include "payintent/validation.hpp"
-#include "payintent/world.hpp"
+#include "payintent/service_options.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/async_result.hpp>
 
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
-#include <functional>
-#include <map>
 #include <memory>
-#include <optional>
-#include <string>
 #include <string_view>
 #include <vector>
 
 namespace payintent {
 
-struct service_options {
-  // Names this server in attempts and audit entries. Default: "<hostname>:<pid>".
-  std::string node_id;
-  // How long a key replays before it may be purged. Default: 24 h.
-  std::chrono::milliseconds key_retention = std::chrono::hours(24);
-  // How long the node that wrote an attempt owns it. The card network must
-  // answer (even if only "unknown") well within it. Default: 60 s.
-  std::chrono::milliseconds attempt_lease = std::chrono::seconds(60);
-  // How long confirm and charge wait for the network's outcome when the call
-  // does not say. On expiry the call answers the intent as it is (processing)
-  // and the attempt finishes in the background. Default: 30 s.
-  std::chrono::milliseconds default_wait_budget = std::chrono::seconds(30);
-  // How long a duplicate waits for a concurrent holder of the same key before
-  // answering errc::idempotency_key_in_use. Default: 2 s.
-  std::chrono::milliseconds key_in_use_wait = std::chrono::seconds(2);
-  // Bounds on amounts. Default: see amount_limits.
-  amount_limits limits;
-  // How often a write that lost a compare-and-set race is decided again
-  // before the call answers errc::busy. Default: 32.
-  int max_conflict_retries = 32;
-  // Recovery: the delays between tries when lookup or void fails or the
-  // network still says pending; after the last, the intent goes to
-  // requires_review. Default: 5 s, 1 min, 5 min, 1 h.
-  std::vector<std::chrono::milliseconds> recovery_backoff = {
-      std::chrono::seconds(5), std::chrono::minutes(1), std::chrono::minutes(5),
-      std::chrono::hours(1)};
-  // How long recovery waits for one lookup or void. Default: 30 s.
-  std::chrono::milliseconds network_timeout = std::chrono::seconds(30);
-  // How long a 3-D Secure challenge waits for authenticate, by the store
-  // clock from when its attempt entered challenge_pending. After it the
-  // attempt ends declined ("challenge_expired") and the intent failed, on the
-  // next access (retrieve, confirm, cancel, authenticate) or recovery pass.
-  // Default: 10 min.
-  std::chrono::milliseconds challenge_expiry = std::chrono::minutes(10);
-  // transStatus U (the issuer could not authenticate): false ends the attempt
-  // as failed, like N; true authorizes without a liability shift, carrying the
-  // ECI and DS transaction id but no authentication value. Default: false.
-  bool authorize_when_authentication_unavailable = false;
-  // Threads of the service's own pool, where the async_ operations' store
-  // calls and every outcome's recording run (stores block by contract), and
-  // where a completion handler without an executor of its own is invoked.
-  // The bundled SQL stores commit the writes waiting at once as a group, so
-  // on them this bounds how many writes share a commit: size it to the
-  // writes you expect in flight (examples/http_server uses 64). Default: 4.
-  std::size_t store_threads = 4;
-  // Told of every durable transition this service commits, once, after the
-  // commit (see transition.hpp): webhooks, metrics. Default: none.
-  transition_observer on_transition;
-  // The clock, waits, background jobs and ids the service uses (world.hpp).
-  // Tests and simulators supply their own. Default: the real world, whose
-  // jobs run on the pool of store_threads.
-  std::shared_ptr<payintent::world> world;
-};
-
-// Creates an intent in status created. Nothing is sent to the network.
-struct create_params {
-  std::int64_t amount = 0;                      // minor units, > 0
-  std::string currency;                         // ISO 4217, any case
-  std::string payment_method;                   // optional here; required by confirm if empty
-  std::string description;                      // optional, <= 1000 bytes
-  std::map<std::string, std::string> metadata;  // optional, see validate_metadata
-};
-
-// Sends the intent to the card network as a new attempt.
-struct confirm_params {
-  std::string payment_method;  // empty: use the intent's
-  // nullopt: service_options::default_wait_budget. Not part of the fingerprint.
-  std::optional<std::chrono::milliseconds> wait_budget;
-};
-
-// Create and confirm as one idempotent call.
-struct charge_params {
-  std::int64_t amount = 0;
-  std::string currency;
-  std::string payment_method;  // required
-  std::string description;
-  std::map<std::string, std::string> metadata;
-  std::optional<std::chrono::milliseconds> wait_budget;
-};
-
-struct cancel_params {
-  std::string reason;  // optional: "requested_by_customer", "duplicate", "fraudulent", "abandoned"
-};
-
-// The outcome of the cardholder's 3-D Secure challenge, as the server's
-// front end received it from its 3DS server (the RReq / challenge result),
-// passed to payment_service::authenticate. Every field is validated;
-// errc::invalid_argument names the field, never its value.
-struct authenticate_params {
-  // The challenge it answers: must equal the intent's
-  // next_action.three_ds_server_trans_id, else errc::invalid_argument.
-  std::string three_ds_server_trans_id;
-  // "Y" authenticated, "A" attempted: authorize again carrying the values
-  // below. "N" not authenticated, "R" rejected: the attempt fails. "U"
-  // unavailable: see service_options::authorize_when_authentication_unavailable.
-  std::string trans_status;
-  // CAVV / AAV; required for Y and A (1-255 printable ASCII). Sensitive: held
-  // in memory only for the one authorization it is sent with; never stored
-  // (not even in the fingerprint), logged, or returned.
-  std::string authentication_value;
-  std::string eci;                // 2 digits; required for Y and A
-  std::string ds_transaction_id;  // directory server transaction id; required for Y and A
-  std::string message_version;    // EMV 3DS version, "2.2.0"; optional
-  // nullopt: service_options::default_wait_budget. Not part of the fingerprint.
-  std::optional<std::chrono::milliseconds> wait_budget;
+// The answer to an accepted mutating call (see the top of this header).
+struct payment_response {
+  payment_intent intent;  // as it is now (after the outcome, or at the wait budget)
+  bool replayed = false;  // true: this key was answered before; nothing new was done
 };
 
 // What one recovery pass did (see payment_service::recover).
@@ -194,37 +100,32 @@ struct recovery_report {
   std::size_t challenges_expired = 0;  // 3-D Secure challenges past challenge_expiry: failed
 };
 
-// The answer to a mutating call.
-struct payment_response {
-  payment_intent intent;  // as it is now (after the outcome, or at the wait budget)
-  bool replayed = false;  // true: this key was answered before; nothing new was done
-};
-
 namespace detail {
-struct mutation;
+struct service_async;
 }  // namespace detail
 
 class payment_service {
  public:
-  // With the default service_options (built inside the library, so no
-  // temporary of them is destroyed in the caller's code).
-  payment_service(idempotency_store& store, card_network& network);
-  payment_service(idempotency_store& store, card_network& network, service_options options);
+  payment_service(idempotency_store& store, card_network& network,
+                  service_options options = service_options());
   ~payment_service();
   payment_service(const payment_service&) = delete;
   payment_service& operator=(const payment_service&) = delete;
 
+  // A new intent in status created. Nothing is sent to the network.
   result<payment_response> create_intent(std::string_view tenant, std::string_view key,
                                          const create_params& params, diagnostics* diag = nullptr);
 
-  // From created or failed (a new attempt); errc::invalid_state from any other
-  // status. Returns when the outcome is recorded or the wait budget passes.
+  // Sends the intent to the network as a new attempt: from created or failed;
+  // errc::invalid_state from any other status. Returns when the outcome is
+  // recorded or the wait budget passes.
   result<payment_response> confirm(std::string_view tenant, std::string_view key,
                                    std::string_view intent, const confirm_params& params,
                                    diagnostics* diag = nullptr);
 
   // Charges a card for an amount and currency and returns the outcome:
-  // creates the intent and its first attempt in one claim.
+  // creates the intent and its first attempt in one claim, then returns like
+  // confirm.
   result<payment_response> charge(std::string_view tenant, std::string_view key,
                                   const charge_params& params, diagnostics* diag = nullptr);
 
@@ -322,8 +223,8 @@ class payment_service {
   //    initiating call; without one it runs on the service's pool. The
   //    operation counts as outstanding work on that executor until then.
   //  - No thread of the caller's executor blocks: store calls run on the
-  //    service's pool, the wait for the network on completion callbacks and
-  //    timers.
+  //    service's pool (service_options::store_threads), the wait for the
+  //    network on completion callbacks and timers.
   //  - confirm and charge complete at the outcome or at the wait budget,
   //    whichever comes first; at the budget the intent is answered as it is
   //    (processing) and the attempt finishes in the background, telling
@@ -336,123 +237,49 @@ class payment_service {
   //    operations in flight. An operation whose handler's io_context is
   //    destroyed first drops the handler unrun (see "Shutting down" above).
   // Cancellation slots are not supported: the wait budget bounds the wait.
+  // `token` is any Asio completion token: a callback, asio::use_future,
+  // asio::use_awaitable, asio::deferred. docs/async.md has the details and
+  // examples/04_async.cpp an example.
 
   template <class CompletionToken>
   auto async_create_intent(std::string_view tenant, std::string_view key,
                            const create_params& params, diagnostics* diag,
-                           CompletionToken&& token) {
-    return initiate_mutation(prepare_create(tenant, key, params, diag), diag,
-                             std::forward<CompletionToken>(token));
-  }
+                           CompletionToken&& token);  // void(error_code, payment_response)
 
   template <class CompletionToken>
   auto async_confirm(std::string_view tenant, std::string_view key, std::string_view intent,
-                     const confirm_params& params, diagnostics* diag, CompletionToken&& token) {
-    return initiate_mutation(prepare_confirm(tenant, key, intent, params, diag), diag,
-                             std::forward<CompletionToken>(token));
-  }
+                     const confirm_params& params, diagnostics* diag,
+                     CompletionToken&& token);  // void(error_code, payment_response)
 
   template <class CompletionToken>
   auto async_charge(std::string_view tenant, std::string_view key, const charge_params& params,
-                    diagnostics* diag, CompletionToken&& token) {
-    return initiate_mutation(prepare_charge(tenant, key, params, diag), diag,
-                             std::forward<CompletionToken>(token));
-  }
+                    diagnostics* diag,
+                    CompletionToken&& token);  // void(error_code, payment_response)
 
   template <class CompletionToken>
   auto async_cancel(std::string_view tenant, std::string_view key, std::string_view intent,
-                    const cancel_params& params, diagnostics* diag, CompletionToken&& token) {
-    return initiate_mutation(prepare_cancel(tenant, key, intent, params, diag), diag,
-                             std::forward<CompletionToken>(token));
-  }
+                    const cancel_params& params, diagnostics* diag,
+                    CompletionToken&& token);  // void(error_code, payment_response)
 
   template <class CompletionToken>
   auto async_authenticate(std::string_view tenant, std::string_view key, std::string_view intent,
                           const authenticate_params& params, diagnostics* diag,
-                          CompletionToken&& token) {
-    return initiate_mutation(prepare_authenticate(tenant, key, intent, params, diag), diag,
-                             std::forward<CompletionToken>(token));
-  }
+                          CompletionToken&& token);  // void(error_code, payment_response)
 
   template <class CompletionToken>
   auto async_retrieve(std::string_view tenant, std::string_view intent, diagnostics* diag,
-                      CompletionToken&& token) {
-    return initiate_blocking<payment_intent>(
-        [this, t = std::string(tenant), i = std::string(intent), diag] {
-          return retrieve(t, i, diag);
-        },
-        std::forward<CompletionToken>(token));
-  }
+                      CompletionToken&& token);  // void(error_code, payment_intent)
 
   template <class CompletionToken>
   auto async_audit_trail(std::string_view tenant, std::string_view intent, diagnostics* diag,
-                         CompletionToken&& token) {
-    return initiate_blocking<std::vector<audit_entry>>(
-        [this, t = std::string(tenant), i = std::string(intent), diag] {
-          return audit_trail(t, i, diag);
-        },
-        std::forward<CompletionToken>(token));
-  }
+                         CompletionToken&& token);  // void(error_code, std::vector<audit_entry>)
 
  private:
+  friend struct detail::service_async;  // the async_ forms' machinery
   struct impl;
-  // A mutating call, validated, its arguments copied; never null.
-  using prepared = result<std::shared_ptr<const detail::mutation>>;
-
-  template <class T>
-  using completion_ptr = std::shared_ptr<detail::completion<T>>;
-
-  // The one generic initiation: `start` receives the handler, made a
-  // completion while its type is known (so its io_context can be guarded) and
-  // counted as an operation in progress until it is handed over.
-  template <class T, class CompletionToken, class Start>
-  auto initiate(CompletionToken&& token, Start start) {
-    return boost::asio::async_initiate<CompletionToken, void(error_code, T)>(
-        [this](auto h, Start s) {
-          std::move(s)(
-              detail::make_completion<T>(std::move(h), pool_executor(), track_operation()));
-        },
-        token, std::move(start));
-  }
-
-  // A mutating operation: its prepare_ member (validates, copies) + this.
-  template <class CompletionToken>
-  auto initiate_mutation(prepared m, diagnostics* diag, CompletionToken&& token) {
-    return initiate<payment_response>(
-        std::forward<CompletionToken>(token),
-        [this, m = std::move(m), diag](completion_ptr<payment_response> done) mutable {
-          start_mutation(std::move(m), diag, done);
-        });
-  }
-
-  // A read: runs the synchronous form on the service's pool.
-  template <class T, class CompletionToken>
-  auto initiate_blocking(std::function<result<T>()> job, CompletionToken&& token) {
-    return initiate<T>(std::forward<CompletionToken>(token),
-                       [this, job = std::move(job)](completion_ptr<T> done) mutable {
-                         on_pool([job = std::move(job), done] { (*done)(job()); });
-                       });
-  }
-
-  prepared prepare_create(std::string_view tenant, std::string_view key,
-                          const create_params& params, diagnostics* diag);
-  prepared prepare_confirm(std::string_view tenant, std::string_view key, std::string_view intent,
-                           const confirm_params& params, diagnostics* diag);
-  prepared prepare_charge(std::string_view tenant, std::string_view key,
-                          const charge_params& params, diagnostics* diag);
-  prepared prepare_cancel(std::string_view tenant, std::string_view key, std::string_view intent,
-                          const cancel_params& params, diagnostics* diag);
-  prepared prepare_authenticate(std::string_view tenant, std::string_view key,
-                                std::string_view intent, const authenticate_params& params,
-                                diagnostics* diag);
-  result<payment_response> run_sync(prepared m, diagnostics* diag);
-  void start_mutation(prepared m, diagnostics* diag, const completion_ptr<payment_response>& done);
-  void on_pool(std::function<void()> job);
-  // Counts an async_ operation as started; the returned hook ends it.
-  std::function<void()> track_operation();
-  boost::asio::any_io_executor pool_executor() const;
-
   std::unique_ptr<impl> impl_;
 };
 
 }  // namespace payintent
+
+#include "payintent/detail/service_async.hpp"

@@ -3,6 +3,19 @@
 // These are plain aggregates: copyable, comparable, no behaviour. Times are
 // milliseconds since the Unix epoch on the store's clock (never the caller's),
 // so that leases and audit entries agree across processes and servers.
+//
+// One record serves the store and the caller: the intent a store loads is the
+// intent a call returns, with no translation in between where the two could
+// drift apart. What is whose:
+//  - A caller reads payment_intent and attempt, and acts on the fields
+//    marked "caller" below. The fields marked "store" are bookkeeping of the
+//    exactly-once protocol (who holds an attempt, until when, under which
+//    fencing token; the intent's compare-and-set version): shown so that
+//    operators and audits can see them, never sent back by a caller and never
+//    needed to use the API. examples/http_server leaves them out of its JSON.
+//  - Only a store reads and writes operation, stored_result, key_record and
+//    audit_event; callers see audit entries (audit_entry) through
+//    payment_service::audit_trail.
 #pragma once
 
 #include "payintent/currency.hpp"
@@ -37,12 +50,14 @@ struct next_action {
 
 // One dispatch to the card network.
 struct attempt {
+  // Caller: what was sent and what came of it.
   int number = 0;                     // 1-based, in order of creation
-  std::string reference;              // attempt_reference(intent, number)
+  std::string reference;              // attempt_reference(intent, number): the network's key
   attempt_state state = attempt_state::init;
   std::string payment_method;         // opaque token sent with this attempt
   std::string decline_code;           // when declined
   std::string network_transaction_id; // when the network gave one
+  // Store: who holds the attempt (docs/recovery.md, "The protocol").
   std::uint64_t fence = 0;            // fencing token of the current holder (>= 1)
   std::int64_t lease_expires_at_ms = 0;  // 0 when no one holds the attempt
   std::string node_id;                // the node that holds or last held it
@@ -51,8 +66,9 @@ struct attempt {
   friend bool operator==(const attempt&, const attempt&) = default;
 };
 
-// A payment intent as the caller sees it.
+// A payment intent: what a call returns and a store keeps.
 struct payment_intent {
+  // Caller: everything but `version`.
   intent_id id;
   tenant_id tenant;
   money amount;
@@ -65,7 +81,10 @@ struct payment_intent {
   std::vector<attempt> attempts;  // oldest first
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
-  std::uint64_t version = 0;  // bumped by every committed change; 1 after creation
+  // Store: the compare-and-set counter, bumped by every committed change; 1
+  // after creation. A caller may order two snapshots of one intent by it (a
+  // higher version is newer: a stale webhook can be told from a fresh one).
+  std::uint64_t version = 0;
 
   // The newest attempt, or nullptr when there is none.
   const attempt* latest_attempt() const noexcept {

@@ -195,10 +195,10 @@ void attempt_runner::record(const std::shared_ptr<flight>& f, const network_outc
       record_late(*current, *f, outcome);
       break;
     }
-    auto receipt = commits_.commit(*current, *w);
-    if (receipt) {
+    auto after = commits_.commit(*current, std::move(*w));
+    if (after) {
       crash_point("outcome.committed");
-      return finish(f, after_write(current, std::move(*w), receipt.value()));
+      return finish(f, std::move(after).value());
     }
     // version_conflict and fenced_out: reload and decide again; others: back off.
   }

@@ -86,7 +86,7 @@ void attempt_runner::async_await(const tenant_id& tenant, const intent_id& id, i
         w->timer.async_wait([w](error_code ec) {
           // At the deadline the attempt is still in flight: the store holds
           // what its claim committed, and so does the snapshot.
-          if (!ec && w->claim_answer()) w->done(w->on->dispatched);
+          if (!ec && w->try_answer()) w->done(w->on->dispatched);
         });
       });
       return;
@@ -96,7 +96,7 @@ void attempt_runner::async_await(const tenant_id& tenant, const intent_id& id, i
 }
 
 void attempt_runner::resume(flight& f, const std::shared_ptr<waiter>& w) {
-  if (!w->claim_answer()) return;  // the deadline answered it
+  if (!w->try_answer()) return;  // the deadline answered it
   boost::asio::post(w->strand, [w] { w->timer.cancel(); });
   std::optional<payment_intent> final_intent;
   std::string failure;

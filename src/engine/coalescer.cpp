@@ -25,7 +25,7 @@ coalescer::role coalescer::join(const std::shared_ptr<const mutation>& m, follow
 }
 
 void coalescer::publish(const tenant_id& tenant, const idempotency_key& key,
-                        const claim_outcome& leader) {
+                        const admission& leader) {
   const slot name{tenant, key};
   auto& shard = leads_.of(name);
   std::vector<follower> followers;
@@ -37,14 +37,14 @@ void coalescer::publish(const tenant_id& tenant, const idempotency_key& key,
     shard.map.erase(it);
   }
   if (followers.empty()) return;
-  claim_outcome duplicate = leader;
-  if (duplicate.answer) {
-    duplicate.answer.value().replayed = true;
-    duplicate.answer.value().own = nullptr;
+  admission duplicate = leader;
+  if (duplicate.accepted) {
+    duplicate.accepted.value().replayed = true;
+    duplicate.accepted.value().own = nullptr;
     duplicate.diag.replayed = true;
   } else {
     // A definitive answer was stored with the key; a transient one was not.
-    duplicate.diag.replayed = !is_retryable(duplicate.answer.error());
+    duplicate.diag.replayed = !is_retryable(duplicate.accepted.error());
   }
   for (auto& f : followers) f(duplicate);
 }

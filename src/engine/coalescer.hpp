@@ -1,7 +1,7 @@
 // In-process coalescing of duplicates (docs/design.md, "Idempotency contract": "in_progress:
-// coalesce in-process"). While one call claims (tenant, key), a concurrent
-// call with the same key and fingerprint does not go to the store at all: it
-// follows the first and receives its claim's answer as a replay, then waits
+// coalesce in-process"). While one call is admitted under (tenant, key), a
+// concurrent call with the same key and fingerprint does not go to the store
+// at all: it follows the first and receives its admission as a replay, then waits
 // for the attempt on its own budget. A call with another fingerprint is left
 // alone: the store's claim decides between the two (one wins, the other is
 // idempotency_key_reused).
@@ -23,13 +23,14 @@
 
 namespace payintent::detail {
 
-// What the claim of a mutation answered, before any waiting for the network.
-struct claim_answer {
+// What admitting a mutation (load, decide, the store's claim of its key)
+// accepted, before any waiting for the network.
+struct admitted {
   tenant_id tenant;  // whose intent the claim acted on
   intent_id id;
-  // The answer when attempt_number == 0: the intent as the claim left it, or
-  // as loaded for a replay. Empty otherwise: the answer is then the attempt's
-  // outcome, which the caller awaits (the attempt's flight keeps the claim's
+  // The caller's answer when attempt_number == 0: the intent as the claim
+  // left it, or as loaded for a replay. Empty otherwise: the caller then
+  // awaits the attempt's outcome (the attempt's flight keeps the claim's
   // snapshot), so the hand-over moves no intent.
   std::optional<payment_intent> intent;
   int attempt_number = 0;  // the attempt started or replayed; 0 if none
@@ -37,18 +38,19 @@ struct claim_answer {
   attempt_runner::ticket own;  // the dispatcher's ticket; null for everyone else
 };
 
-struct claim_outcome {
-  result<claim_answer> answer = make_error_code(errc::busy);
+// An admission: accepted, or the error the caller is answered with.
+struct admission {
+  result<admitted> accepted = make_error_code(errc::busy);
   diagnostics diag;
 };
 
 class coalescer {
  public:
-  using follower = std::function<void(claim_outcome)>;
+  using follower = std::function<void(admission)>;
   enum class role {
-    lead,    // claim, then publish() the outcome
-    follow,  // `f` will be called with the leader's outcome, as a duplicate's
-    alone,   // another fingerprint holds the key here: claim, do not publish
+    lead,    // be admitted, then publish() the admission
+    follow,  // `f` will be called with the leader's admission, as a duplicate's
+    alone,   // another fingerprint holds the key here: be admitted, do not publish
   };
 
   // Moves from `f` only when the role is follow.
@@ -56,7 +58,7 @@ class coalescer {
 
   // Ends the lead: calls every follower (outside the lock, on this thread)
   // with `leader` as a duplicate sees it: replayed, without the ticket.
-  void publish(const tenant_id& tenant, const idempotency_key& key, const claim_outcome& leader);
+  void publish(const tenant_id& tenant, const idempotency_key& key, const admission& leader);
 
  private:
   struct entry {

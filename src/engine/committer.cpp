@@ -5,36 +5,36 @@
 
 namespace payintent::detail {
 
-result<write_receipt> committer::commit(const payment_intent& before, const intent_write& w) const {
+result<payment_intent> committer::commit(const payment_intent& before, intent_write w) const {
   auto receipt = guarded([&] { return store_.commit(w); });
-  if (receipt) tell(&before, w, receipt.value());
-  return receipt;
+  if (!receipt) return receipt.error();
+  return after_commit(&before, std::move(w), receipt.value());
 }
 
-result<claim_result> committer::claim(const payment_intent* before, const claim_request& r) const {
+result<claimed_key> committer::claim(const payment_intent* before, claim_request r) const {
   auto claimed = guarded([&] { return store_.claim(r); });
-  if (claimed && claimed.value().status == claim_status::claimed && r.write) {
-    tell(before, *r.write, claimed.value().receipt);
+  if (!claimed) return claimed.error();
+  claimed_key out{std::move(claimed).value(), std::nullopt};
+  if (out.result.status == claim_status::claimed && r.write) {
+    out.after = after_commit(before, std::move(*r.write), out.result.receipt);
   }
-  return claimed;
+  return out;
 }
 
-void committer::tell(const payment_intent* before, const intent_write& w,
-                     const write_receipt& receipt) const noexcept {
-  if (!observer_ || w.audit.empty()) return;
-  try {
-    const payment_intent after = after_write(before, intent_write(w), receipt);
-    for (const audit_event& e : w.audit) {
-      try {
-        observer_(transition{after.tenant, after.id, e.attempt_number, e.event, e.from, e.to,
-                             e.detail, receipt.store_time_ms, after});
-      } catch (...) {
-        // The observer's trouble is its own: the transition has committed.
-      }
+payment_intent committer::after_commit(const payment_intent* before, intent_write&& w,
+                                       const write_receipt& receipt) const {
+  std::vector<audit_event> audit = std::move(w.audit);
+  payment_intent after = after_write(before, std::move(w), receipt);
+  if (!observer_) return after;
+  for (const audit_event& e : audit) {
+    try {
+      observer_(transition{after.tenant, after.id, e.attempt_number, e.event, e.from, e.to,
+                           e.detail, receipt.store_time_ms, after});
+    } catch (...) {
+      // The observer's trouble is its own: the transition has committed.
     }
-  } catch (...) {
-    // Out of memory building the notice: the commit stands; the notice is lost.
   }
+  return after;
 }
 
 }  // namespace payintent::detail

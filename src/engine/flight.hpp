@@ -53,7 +53,7 @@ struct attempt_runner::waiter {
       : strand(boost::asio::make_strand(pool)), timer(strand, at) {}
 
   // True for the one caller allowed to answer.
-  bool claim_answer() noexcept { return !answered.exchange(true); }
+  bool try_answer() noexcept { return !answered.exchange(true); }
 
   tenant_id tenant;
   intent_id id;

@@ -66,11 +66,11 @@ void record_late_outcome(const late_outcome_context& c, const payment_intent& cu
     if (j == late_judgement::unadopted && !voided) {
       voided = void_and_check(c, attempt_reference(current.id, number));
     }
-    const intent_write w =
+    intent_write w =
         plan_late_outcome(*now, number, fence, outcome, j, voided ? &*voided : nullptr, c.ctx);
     // The judgement holds only on the version it was made on: a conflict
     // means the intent moved (recovery adopted, voided, reviewed), so judge again.
-    if (c.commits.commit(*now, w)) return;
+    if (c.commits.commit(*now, std::move(w))) return;
   }
 }
 

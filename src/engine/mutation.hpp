@@ -1,37 +1,63 @@
-// A mutating call, validated and with its arguments copied, ready to run
-// synchronously or asynchronously (docs/design.md, "Idempotency contract").
+// A mutating call as a value: validated, its arguments copied, ready to be
+// admitted synchronously or asynchronously (docs/design.md, "Idempotency
+// contract"). The path reads top to bottom: operation (operations.cpp) →
+// mutation → plan (decide, planner.hpp) → the store's claim of the key
+// (payment_service.cpp) → dispatch and record (attempt_runner.hpp).
 #pragma once
 
 #include "engine/planner.hpp"
 #include "payintent/card_network.hpp"
+#include "payintent/operation_params.hpp"
 #include "payintent/records.hpp"
 
 #include <chrono>
-#include <functional>
-#include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace payintent::detail {
 
-// Everything that varies between the mutating operations; the service's
-// claim does the rest.
+// What each mutating operation asks for.
+struct create_request {  // an intent in status created
+  payment_intent fresh;  // its id minted once, so every round writes the same one
+};
+struct charge_request {  // an intent created and confirmed in one claim
+  payment_intent fresh;
+};
+struct confirm_request {
+  intent_id intent;
+  std::string payment_method;  // empty: the intent's
+};
+struct cancel_request {
+  intent_id intent;
+  std::string reason;
+};
+struct authenticate_request {
+  intent_id intent;
+  authenticate_params fields;  // authentication_value cleared: never kept past validation
+  step_up result;              // what the challenge result means under the policy
+};
+using request = std::variant<create_request, charge_request, confirm_request, cancel_request,
+                             authenticate_request>;
+
+operation operation_of(const request& r) noexcept;
+// The existing intent the request acts on; nullopt for a new one.
+std::optional<intent_id> target_of(const request& r);
+// The request's fingerprint in encoding `version` (docs/design.md,
+// "Idempotency contract"): the fields that make two requests the same.
+std::string fingerprint_of(const request& r, int version);
+// The planner's verdict on `r` given the intent as loaded (nullptr for a new one).
+plan decide(const request& r, const payment_intent* current, const write_context& ctx);
+
 struct mutation {
-  operation op{};
   tenant_id tenant;
   idempotency_key key;
-  std::string fingerprint;  // at current_fingerprint_version
-  // The fingerprint in another encoding version, for keys stored before.
-  std::function<std::string(int version)> fingerprint_at;
-  std::optional<intent_id> target;  // loaded before deciding; nullopt for a new intent
-  std::function<plan(const payment_intent* current)> decide;
+  request what;
+  std::string fingerprint;  // fingerprint_of(what, current_fingerprint_version)
   std::chrono::milliseconds wait_budget{0};
   // Sent with the attempt the plan starts (authenticate only); held in
   // memory for that one authorization, never stored.
   std::optional<three_ds_authentication> authentication;
-  // What fingerprint_at and decide point into, kept alive with them: they
-  // capture a plain pointer, which std::function holds without allocating.
-  std::shared_ptr<const void> captured;
 };
 
 }  // namespace payintent::detail

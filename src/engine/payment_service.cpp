@@ -16,8 +16,8 @@
 namespace payintent {
 namespace {
 
-using detail::claim_answer;
-using detail::claim_outcome;
+using detail::admission;
+using detail::admitted;
 using detail::guarded;
 using detail::plan;
 using detail::store_failure;
@@ -86,37 +86,39 @@ void payment_service::impl::post(std::function<void()> job) {
   });
 }
 
-claim_outcome payment_service::impl::claim(const detail::mutation& m) {
-  claim_outcome out;
+admission payment_service::impl::admit(const detail::mutation& m) {
+  admission out;
   diagnostics* diag = &out.diag;
   auto reject = [&](error_code ec) {
-    out.answer = ec;
+    out.accepted = ec;
     return out;
   };
+  const std::optional<intent_id> target = detail::target_of(m.what);
   const auto in_use_deadline = world->now() + options.key_in_use_wait;
   for (int round = 0; round < options.max_conflict_retries;) {
     std::optional<payment_intent> current;
-    if (m.target) {
-      auto loaded = load_reconciled(m.tenant, *m.target, diag);
+    if (target) {
+      auto loaded = load_reconciled(m.tenant, *target, diag);
       if (!loaded) return reject(loaded.error());
       current = std::move(loaded).value();
     }
-    plan p = m.decide(current ? &*current : nullptr);
+    const payment_intent* before = current ? &*current : nullptr;
+    plan p = detail::decide(m.what, before, ctx);
 
     claim_request request;
     request.key.tenant = m.tenant;
     request.key.key = m.key;
-    request.key.op = m.op;
+    request.key.op = detail::operation_of(m.what);
     request.key.fingerprint = m.fingerprint;
     request.key.fingerprint_version = current_fingerprint_version;
     request.key.result.code = p.write ? 0 : static_cast<int>(p.rejection);
     request.key.result.message = p.write ? std::string() : p.message;
-    request.key.result.intent = p.write ? p.write->intent.id : m.target.value_or(intent_id());
+    request.key.result.intent = p.write ? p.write->intent.id : target.value_or(intent_id());
     request.key.result.attempt_number = p.started_attempt;
     request.retention_ms = options.key_retention.count();
     request.write = std::move(p.write);
 
-    auto claimed = commits.claim(current ? &*current : nullptr, request);
+    auto claimed = commits.claim(before, std::move(request));
     if (!claimed) {
       const bool raced =
           claimed.error() == errc::version_conflict || claimed.error() == errc::fenced_out;
@@ -126,13 +128,12 @@ claim_outcome payment_service::impl::claim(const detail::mutation& m) {
       }
       return reject(store_failure(claimed.error(), diag));
     }
-    const key_record& existing = claimed.value().existing;
-    switch (claimed.value().status) {
+    const key_record& existing = claimed.value().result.existing;
+    switch (claimed.value().result.status) {
       case claim_status::claimed: {
-        if (!request.write) return reject(fail(p.rejection, diag, p.message));
-        claim_answer a;
-        payment_intent after = detail::after_write(
-            current ? &*current : nullptr, std::move(*request.write), claimed.value().receipt);
+        if (!claimed.value().after) return reject(fail(p.rejection, diag, p.message));
+        payment_intent& after = *claimed.value().after;
+        admitted a;
         a.tenant = after.tenant;
         a.id = after.id;
         a.attempt_number = p.started_attempt;
@@ -142,17 +143,18 @@ claim_outcome payment_service::impl::claim(const detail::mutation& m) {
         } else {
           a.intent = std::move(after);
         }
-        out.answer = std::move(a);
+        out.accepted = std::move(a);
         return out;
       }
       case claim_status::replay:
-        out.answer = replay(existing, m, diag);
+        out.accepted = replay(existing, m, diag);
         return out;
       case claim_status::mismatch:
         // A key stored under an older encoding is compared in that encoding.
         if (existing.fingerprint_version != current_fingerprint_version &&
-            m.fingerprint_at(existing.fingerprint_version) == existing.fingerprint) {
-          out.answer = replay(existing, m, diag);
+            detail::fingerprint_of(m.what, existing.fingerprint_version) ==
+                existing.fingerprint) {
+          out.accepted = replay(existing, m, diag);
           return out;
         }
         return reject(fail(errc::idempotency_key_reused, diag,
@@ -172,12 +174,12 @@ claim_outcome payment_service::impl::claim(const detail::mutation& m) {
       fail(errc::busy, diag, "the payment intent kept changing under this request; retry"));
 }
 
-void payment_service::impl::claim_shared(const std::shared_ptr<const detail::mutation>& m,
-                                         bool async, std::function<void(claim_outcome)> then) {
+void payment_service::impl::admit_shared(const std::shared_ptr<const detail::mutation>& m,
+                                         bool async, std::function<void(admission)> then) {
   const auto role = coalesce.join(m, then);
   if (role == detail::coalescer::role::follow) return;
   auto lead = [this, m, role, then = std::move(then)] {
-    claim_outcome o = claim(*m);
+    admission o = admit(*m);
     if (role == detail::coalescer::role::lead) coalesce.publish(m->tenant, m->key, o);
     then(std::move(o));
   };
@@ -188,21 +190,21 @@ void payment_service::impl::claim_shared(const std::shared_ptr<const detail::mut
   }
 }
 
-result<payment_response> payment_service::impl::answer(claim_outcome o, steady::time_point deadline,
+result<payment_response> payment_service::impl::answer(admission o, steady::time_point deadline,
                                                        diagnostics* diag) {
   if (diag) *diag = o.diag;
-  BOOST_OUTCOME_TRY(auto a, std::move(o.answer));
+  BOOST_OUTCOME_TRY(auto a, std::move(o.accepted));
   if (a.attempt_number == 0) return payment_response{std::move(*a.intent), a.replayed};
   auto now = runner.await(a.tenant, a.id, a.attempt_number, deadline, diag, a.own);
   if (!now) return now.error();
   return payment_response{std::move(now).value(), a.replayed};
 }
 
-void payment_service::impl::answer_async(claim_outcome o, steady::time_point deadline,
+void payment_service::impl::answer_async(admission o, steady::time_point deadline,
                                          diagnostics* diag, answered done) {
   if (diag) *diag = o.diag;
-  if (!o.answer) return done(o.answer.error());
-  claim_answer& a = o.answer.value();
+  if (!o.accepted) return done(o.accepted.error());
+  admitted& a = o.accepted.value();
   if (a.attempt_number == 0) return done(payment_response{std::move(*a.intent), a.replayed});
   runner.async_await(a.tenant, a.id, a.attempt_number, deadline, diag, a.own,
                      [done = std::move(done), replayed = a.replayed](result<payment_intent> r) {
@@ -211,13 +213,13 @@ void payment_service::impl::answer_async(claim_outcome o, steady::time_point dea
                      });
 }
 
-result<claim_answer> payment_service::impl::replay(const key_record& existing,
+result<admitted> payment_service::impl::replay(const key_record& existing,
                                                    const detail::mutation& m, diagnostics* diag) {
   const stored_result& stored = existing.result;
   if (stored.code != 0) return fail(errc(stored.code), diag, stored.message, true);
   if (diag) diag->replayed = true;
   BOOST_OUTCOME_TRY(auto intent, load(m.tenant, stored.intent, diag));
-  claim_answer a{intent.tenant, intent.id, std::nullopt, stored.attempt_number, true, nullptr};
+  admitted a{intent.tenant, intent.id, std::nullopt, stored.attempt_number, true, nullptr};
   if (a.attempt_number == 0) a.intent = std::move(intent);
   return a;
 }
@@ -257,11 +259,13 @@ result<bool> payment_service::impl::expire_challenge(payment_intent& intent, dia
     if (!detail::challenge_expired(intent, now.value(), options.challenge_expiry.count())) {
       return false;
     }
-    const intent_write w = detail::plan_challenge_expired(intent, ctx);
-    auto done = commits.commit(intent, w);
-    if (!done && done.error() != errc::version_conflict) return store_failure(done.error(), diag);
+    auto ended = commits.commit(intent, detail::plan_challenge_expired(intent, ctx));
+    if (ended) {
+      intent = std::move(ended).value();
+      return true;
+    }
+    if (ended.error() != errc::version_conflict) return store_failure(ended.error(), diag);
     BOOST_OUTCOME_TRY(intent, load(intent.tenant, intent.id, diag));
-    if (done) return true;
   }
   return fail(errc::busy, diag, "the payment intent kept changing under this request; retry");
 }
@@ -289,20 +293,6 @@ void payment_service::impl::expire_challenges(std::size_t limit, recovery_report
     }
   }
 }
-
-// GCC 12 at -O2 reports the moved-from options' map as "may be used
-// uninitialized" when it destroys it here: a known false positive, kept out
-// of callers' builds by this overload and silenced for this one function.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-payment_service::payment_service(idempotency_store& store, card_network& network)
-    : payment_service(store, network, service_options{}) {
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 payment_service::payment_service(idempotency_store& store, card_network& network,
                                  service_options options)

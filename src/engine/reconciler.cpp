@@ -49,15 +49,15 @@ result<verdict> reconciler::reconcile(const tenant_id& tenant, const intent_id& 
   }
   // The store checks the lease again, by its own clock, in the same
   // transaction: of two recoverers racing here only one gets the new fence.
-  const intent_write takeover = plan_takeover(*loaded, number, ctx_);
-  auto receipt = commits_.commit(*loaded, takeover);
-  if (!receipt) {
-    if (lost_race(receipt.error())) return verdict::skipped;
-    return receipt.error();
+  intent_write takeover = plan_takeover(*loaded, number, ctx_);
+  const std::uint64_t fence = takeover.attempt->value.fence;
+  auto taken = commits_.commit(*loaded, std::move(takeover));
+  if (!taken) {
+    if (lost_race(taken.error())) return verdict::skipped;
+    return taken.error();
   }
   crash_point("recovery.taken_over");
-  return settle(after_write(&*loaded, intent_write(takeover), receipt.value()), number,
-                takeover.attempt->value.fence, why);
+  return settle(taken.value(), number, fence, why);
 }
 
 result<verdict> reconciler::settle(const payment_intent& taken, int number, std::uint64_t fence,
@@ -88,7 +88,7 @@ result<verdict> reconciler::settle(const payment_intent& taken, int number, std:
       }
       auto w = plan_outcome(current, number, fence, outcome, ctx_);
       if (!w) return verdict::skipped;
-      auto r = commits_.commit(current, *w);
+      auto r = commits_.commit(current, std::move(*w));
       if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
       return verdict::adopted;
     }
@@ -96,10 +96,9 @@ result<verdict> reconciler::settle(const payment_intent& taken, int number, std:
     // recoverer that took over meanwhile wins the compare-and-set and this
     // one voids nothing.
     if (!undecided_voids) {
-      intent_write decision = plan_void_decided(current, number, fence, ctx_);
-      auto r = commits_.commit(current, decision);
+      auto r = commits_.commit(current, plan_void_decided(current, number, fence, ctx_));
       if (!r) return lost_race(r.error()) ? result<verdict>(verdict::skipped) : r.error();
-      current = after_write(&current, std::move(decision), r.value());
+      current = std::move(r).value();
       crash_point("recovery.void_decided");
     }
   }

@@ -1,5 +1,6 @@
-// The payment service's engine room, shared by payment_service.cpp (claims,
-// reads, recovery) and operations.cpp (the operations, sync and async).
+// The payment service's engine room, shared by payment_service.cpp
+// (admissions, reads, recovery) and operations.cpp (the operations, sync and
+// async).
 #pragma once
 
 #include "engine/activity.hpp"
@@ -38,21 +39,27 @@ struct payment_service::impl {
   // A call's entry: counted until the scope ends, or errc::shutting_down.
   result<detail::activity::scope> enter(diagnostics* diag);
 
-  // The claim of `m`: load (reconciled), decide, claim the key with the
-  // write; dispatches the attempt it started. Blocks on the store.
-  detail::claim_outcome claim(const detail::mutation& m);
-  // claim(), shared with concurrent duplicates (coalescer.hpp). `then` gets
-  // this caller's outcome: inline when `async` is false, else on the pool.
-  void claim_shared(const std::shared_ptr<const detail::mutation>& m, bool async,
-                    std::function<void(detail::claim_outcome)> then);
-  // From a claim to the answer, waiting for its attempt until `deadline`:
+  // A prepared mutation, run for a synchronous call: admitted, then answered.
+  result<payment_response> run(detail::prepared_mutation m, diagnostics* diag);
+  // The same for an async_ operation; `done` gets the answer.
+  void start(detail::prepared_mutation m, diagnostics* diag,
+             const detail::service_async::completion_ptr<payment_response>& done);
+
+  // Admits `m`: load (reconciled), decide, the store's claim of the key with
+  // the write; dispatches the attempt it started. Blocks on the store.
+  detail::admission admit(const detail::mutation& m);
+  // admit(), shared with concurrent duplicates (coalescer.hpp). `then` gets
+  // this caller's admission: inline when `async` is false, else on the pool.
+  void admit_shared(const std::shared_ptr<const detail::mutation>& m, bool async,
+                    std::function<void(detail::admission)> then);
+  // From an admission to the caller's answer, waiting for its attempt until `deadline`:
   // blocking, or calling `done` without blocking.
-  result<payment_response> answer(detail::claim_outcome o, steady::time_point deadline,
+  result<payment_response> answer(detail::admission o, steady::time_point deadline,
                                   diagnostics* diag);
-  void answer_async(detail::claim_outcome o, steady::time_point deadline, diagnostics* diag,
+  void answer_async(detail::admission o, steady::time_point deadline, diagnostics* diag,
                     answered done);
 
-  result<detail::claim_answer> replay(const key_record& existing, const detail::mutation& m,
+  result<detail::admitted> replay(const key_record& existing, const detail::mutation& m,
                                       diagnostics* diag);
   result<payment_intent> load(const tenant_id& tenant, const intent_id& id, diagnostics* diag);
   result<payment_intent> load_reconciled(const tenant_id& tenant, const intent_id& id,

@@ -7,7 +7,7 @@
 
 #include "engine/planner.hpp"
 #include "payintent/card_network.hpp"
-#include "payintent/payment_service.hpp"
+#include "payintent/operation_params.hpp"
 
 #include <optional>
 #include <string>

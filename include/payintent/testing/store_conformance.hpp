@@ -57,7 +57,7 @@
 // Every conformance case, for the store named `name` (a string literal).
 #define PAYINTENT_STORE_CONFORMANCE_SUITE(name, factory_expr)                                      \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "store clock", store_clock, factory_expr)                 \
-  PAYINTENT_STORE_CONFORMANCE_CASE(name, "claim outcomes", claim_outcomes, factory_expr)           \
+  PAYINTENT_STORE_CONFORMANCE_CASE(name, "claim statuses", claim_statuses, factory_expr)           \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "replay returns the stored record",                       \
                                    replay_returns_stored_record, factory_expr)                     \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "key checked before preconditions",                       \

@@ -7,10 +7,10 @@
 namespace payintent::testing::conformance {
 
 // claimed, replay and mismatch, each with what it stored or returned.
-inline void claim_outcomes(const store_factory& make) {
+inline void claim_statuses(const store_factory& make) {
   auto sut = make();
   auto& store = *sut.store;
-  const auto pi = new_intent(tenant_a, "pi_claim_outcomes");
+  const auto pi = new_intent(tenant_a, "pi_claim_statuses");
   const auto t0 = expect_ok(store.now_ms());
 
   const auto first = expect_ok(store.claim(claim_create("key-1", pi)));
