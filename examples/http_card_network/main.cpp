@@ -59,19 +59,20 @@ int main(int argc, char** argv) {
   if (exit_code) return *exit_code;
 
   gw::gateway_simulator gateway({.latency = 20ms,
-                                 .late_by = 700ms,
+                                 .late_by = 1000ms,
                                  .log = [](const std::string& l) { narrate("gateway:", l); }});
 
   payintent::service_options options;
   options.node_id = "shop-1";
-  options.attempt_lease = 1000ms;   // production: 60 s
-  options.network_timeout = 500ms;  // production: 30 s
+  options.attempt_lease = 1200ms;   // production: 60 s
+  options.network_timeout = 600ms;  // production: 30 s
+  options.recovery_backoff = {200ms, 400ms};  // production: 5 s, 1 min, 5 min, 1 h
   std::atomic<bool> recovering{false};
   options.on_transition = [&](const payintent::transition& t) {
     if (recovering) narrate("payintent:", fmt::format("{}", t));
   };
   const gw::http_network_options network_options{
-      .gateway = gateway.endpoint(), .authorize_timeout = 400ms, .lookup_timeout = 300ms};
+      .gateway = gateway.endpoint(), .authorize_timeout = 500ms, .lookup_timeout = 400ms};
   if (auto why = gw::http_card_network::check_timeouts(network_options, options)) {
     fmt::print(stderr, "http_card_network: {}\n", *why);
     return 1;
@@ -81,7 +82,7 @@ int main(int argc, char** argv) {
   payintent::payment_service payments(store, network, options);
 
   fmt::print(
-      "gateway simulator on {}: 20 ms a call; authorize timeout 400 ms, lease 1000 ms\n\n",
+      "gateway simulator on {}: 20 ms a call; authorize timeout 500 ms, lease 1200 ms\n\n",
       gateway.endpoint().address().to_string() + ":" + std::to_string(gateway.endpoint().port()));
   using st = payintent::intent_status;
   const std::vector<step> steps = {
