@@ -23,7 +23,9 @@
 
 #include "common/cli.hpp"
 
+#include <atomic>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -36,7 +38,7 @@ std::mutex print_mutex;  // the simulator and recovery narrate from their thread
 
 void narrate(std::string_view who, const std::string& line) {
   std::lock_guard lock(print_mutex);
-  fmt::print("     {:<8} {}\n", who, line);
+  fmt::print("     {:<10} {}\n", who, line);
 }
 
 struct step {
@@ -64,8 +66,8 @@ int main(int argc, char** argv) {
 
   payintent::service_options options;
   options.node_id = "shop-1";
-  options.attempt_lease = 1200ms;   // production: 60 s
-  options.network_timeout = 600ms;  // production: 30 s
+  options.attempt_lease = 1200ms;             // production: 60 s
+  options.network_timeout = 600ms;            // production: 30 s
   options.recovery_backoff = {200ms, 400ms};  // production: 5 s, 1 min, 5 min, 1 h
   std::atomic<bool> recovering{false};
   options.on_transition = [&](const payintent::transition& t) {
@@ -88,8 +90,8 @@ int main(int argc, char** argv) {
   const std::vector<step> steps = {
       {"an approved card", "tok_visa", gw::fault::none, st::succeeded, st::succeeded},
       {"a declined card", "tok_insufficient_funds", gw::fault::none, st::failed, st::failed},
-      {"answer dropped after the charge", "tok_visa", gw::fault::drop_answer, st::succeeded,
-       st::succeeded},
+      {"answer dropped after the charge; the resend, same key, is replayed", "tok_visa",
+       gw::fault::drop_answer, st::succeeded, st::succeeded},
       {"answer too late (timeout)", "tok_visa", gw::fault::answer_late, st::processing,
        st::succeeded},
       {"request lost on the way", "tok_visa", gw::fault::lose_request, st::processing, st::failed},
@@ -109,27 +111,8 @@ int main(int argc, char** argv) {
   };
   std::vector<payintent::intent_id> ids;
   bool as_expected = true;
-  boost::asio::thread_pool recovery_thread(1);
-  for (std::size_t i = 0; i < steps.size(); ++i) {
+  auto run = [&](std::size_t i) {
     const step& s = steps[i];
-    if (i + 1 == steps.size()) {
-      // Before the gateway goes away, recovery settles the unknown attempts.
-      // Their holder let go when it recorded "unknown" (a holder that died
-      // mid-call lets go when its lease expires); lookup adopts what the
-      // gateway did, or finds nothing and voids. Production runs it on every
-      // node, always.
-      fmt::print("\n   recovery (start_recovery, a pass every 100 ms) settles the unknowns:\n");
-      recovering = true;
-      payments.start_recovery(recovery_thread.get_executor(), 100ms);
-      for (int waited = 0; waited < 60 && (unsettled(ids[3]) || unsettled(ids[4])); ++waited) {
-        // up to 3 s
-        std::this_thread::sleep_for(50ms);
-      }
-      payments.stop_recovery();
-      recovering = false;
-      gateway.stop_listening();
-      fmt::print("\n");
-    }
     if (s.fault != gw::fault::none) gateway.inject(s.fault);
     fmt::print("{}. {} ({})\n", i + 1, s.story, s.payment_method);
     payintent::diagnostics diag;
@@ -138,7 +121,7 @@ int main(int argc, char** argv) {
         {.amount = 1200, .currency = "EUR", .payment_method = s.payment_method}, &diag);
     if (!r) {
       fmt::print("   -> error: {} ({})\n", r.error().message(), diag.message);
-      return 1;
+      return false;
     }
     const payintent::payment_intent& intent = r.value().intent;
     ids.push_back(intent.id);
@@ -146,7 +129,29 @@ int main(int argc, char** argv) {
                intent.latest_attempt()->state,
                intent.last_error ? ": " + intent.last_error->message : "");
     as_expected = as_expected && intent.status == s.right_after;
+    return true;
+  };
+
+  const std::size_t gateway_down = steps.size() - 1;
+  for (std::size_t i = 0; i < gateway_down; ++i) {
+    if (!run(i)) return 1;
   }
+  // Recovery settles the two unknown attempts. Their holder let go when it
+  // recorded "unknown" (a holder that died mid-call lets go when its lease
+  // expires); lookup adopts what the gateway did, or finds nothing and voids.
+  // Production runs it on every node, always.
+  fmt::print("\n   recovery (start_recovery, a pass every 100 ms) settles the unknowns:\n");
+  boost::asio::thread_pool recovery_thread(1);
+  recovering = true;
+  payments.start_recovery(recovery_thread.get_executor(), 100ms);
+  for (int waited = 0; waited < 60 && (unsettled(ids[3]) || unsettled(ids[4])); ++waited) {
+    std::this_thread::sleep_for(50ms);  // up to 3 s
+  }
+  payments.stop_recovery();
+  recovering = false;
+  fmt::print("\n");
+  gateway.stop_listening();
+  if (!run(gateway_down)) return 1;
 
   fmt::print("\nthe gateway's books against payintent's intents:\n");
   std::vector<payintent::payment_intent> intents;

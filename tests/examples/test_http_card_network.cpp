@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include <future>
+#include <optional>
 #include <string>
 
 using namespace payintent;
@@ -62,13 +63,12 @@ error_code void_reference(card_network& n, const std::string& reference) {
   return p.get_future().get();
 }
 
-const ledger_entry* entry(const gateway_simulator& g, const std::string& key) {
-  static thread_local std::vector<ledger_entry> books;
-  books = g.ledger().entries();
-  for (const auto& e : books) {
-    if (e.key == key) return &e;
+// The gateway's line for `key`, if it has one.
+std::optional<ledger_entry> entry(const gateway_simulator& g, const std::string& key) {
+  for (const auto& e : g.ledger().entries()) {
+    if (e.key == key) return e;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -161,8 +161,8 @@ TEST_CASE("over loopback: the corners the story does not reach") {
     gateway.inject(fault::drop_answer);
     gateway.inject(fault::drop_answer);
     CHECK(authorize(network, charge("pi_lost-a1")).kind == outcome_kind::unknown);
-    const ledger_entry* e = entry(gateway, "pi_lost-a1");
-    REQUIRE(e != nullptr);
+    const auto e = entry(gateway, "pi_lost-a1");
+    REQUIRE(e);
     CHECK((e->requests == 2 && e->charges == 1));
     CHECK(lookup(network, "pi_lost-a1").value().outcome.kind == outcome_kind::approved);
   }
