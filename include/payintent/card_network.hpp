@@ -1,7 +1,8 @@
 // payintent — the card network, supplied by you (docs/recovery.md).
 //
 // payintent never talks to a card network itself: you implement this
-// interface around your acquirer or gateway client. The service calls
+// interface around your acquirer or gateway client (examples/http_card_network/
+// is one over HTTP, written to be copied). The service calls
 // `async_authorize` at most once per attempt reference, after the attempt has
 // been durably written; it never assumes the network deduplicates, but passes
 // a deterministic reference so one that does can.
