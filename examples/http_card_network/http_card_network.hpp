@@ -32,7 +32,7 @@
 #pragma once
 
 #include <payintent/card_network.hpp>
-#include <payintent/payment_service.hpp>
+#include <payintent/service_options.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
