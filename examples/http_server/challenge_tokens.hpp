@@ -9,6 +9,11 @@
 // back button sends the same result under the same idempotency key and the
 // library replays it.
 //
+// The fixed answer holds the simulated ACS's CAVV in memory while the link
+// is kept, so a replay passes validation (the library leaves the CAVV out of
+// the fingerprint and never stores it). A real server keeps none: its 3DS
+// server hands it the result once, and it goes straight to authenticate.
+//
 // In memory only: a restart loses every pending page (docs/http_server.md);
 // the library's challenge_expiry then fails the intent. Entries are kept
 // `retention` after they are issued (so the back button finds a finished
