@@ -9,6 +9,7 @@
 // exits 0. Exits 2 on bad arguments, 1 when the store cannot be opened or
 // the port bound.
 #include "http_server/auth.hpp"
+#include "http_server/challenge_routes.hpp"
 #include "http_server/metrics.hpp"
 #include "http_server/router.hpp"
 #include "http_server/server.hpp"
@@ -17,7 +18,7 @@
 #include <payintent/payment_service.hpp>
 #include <payintent/testing/fake_card_network.hpp>
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
@@ -72,9 +73,20 @@ int main(int argc, char** argv) {
   options.on_transition = [&authorizations](const transition& t) {
     if (t.event == "attempt.authorized") authorizations.fetch_add(1, std::memory_order_relaxed);
   };
+  options.challenge_expiry = args.challenge_expiry;
   payment_service service(*store.value(), network, options);
   http::metrics stats([&authorizations] { return authorizations.load(); });
-  const http::router_context ctx{keys, service, stats, args.wait_budget};
+  // The issuer's ACS, played here: challenge pages on this server, answered
+  // by the fake network's complete_challenge. A link is kept an hour past
+  // the window, so the back button still finds a finished challenge.
+  http::challenge_tokens tokens(args.challenge_expiry + std::chrono::hours(1));
+  http::simulated_acs acs{tokens,
+                          [&network](const std::string& trans_id, const std::string& status) {
+                            return network.complete_challenge(trans_id, status);
+                          },
+                          {},
+                          args.challenge_expiry};
+  const http::router_context ctx{keys, service, stats, args.wait_budget, &acs};
 
   boost::asio::io_context io;
   http::server_limits limits;
@@ -88,6 +100,7 @@ int main(int argc, char** argv) {
                e.code().message());
     return 1;
   }
+  acs.base_url = fmt::format("http://127.0.0.1:{}", listener->port());  // before any request
   listener->start();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
@@ -97,11 +110,12 @@ int main(int argc, char** argv) {
     listener->stop();
   });
   fmt::print("listening on 127.0.0.1:{}\n", listener->port());
-  std::fflush(stdout);
+  (void)std::fflush(stdout);
 
   // Two threads parse and route; the library's blocking work runs on the
   // service's own pool (service_options::store_threads).
   std::vector<std::thread> threads;
+  threads.reserve(2);
   for (int i = 0; i < 2; ++i) threads.emplace_back([&io] { io.run(); });
   for (auto& t : threads) t.join();
   // Step 2: attempts whose callers were answered at the wait budget record

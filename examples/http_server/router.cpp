@@ -40,10 +40,24 @@ response unknown_url() {
       api_error{404, "invalid_request_error", "resource_missing", "Unrecognized request URL", {}});
 }
 
+// Who sees an intent: its JSON links a redirect challenge to this server's
+// page (challenge_routes.hpp), with the return_url of the request if any.
+struct viewer {
+  const router_context& ctx;
+  const std::string& tenant;
+  std::string_view return_url;
+
+  boost::json::object operator()(const payment_intent& intent) const {
+    boost::json::object json = intent_json(intent);
+    if (ctx.acs) link_challenge(json, intent, tenant, return_url, *ctx.acs);
+    return json;
+  }
+};
+
 // The outcome of a mutating call as the client sees it. `settles` marks the
 // calls that send an attempt (confirm, charge): a failed attempt is a 402.
 response mutation_response(const error_code& ec, const payment_response& r, const diagnostics& diag,
-                           bool settles) {
+                           bool settles, const viewer& view) {
   if (ec) return error_response(from_library(ec, &diag));
   response res;
   if (settles && r.intent.status == intent_status::failed && r.intent.last_error) {
@@ -54,10 +68,10 @@ response mutation_response(const error_code& ec, const payment_response& r, cons
     if (!r.intent.last_error->decline_code.empty()) {
       extra["decline_code"] = r.intent.last_error->decline_code;
     }
-    extra["payment_intent"] = intent_json(r.intent);
+    extra["payment_intent"] = view(r.intent);
     res = error_response(e, std::move(extra));
   } else {
-    res = json_response(200, intent_json(r.intent));
+    res = json_response(200, view(r.intent));
   }
   if (r.replayed) res.set("Idempotent-Replayed", "true");
   return res;
@@ -94,25 +108,27 @@ awaitable<response> create(const request& req, const router_context& ctx,
   create_request params;
   if (auto e = read_post(req, key, params, parse_create)) co_return error_response(*e);
   diagnostics diag;
+  const viewer view{ctx, tenant, params.return_url};
   if (params.confirm) {
     auto [ec, r] = co_await ctx.service.async_charge(
         tenant, key, as_charge(params, ctx.wait_budget), &diag, use_tuple);
-    co_return mutation_response(ec, r, diag, true);
+    co_return mutation_response(ec, r, diag, true, view);
   }
   auto [ec, r] =
       co_await ctx.service.async_create_intent(tenant, key, params.intent, &diag, use_tuple);
-  co_return mutation_response(ec, r, diag, false);
+  co_return mutation_response(ec, r, diag, false, view);
 }
 
 awaitable<response> confirm(const request& req, const router_context& ctx,
                             const std::string& tenant, std::string_view id) {
   std::string key;
-  confirm_params params;
+  confirm_request params;
   if (auto e = read_post(req, key, params, parse_confirm)) co_return error_response(*e);
-  params.wait_budget = ctx.wait_budget;
+  params.params.wait_budget = ctx.wait_budget;
   diagnostics diag;
-  auto [ec, r] = co_await ctx.service.async_confirm(tenant, key, id, params, &diag, use_tuple);
-  co_return mutation_response(ec, r, diag, true);
+  auto [ec, r] =
+      co_await ctx.service.async_confirm(tenant, key, id, params.params, &diag, use_tuple);
+  co_return mutation_response(ec, r, diag, true, viewer{ctx, tenant, params.return_url});
 }
 
 awaitable<response> cancel(const request& req, const router_context& ctx, const std::string& tenant,
@@ -122,7 +138,7 @@ awaitable<response> cancel(const request& req, const router_context& ctx, const 
   if (auto e = read_post(req, key, params, parse_cancel)) co_return error_response(*e);
   diagnostics diag;
   auto [ec, r] = co_await ctx.service.async_cancel(tenant, key, id, params, &diag, use_tuple);
-  co_return mutation_response(ec, r, diag, false);
+  co_return mutation_response(ec, r, diag, false, viewer{ctx, tenant, {}});
 }
 
 awaitable<response> retrieve(const router_context& ctx, const std::string& tenant,
@@ -130,7 +146,7 @@ awaitable<response> retrieve(const router_context& ctx, const std::string& tenan
   diagnostics diag;
   auto [ec, intent] = co_await ctx.service.async_retrieve(tenant, id, &diag, use_tuple);
   if (ec) co_return error_response(from_library(ec, &diag));
-  co_return json_response(200, intent_json(intent));
+  co_return json_response(200, viewer{ctx, tenant, {}}(intent));
 }
 
 }  // namespace
@@ -155,6 +171,9 @@ awaitable<response> route(const request& req, const router_context& ctx) {
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
     res.body() = ctx.stats.render();
     co_return res;
+  }
+  if (ctx.acs && path.starts_with(challenge_path)) {
+    co_return co_await challenge_route(req, ctx.service, *ctx.acs, ctx.wait_budget);
   }
   if (path != intents_path && !path.starts_with(std::string(intents_path) + "/")) {
     co_return unknown_url();

@@ -5,6 +5,7 @@
 //   POST /v1/payment_intents/{id}/cancel
 //   GET  /v1/payment_intents/{id}
 //   GET  /metrics                            Prometheus text, no auth
+//   GET|POST /3ds/challenge/{id}/{token}     the simulated ACS (challenge_routes.hpp)
 //
 // Every /v1 request authenticates with an API key (auth.hpp); every POST
 // carries an Idempotency-Key header. Statuses follow payintent's errc table
@@ -18,7 +19,9 @@
 
 #include "http_server/api_error.hpp"
 #include "http_server/auth.hpp"
+#include "http_server/challenge_routes.hpp"
 #include "http_server/metrics.hpp"
+
 #include <payintent/payment_service.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -43,6 +46,9 @@ struct router_context {
   // Passed to confirm and charge: the longest a request waits for the card
   // network before answering the intent as it is (processing).
   std::chrono::milliseconds wait_budget;
+  // The challenge pages a redirect next_action points at; null: none, and
+  // next_action is the network's as it came.
+  simulated_acs* acs = nullptr;
 };
 
 boost::asio::awaitable<response> route(const request& req, const router_context& ctx);

@@ -17,7 +17,7 @@ std::string server_usage() {
   return "usage: http_server --port P --store memory|sqlite:PATH|postgres:CONNINFO --api-key KEY=TENANT\n"
          "                   [--api-key KEY=TENANT ...] --network-latency-ms LO-HI\n"
          "                   --wait-budget-ms N [--read-timeout-ms N] [--max-body-bytes N]\n"
-         "                   [--store-threads N]\n"
+         "                   [--store-threads N] [--challenge-expiry-ms N]\n"
          "\n"
          "Serves a Stripe-compatible subset of the PaymentIntents API on 127.0.0.1:P\n"
          "(P = 0 picks a free port), backed by payintent and a simulated card network\n"
@@ -68,8 +68,12 @@ std::variant<server_args, std::string> parse_server_args(int argc, const char* c
       const auto n = cli::parse_int<std::size_t>(value, 1, 1024);
       if (!n) return bad_value(flag, value, "threads in 1..1024");
       args.store_threads = *n;
+    } else if (flag == "--challenge-expiry-ms") {
+      const auto n = cli::parse_int<int>(value, 100, 86'400'000);
+      if (!n) return bad_value(flag, value, "ms in 100..86400000");
+      args.challenge_expiry = std::chrono::milliseconds(*n);
     } else if (flag == "--max-body-bytes") {
-      const auto n = cli::parse_int<std::size_t>(value, 64, 64 * 1024 * 1024);
+      const auto n = cli::parse_int<std::size_t>(value, 64, std::size_t{64} * 1024 * 1024);
       if (!n) return bad_value(flag, value, "bytes in 64..67108864");
       args.max_body_bytes = *n;
     } else {

@@ -3,6 +3,7 @@
 //   http_server --port P --store memory|sqlite:PATH --api-key KEY=TENANT [--api-key ...]
 //               --network-latency-ms LO-HI --wait-budget-ms N
 //               [--read-timeout-ms N] [--max-body-bytes N] [--store-threads N]
+//               [--challenge-expiry-ms N]
 #pragma once
 
 #include "storm/store_spec.hpp"
@@ -33,6 +34,9 @@ struct server_args {
   // as many store threads as requests it expects in flight on the store.
   // Default: 4 on the memory store, 64 on a durable one.
   std::size_t store_threads = 0;  // 0: the default for the store
+  // Optional: service_options::challenge_expiry, the time a cardholder has
+  // to answer a 3-D Secure challenge page. Default: 10 min (the library's).
+  std::chrono::milliseconds challenge_expiry = std::chrono::minutes(10);
   bool help = false;
 };
 

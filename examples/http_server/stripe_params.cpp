@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace payintent::http {
@@ -60,6 +61,9 @@ std::optional<api_error> parse_create(const form_fields& form, create_request& o
       out.intent.payment_method = f.value;
     } else if (f.name == "description") {
       out.intent.description = f.value;
+    } else if (f.name == "return_url") {
+      if (auto e = check_return_url(f.value)) return e;
+      out.return_url = f.value;
     } else if (f.name == "confirm") {
       if (auto e = parse_bool(f, out.confirm)) return e;
     } else if (f.name == "capture_method") {
@@ -85,10 +89,40 @@ std::optional<api_error> parse_create(const form_fields& form, create_request& o
   return std::nullopt;
 }
 
-std::optional<api_error> parse_confirm(const form_fields& form, confirm_params& out) {
+std::optional<api_error> parse_confirm(const form_fields& form, confirm_request& out) {
   for (const form_field& f : form) {
-    if (f.name != "payment_method") return unknown_parameter(f.name);
-    out.payment_method = f.value;
+    if (f.name == "payment_method") {
+      out.params.payment_method = f.value;
+    } else if (f.name == "return_url") {
+      if (auto e = check_return_url(f.value)) return e;
+      out.return_url = f.value;
+    } else {
+      return unknown_parameter(f.name);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<api_error> check_return_url(std::string_view url) {
+  constexpr std::size_t max_length = 2048;
+  std::string_view rest = url;
+  bool scheme = false;
+  for (const std::string_view prefix : {"https://", "http://"}) {
+    if (rest.starts_with(prefix)) {
+      rest.remove_prefix(prefix.size());
+      scheme = true;
+      break;
+    }
+  }
+  const bool printable =
+      std::all_of(url.begin(), url.end(), [](char c) { return c > ' ' && c < 0x7f; });
+  const bool host =
+      !rest.empty() && rest.front() != '/' && rest.front() != '?' && rest.front() != '#';
+  if (!scheme || !host || !printable || url.size() > max_length) {
+    return invalid_request(
+        "Invalid return_url: use an absolute http or https URL of at most 2048 characters, "
+        "without spaces",
+        "return_url", "url_invalid");
   }
   return std::nullopt;
 }

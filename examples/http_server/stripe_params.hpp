@@ -11,21 +11,36 @@
 #include <payintent/payment_service.hpp>
 
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace payintent::http {
 
 // POST /v1/payment_intents: amount (integer minor units), currency, and
 // optionally payment_method, description, metadata[KEY], confirm
-// (true|false, default false) and capture_method (automatic only: payintent
-// captures on authorization, so manual is a clear 400).
+// (true|false, default false), capture_method (automatic only: payintent
+// captures on authorization, so manual is a clear 400) and return_url.
 struct create_request {
   create_params intent;
   bool confirm = false;  // true: create and confirm in one idempotent call (a charge)
+  // Where the 3-D Secure challenge page sends the browser when it is
+  // answered; "" for none. Kept by the server (challenge_tokens.hpp), not
+  // the library, so it is not part of the idempotency fingerprint.
+  std::string return_url;
 };
 std::optional<api_error> parse_create(const form_fields& form, create_request& out);
 
-// POST /v1/payment_intents/{id}/confirm: optionally payment_method.
-std::optional<api_error> parse_confirm(const form_fields& form, confirm_params& out);
+// POST /v1/payment_intents/{id}/confirm: optionally payment_method and return_url.
+struct confirm_request {
+  confirm_params params;
+  std::string return_url;  // as create_request's
+};
+std::optional<api_error> parse_confirm(const form_fields& form, confirm_request& out);
+
+// A return_url must be an absolute http or https URL with a host, of at most
+// 2048 printable ASCII characters (no spaces). The 400 names the parameter,
+// never its value.
+std::optional<api_error> check_return_url(std::string_view url);
 
 // POST /v1/payment_intents/{id}/cancel: optionally cancellation_reason.
 std::optional<api_error> parse_cancel(const form_fields& form, cancel_params& out);
