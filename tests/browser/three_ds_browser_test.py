@@ -10,7 +10,7 @@ double click on Complete (two posts while the simulated network takes 250 ms). S
 three_ds_challenge.png in the output directory.
 
 usage: three_ds_browser_test.py HTTP_SERVER OUT_DIR
-Exits 0 on success, 1 on a failed check, 77 (skipped) without chromium.
+Exits 0 on success, 1 on a failed check or without chromium (never skipped).
 Standard library only: WebDriver is plain HTTP and JSON.
 """
 import base64
@@ -265,8 +265,9 @@ def main():
         return 2
     server_bin, out_dir = sys.argv[1], sys.argv[2]
     if not shutil.which("chromium") or not shutil.which("chromedriver"):
-        print("skipped: chromium and chromium-driver are not installed")
-        return 77
+        print("FAILED: chromium and chromium-driver are not installed "
+              "(scripts/test installs them: apt-get install chromium chromium-driver)")
+        return 1
     started = time.monotonic()
     children = []
     merchant = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Merchant)
