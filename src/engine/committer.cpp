@@ -1,18 +1,18 @@
 #include "engine/committer.hpp"
 
-#include "engine/guarded.hpp"
 #include "engine/planner.hpp"
+#include "payintent/store_kit.hpp"
 
 namespace payintent::detail {
 
 result<write_receipt> committer::commit(const payment_intent& before, const intent_write& w) const {
-  auto receipt = guarded([&] { return store_.commit(w); });
+  auto receipt = store_kit::guard([&] { return store_.commit(w); });
   if (receipt) tell(&before, w, receipt.value());
   return receipt;
 }
 
 result<claim_result> committer::claim(const payment_intent* before, const claim_request& r) const {
-  auto claimed = guarded([&] { return store_.claim(r); });
+  auto claimed = store_kit::guard([&] { return store_.claim(r); });
   if (claimed && claimed.value().status == claim_status::claimed && r.write) {
     tell(before, *r.write, claimed.value().receipt);
   }

@@ -1,8 +1,7 @@
 #include "write.hpp"
 
 #include "codec.hpp"
-#include "payintent/audit.hpp"
-#include "write_rules.hpp"
+#include "payintent/store_kit.hpp"
 
 #include <fmt/format.h>
 
@@ -87,16 +86,16 @@ struct write_reads {
   std::optional<audit_entry> previous;   // the newest audit entry
 };
 
-// Appends the reads `w`'s checks need (check_write loads the attempt only
-// for a fenced write and counts attempts only for a new one), the intent's
+// Appends the reads `w`'s checks need (the attempt only for a fenced write,
+// the attempt count only for a new one: store_kit), the intent's
 // row lock first: READ COMMITTED runs each statement after the lock is
 // granted, so every read sees the latest commit.
 void add_reads(std::vector<connection::batched>& batch, const intent_write& w) {
   batch.push_back({lock_intent_sql, key_of(w.intent)});
-  if (w.attempt && w.attempt->expected_fence) {
+  if (store_kit::writes_fenced_attempt(w)) {
     batch.push_back(
         {select_attempt_sql, key_of(w.intent).add(std::int64_t{w.attempt->value.number})});
-  } else if (w.attempt) {
+  } else if (store_kit::adds_attempt(w)) {
     batch.push_back({count_attempts_sql, key_of(w.intent)});
   }
   if (!w.audit.empty()) batch.push_back({last_audit_sql, key_of(w.intent)});
@@ -107,12 +106,12 @@ result<write_reads> parse_reads(const std::vector<rows>& r, std::size_t at, cons
   write_reads out;
   if (r[at].size() > 0) out.version = static_cast<std::uint64_t>(r[at].int_at(0, 0));
   ++at;
-  if (w.attempt && w.attempt->expected_fence) {
+  if (store_kit::writes_fenced_attempt(w)) {
     if (r[at].size() > 0) {
       BOOST_OUTCOME_TRY(out.current, read_attempt(r[at], 0));
     }
     ++at;
-  } else if (w.attempt) {
+  } else if (store_kit::adds_attempt(w)) {
     out.attempt_count = r[at].size() == 1 ? static_cast<int>(r[at].int_at(0, 0)) : 0;
     ++at;
   }
@@ -120,48 +119,30 @@ result<write_reads> parse_reads(const std::vector<rows>& r, std::size_t at, cons
   return out;
 }
 
-// A write creating its intent reads nothing: an intent that does not exist
-// has no attempts or audit entries, and one that does makes the INSERT of
-// the intent row fail on its key (23505: version_conflict), which is the
-// answer check_write would give. Its rows go out in its first round trip.
-bool creates_intent(const intent_write& w) {
-  return w.expected_version == 0;
-}
-
 // Checks `w` against what was read and, if every rule holds, appends its
 // rows to `batch`.
 result<write_receipt> add_rows(std::vector<connection::batched>& batch, const intent_write& w,
                                write_reads read, std::int64_t now_ms) {
-  using loaded = result<std::optional<attempt>>;
-  BOOST_OUTCOME_TRY(const auto current,
-                    adapter_detail::check_write(
-                        w, read.version, now_ms, [&](int) -> loaded { return read.current; },
-                        [&]() -> result<int> { return read.attempt_count; }));
+  const store_kit::stored_intent stored{read.version, read.current ? &*read.current : nullptr,
+                                        read.attempt_count};
+  BOOST_OUTCOME_TRY(const auto checked, store_kit::check_write(w, stored, now_ms));
 
-  write_receipt receipt{w.expected_version + 1, now_ms, 0};
   batch.push_back({read.version ? update_intent_sql : insert_intent_sql, {}});
-  bind_intent(batch.back().values, w.intent, receipt.version, now_ms, now_ms);
-  std::uint64_t fence = 0;
-  if (w.attempt) {
-    const attempt value = adapter_detail::stamp_attempt(*w.attempt, current, now_ms);
-    // `current` is loaded only for fenced writes; an unfenced write of an
-    // existing number was refused by the numbering rule above.
-    batch.push_back({current ? update_attempt_sql : insert_attempt_sql, {}});
-    bind_attempt(batch.back().values, w.intent.tenant, w.intent.id, value);
-    fence = value.fence;
-    receipt.lease_expires_at_ms = value.lease_expires_at_ms;
+  bind_intent(batch.back().values, w.intent, checked.receipt.version, now_ms, now_ms);
+  if (checked.attempt_row) {
+    batch.push_back({checked.replaces_attempt ? update_attempt_sql : insert_attempt_sql, {}});
+    bind_attempt(batch.back().values, w.intent.tenant, w.intent.id, *checked.attempt_row);
   }
   auto& previous = read.previous;
   for (std::size_t i = 0; i < w.audit.size(); ++i) {
     if (i % audit_rows_per_insert == 0) {
       batch.push_back({insert_audit_sql(std::min(audit_rows_per_insert, w.audit.size() - i)), {}});
     }
-    auto entry = seal_audit_entry(w.audit[i], previous ? &*previous : nullptr, w.intent.tenant,
-                                  w.intent.id, now_ms, w.node_id, fence);
+    auto entry = store_kit::seal_audit(w, w.audit[i], previous ? &*previous : nullptr, now_ms);
     bind_audit(batch.back().values, entry);
     previous = std::move(entry);
   }
-  return receipt;
+  return checked.receipt;
 }
 
 // The existing key of a claim that found it taken. DO NOTHING waited for the
@@ -209,10 +190,13 @@ result<claim_result> claim_new_intent(connection& conn, const claim_request& req
 
 }  // namespace
 
+// A write creating its intent reads nothing (store_kit::creates_intent): an
+// existing row makes the INSERT of the intent fail on its key (23505:
+// version_conflict). Its rows go out in its first round trip.
 result<write_receipt> apply_write(connection& conn, const intent_write& w, std::int64_t now_ms) {
   std::vector<connection::batched> batch;
   write_reads read;
-  if (!creates_intent(w)) {
+  if (!store_kit::creates_intent(w)) {
     add_reads(batch, w);
     BOOST_OUTCOME_TRY(auto r, conn.pipeline(batch));
     BOOST_OUTCOME_TRY(read, parse_reads(r, 0, w));
@@ -230,7 +214,7 @@ result<claim_result> apply_claim(connection& conn, const claim_request& request,
   key.expires_at_ms = now_ms + request.retention_ms;
   params key_values;
   bind_key(key_values, key);
-  if (request.write && creates_intent(*request.write)) {
+  if (request.write && store_kit::creates_intent(*request.write)) {
     return claim_new_intent(conn, request, std::move(key_values), now_ms);
   }
   // The key, and the reads of the write it guards, in one round trip; the

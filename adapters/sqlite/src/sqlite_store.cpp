@@ -2,6 +2,7 @@
 
 #include "codec.hpp"
 #include "configured_connection.hpp"
+#include "payintent/store_kit.hpp"
 #include "schema.hpp"
 #include "transaction.hpp"
 #include "write.hpp"
@@ -47,11 +48,6 @@ constexpr const char* purge_keys_sql =
     "  AND a.number = k.result_attempt AND a.state IN (1, 5, 6))"
     " ORDER BY k.expires_at LIMIT ?2)";
 
-std::int64_t system_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 std::int64_t as_limit(std::size_t limit) {
   return static_cast<std::int64_t>(
       std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
@@ -81,8 +77,8 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(sqlite_store_options op
     settings.synchronous = options.synchronous;
     settings.max_page_count = options.max_page_count;
     adapter_detail::retry_policy policy{std::max(options.max_retries, 0), options.retry_backoff};
-    auto clock =
-        options.clock ? std::move(options.clock) : std::function<std::int64_t()>(system_now_ms);
+    auto clock = options.clock ? std::move(options.clock)
+                               : std::function<std::int64_t()>(store_kit::system_clock_ms);
 
     const adapter_detail::group_limits group{
         std::max<std::size_t>(options.max_group_size, 1),

@@ -1,8 +1,7 @@
 #include "write.hpp"
 
 #include "codec.hpp"
-#include "payintent/audit.hpp"
-#include "write_rules.hpp"
+#include "payintent/store_kit.hpp"
 
 #include <optional>
 
@@ -73,27 +72,17 @@ result<int> attempt_count(connection& conn, const payment_intent& i) {
   return row ? static_cast<int>(stmt.int_at(0)) : 0;
 }
 
-// A write creating its intent reads nothing: an intent that does not exist
-// has no attempts or audit entries, and one that does makes the INSERT of
-// its row fail on the key (version_conflict), the answer check_write would
-// give.
-bool creates_intent(const intent_write& w) {
-  return w.expected_version == 0;
-}
-
-result<void> append_audit(connection& conn, const intent_write& w, std::int64_t now_ms,
-                          std::uint64_t fence) {
+result<void> append_audit(connection& conn, const intent_write& w, std::int64_t now_ms) {
   if (w.audit.empty()) return outcome::success();
   std::optional<audit_entry> previous;
-  if (!creates_intent(w)) {
+  if (!store_kit::creates_intent(w)) {
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(last_audit_sql));
     stmt.bind(1, w.intent.tenant.str()).bind(2, w.intent.id.str());
     BOOST_OUTCOME_TRY(auto row, stmt.step());
     if (row) previous = read_audit(stmt);
   }
   for (const auto& event : w.audit) {
-    auto entry = seal_audit_entry(event, previous ? &*previous : nullptr, w.intent.tenant,
-                                  w.intent.id, now_ms, w.node_id, fence);
+    auto entry = store_kit::seal_audit(w, event, previous ? &*previous : nullptr, now_ms);
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(insert_audit_sql));
     bind_audit(stmt, entry);
     BOOST_OUTCOME_TRY(stmt.run());
@@ -104,42 +93,38 @@ result<void> append_audit(connection& conn, const intent_write& w, std::int64_t 
 
 }  // namespace
 
+// A write creating its intent reads nothing (store_kit::creates_intent):
+// an existing row makes the INSERT of the intent fail on its key
+// (SQLITE_CONSTRAINT: version_conflict).
 result<write_receipt> apply_write(connection& conn, const intent_write& w, std::int64_t now_ms) {
-  const bool creates = creates_intent(w);
-  std::optional<std::uint64_t> version;
+  const bool creates = store_kit::creates_intent(w);
+  store_kit::stored_intent read;
+  std::optional<attempt> fenced;
   if (!creates) {
-    BOOST_OUTCOME_TRY(version, current_version(conn, w.intent));
+    BOOST_OUTCOME_TRY(read.version, current_version(conn, w.intent));
   }
-  BOOST_OUTCOME_TRY(const auto current, adapter_detail::check_write(
-                                            w, version, now_ms,
-                                            [&](int number) -> result<std::optional<attempt>> {
-                                              if (creates) return std::optional<attempt>{};
-                                              return current_attempt(conn, w.intent, number);
-                                            },
-                                            [&]() -> result<int> {
-                                              if (creates) return 0;
-                                              return attempt_count(conn, w.intent);
-                                            }));
+  if (read.version && store_kit::writes_fenced_attempt(w)) {
+    BOOST_OUTCOME_TRY(fenced, current_attempt(conn, w.intent, w.attempt->value.number));
+    read.fenced_attempt = fenced ? &*fenced : nullptr;
+  } else if (read.version == w.expected_version && store_kit::adds_attempt(w)) {
+    BOOST_OUTCOME_TRY(read.attempt_count, attempt_count(conn, w.intent));
+  }
+  BOOST_OUTCOME_TRY(const auto checked, store_kit::check_write(w, read, now_ms));
 
-  write_receipt receipt{w.expected_version + 1, now_ms, 0};
   {
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(creates ? insert_intent_sql : update_intent_sql));
-    bind_intent(stmt, w.intent, receipt.version, now_ms, now_ms);  // created_at kept on update
+    // created_at kept on update
+    bind_intent(stmt, w.intent, checked.receipt.version, now_ms, now_ms);
     BOOST_OUTCOME_TRY(stmt.run());
   }
-  std::uint64_t fence = 0;
-  if (w.attempt) {
-    const attempt value = adapter_detail::stamp_attempt(*w.attempt, current, now_ms);
-    // `current` is loaded only for fenced writes; an unfenced write of an
-    // existing number was refused by the numbering rule above.
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(current ? update_attempt_sql : insert_attempt_sql));
-    bind_attempt(stmt, w.intent.tenant, w.intent.id, value);
+  if (checked.attempt_row) {
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(checked.replaces_attempt ? update_attempt_sql
+                                                                       : insert_attempt_sql));
+    bind_attempt(stmt, w.intent.tenant, w.intent.id, *checked.attempt_row);
     BOOST_OUTCOME_TRY(stmt.run());
-    fence = value.fence;
-    receipt.lease_expires_at_ms = value.lease_expires_at_ms;
   }
-  BOOST_OUTCOME_TRY(append_audit(conn, w, now_ms, fence));
-  return receipt;
+  BOOST_OUTCOME_TRY(append_audit(conn, w, now_ms));
+  return checked.receipt;
 }
 
 result<claim_result> apply_claim(connection& conn, const claim_request& request,
