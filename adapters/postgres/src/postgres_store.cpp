@@ -20,12 +20,12 @@ using postgres_detail::params;
 using postgres_detail::tx_kind;
 
 constexpr const char* select_intent_sql =
-    "SELECT " PAYINTENT_PG_INTENT_COLUMNS " FROM intents WHERE tenant = $1 AND id = $2";
+    "SELECT " PAYINTENT_SQL_INTENT_COLUMNS " FROM intents WHERE tenant = $1 AND id = $2";
 constexpr const char* select_attempts_sql =
-    "SELECT " PAYINTENT_PG_ATTEMPT_COLUMNS
+    "SELECT " PAYINTENT_SQL_ATTEMPT_COLUMNS
     " FROM attempts WHERE tenant = $1 AND intent_id = $2 ORDER BY number";
 constexpr const char* select_key_sql =
-    "SELECT " PAYINTENT_PG_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = $1 AND key = $2";
+    "SELECT " PAYINTENT_SQL_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = $1 AND key = $2";
 // The state list matches the partial index attempts_unresolved.
 constexpr const char* select_unresolved_sql =
     "SELECT tenant, intent_id, number, state, lease_expires_at FROM attempts "
@@ -36,7 +36,7 @@ constexpr const char* select_requires_action_sql =
     "SELECT tenant, id, updated_at FROM intents WHERE status = 3 AND updated_at <= $1 "
     "ORDER BY updated_at, tenant, id LIMIT $2";
 constexpr const char* select_audit_sql =
-    "SELECT " PAYINTENT_PG_AUDIT_COLUMNS
+    "SELECT " PAYINTENT_SQL_AUDIT_COLUMNS
     " FROM audit WHERE tenant = $1 AND intent_id = $2 ORDER BY sequence";
 // A key naming an attempt still init/pending/unknown guards it until
 // recovery has reconciled it, however old the key. SKIP LOCKED: two purgers
@@ -158,10 +158,10 @@ result<std::optional<payment_intent>> postgres_store::load(const tenant_id& tena
     const auto key = params().add(tenant.str()).add(id.str());
     BOOST_OUTCOME_TRY(auto r, conn.query(select_intent_sql, key));
     if (r.size() == 0) return out_t{};
-    BOOST_OUTCOME_TRY(auto intent, postgres_detail::read_intent(r, 0));
+    BOOST_OUTCOME_TRY(auto intent, adapter_detail::read_intent(postgres_detail::row_view{r, 0}));
     BOOST_OUTCOME_TRY(auto a, conn.query(select_attempts_sql, key));
     for (int i = 0; i < a.size(); ++i) {
-      BOOST_OUTCOME_TRY(auto value, postgres_detail::read_attempt(a, i));
+      BOOST_OUTCOME_TRY(auto value, adapter_detail::read_attempt(postgres_detail::row_view{a, i}));
       intent.attempts.push_back(std::move(value));
     }
     return out_t{std::move(intent)};
@@ -175,7 +175,7 @@ result<std::optional<key_record>> postgres_store::load_key(const tenant_id& tena
     BOOST_OUTCOME_TRY(auto r,
                       conn.query(select_key_sql, params().add(tenant.str()).add(key.str())));
     if (r.size() == 0) return out_t{};
-    BOOST_OUTCOME_TRY(auto record, postgres_detail::read_key(r, 0));
+    BOOST_OUTCOME_TRY(auto record, adapter_detail::read_key(postgres_detail::row_view{r, 0}));
     return out_t{std::move(record)};
   });
 }
@@ -222,7 +222,8 @@ result<std::vector<audit_entry>> postgres_store::audit_trail(const tenant_id& te
     BOOST_OUTCOME_TRY(auto r,
                       conn.query(select_audit_sql, params().add(tenant.str()).add(id.str())));
     out_t out;
-    for (int i = 0; i < r.size(); ++i) out.push_back(postgres_detail::read_audit(r, i));
+    for (int i = 0; i < r.size(); ++i)
+      out.push_back(adapter_detail::read_audit(postgres_detail::row_view{r, i}));
     return out;
   });
 }

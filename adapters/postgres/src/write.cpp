@@ -17,13 +17,13 @@ namespace {
 constexpr const char* lock_intent_sql =
     "SELECT version FROM intents WHERE tenant = $1 AND id = $2 FOR UPDATE";
 constexpr const char* select_attempt_sql =
-    "SELECT " PAYINTENT_PG_ATTEMPT_COLUMNS
+    "SELECT " PAYINTENT_SQL_ATTEMPT_COLUMNS
     " FROM attempts WHERE tenant = $1 AND intent_id = $2 AND number = $3";
 constexpr const char* count_attempts_sql =
     "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE tenant = $1 AND intent_id = $2";
 // A plain INSERT for a new intent: a concurrent twin fails on the key.
-constexpr const char* insert_intent_sql =
-    "INSERT INTO intents (" PAYINTENT_PG_INTENT_COLUMNS ") VALUES (" PAYINTENT_PG_INTENT_PARAMS ")";
+constexpr const char* insert_intent_sql = "INSERT INTO intents (" PAYINTENT_SQL_INTENT_COLUMNS
+                                          ") VALUES (" PAYINTENT_SQL_INTENT_PARAMS("$") ")";
 // The updates take the inserts' parameters; created_at ($17 / $12) is kept
 // and named only so that its type is known when the statement is prepared.
 constexpr const char* update_intent_sql =
@@ -32,15 +32,15 @@ constexpr const char* update_intent_sql =
     "last_error_message = $11, next_action_type = $12, next_action_redirect_url = $13, "
     "next_action_sdk_payload = $14, next_action_3ds_trans_id = $15, version = $16, "
     "updated_at = $18 WHERE tenant = $1 AND id = $2 AND $17::bigint IS NOT NULL";
-constexpr const char* insert_attempt_sql = "INSERT INTO attempts (" PAYINTENT_PG_ATTEMPT_COLUMNS
-                                           ") VALUES (" PAYINTENT_PG_ATTEMPT_PARAMS ")";
+constexpr const char* insert_attempt_sql = "INSERT INTO attempts (" PAYINTENT_SQL_ATTEMPT_COLUMNS
+                                           ") VALUES (" PAYINTENT_SQL_ATTEMPT_PARAMS("$") ")";
 constexpr const char* update_attempt_sql =
     "UPDATE attempts SET reference = $4, state = $5, payment_method = $6, decline_code = $7, "
     "network_transaction_id = $8, fence = $9, lease_expires_at = $10, node_id = $11, "
     "updated_at = $13 WHERE tenant = $1 AND intent_id = $2 AND number = $3 "
     "AND $12::bigint IS NOT NULL";
 constexpr const char* last_audit_sql =
-    "SELECT " PAYINTENT_PG_AUDIT_COLUMNS
+    "SELECT " PAYINTENT_SQL_AUDIT_COLUMNS
     " FROM audit WHERE tenant = $1 AND intent_id = $2 ORDER BY sequence DESC LIMIT 1";
 // A write's audit entries go in one INSERT of up to this many rows: one
 // statement instead of one per entry (a charge writes five).
@@ -54,7 +54,7 @@ const char* insert_audit_sql(std::size_t rows) {
   static const auto texts = [] {
     std::array<std::string, audit_rows_per_insert> out;
     for (std::size_t n = 1; n <= audit_rows_per_insert; ++n) {
-      std::string sql = "INSERT INTO audit (" PAYINTENT_PG_AUDIT_COLUMNS ") VALUES ";
+      std::string sql = "INSERT INTO audit (" PAYINTENT_SQL_AUDIT_COLUMNS ") VALUES ";
       for (std::size_t row = 0; row < n; ++row) {
         sql += row == 0 ? "(" : ", (";
         for (std::size_t col = 1; col <= audit_columns; ++col) {
@@ -69,10 +69,10 @@ const char* insert_audit_sql(std::size_t rows) {
   return texts[rows - 1].c_str();
 }
 constexpr const char* insert_key_sql =
-    "INSERT INTO idempotency_keys (" PAYINTENT_PG_KEY_COLUMNS ") VALUES (" PAYINTENT_PG_KEY_PARAMS
-    ") ON CONFLICT (tenant, key) DO NOTHING";
+    "INSERT INTO idempotency_keys (" PAYINTENT_SQL_KEY_COLUMNS
+    ") VALUES (" PAYINTENT_SQL_KEY_PARAMS("$") ") ON CONFLICT (tenant, key) DO NOTHING";
 constexpr const char* select_key_sql =
-    "SELECT " PAYINTENT_PG_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = $1 AND key = $2";
+    "SELECT " PAYINTENT_SQL_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = $1 AND key = $2";
 
 params key_of(const payment_intent& i) {
   return params().add(i.tenant.str()).add(i.id.str());
@@ -108,14 +108,15 @@ result<write_reads> parse_reads(const std::vector<rows>& r, std::size_t at, cons
   ++at;
   if (store_kit::writes_fenced_attempt(w)) {
     if (r[at].size() > 0) {
-      BOOST_OUTCOME_TRY(out.current, read_attempt(r[at], 0));
+      BOOST_OUTCOME_TRY(out.current, adapter_detail::read_attempt(row_view{r[at], 0}));
     }
     ++at;
   } else if (store_kit::adds_attempt(w)) {
     out.attempt_count = r[at].size() == 1 ? static_cast<int>(r[at].int_at(0, 0)) : 0;
     ++at;
   }
-  if (!w.audit.empty() && r[at].size() > 0) out.previous = read_audit(r[at], 0);
+  if (!w.audit.empty() && r[at].size() > 0)
+    out.previous = adapter_detail::read_audit(row_view{r[at], 0});
   return out;
 }
 
@@ -128,10 +129,12 @@ result<write_receipt> add_rows(std::vector<connection::batched>& batch, const in
   BOOST_OUTCOME_TRY(const auto checked, store_kit::check_write(w, stored, now_ms));
 
   batch.push_back({read.version ? update_intent_sql : insert_intent_sql, {}});
-  bind_intent(batch.back().values, w.intent, checked.receipt.version, now_ms, now_ms);
+  adapter_detail::bind_intent(batch.back().values, w.intent, checked.receipt.version, now_ms,
+                              now_ms);
   if (checked.attempt_row) {
     batch.push_back({checked.replaces_attempt ? update_attempt_sql : insert_attempt_sql, {}});
-    bind_attempt(batch.back().values, w.intent.tenant, w.intent.id, *checked.attempt_row);
+    adapter_detail::bind_attempt(batch.back().values, w.intent.tenant, w.intent.id,
+                                 *checked.attempt_row);
   }
   auto& previous = read.previous;
   for (std::size_t i = 0; i < w.audit.size(); ++i) {
@@ -139,7 +142,7 @@ result<write_receipt> add_rows(std::vector<connection::batched>& batch, const in
       batch.push_back({insert_audit_sql(std::min(audit_rows_per_insert, w.audit.size() - i)), {}});
     }
     auto entry = store_kit::seal_audit(w, w.audit[i], previous ? &*previous : nullptr, now_ms);
-    bind_audit(batch.back().values, entry);
+    adapter_detail::bind_audit(batch.back().values, entry);
     previous = std::move(entry);
   }
   return checked.receipt;
@@ -154,7 +157,7 @@ result<claim_result> taken_key(connection& conn, const claim_request& request) {
                                params().add(request.key.tenant.str()).add(request.key.key.str())));
   if (existing.size() == 0) return errc::busy;  // purged in between: run the claim again
   claim_result out;
-  BOOST_OUTCOME_TRY(out.existing, read_key(existing, 0));
+  BOOST_OUTCOME_TRY(out.existing, adapter_detail::read_key(row_view{existing, 0}));
   out.status = out.existing.fingerprint == request.key.fingerprint ? claim_status::replay
                                                                    : claim_status::mismatch;
   return out;
@@ -213,7 +216,7 @@ result<claim_result> apply_claim(connection& conn, const claim_request& request,
   key.created_at_ms = now_ms;
   key.expires_at_ms = now_ms + request.retention_ms;
   params key_values;
-  bind_key(key_values, key);
+  adapter_detail::bind_key(key_values, key);
   if (request.write && store_kit::creates_intent(*request.write)) {
     return claim_new_intent(conn, request, std::move(key_values), now_ms);
   }

@@ -18,12 +18,12 @@ using sqlite_detail::connection;
 using sqlite_detail::tx_kind;
 
 constexpr const char* select_intent_sql =
-    "SELECT " PAYINTENT_SQLITE_INTENT_COLUMNS " FROM intents WHERE tenant = ?1 AND id = ?2";
+    "SELECT " PAYINTENT_SQL_INTENT_COLUMNS " FROM intents WHERE tenant = ?1 AND id = ?2";
 constexpr const char* select_attempts_sql =
-    "SELECT " PAYINTENT_SQLITE_ATTEMPT_COLUMNS
+    "SELECT " PAYINTENT_SQL_ATTEMPT_COLUMNS
     " FROM attempts WHERE tenant = ?1 AND intent_id = ?2 ORDER BY number";
-constexpr const char* select_key_sql = "SELECT " PAYINTENT_SQLITE_KEY_COLUMNS
-                                       " FROM idempotency_keys WHERE tenant = ?1 AND \"key\" = ?2";
+constexpr const char* select_key_sql =
+    "SELECT " PAYINTENT_SQL_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = ?1 AND \"key\" = ?2";
 // The state test must match the partial index attempts_unresolved word for
 // word (schema migration 3), or SQLite will not use it.
 constexpr const char* select_unresolved_sql =
@@ -36,7 +36,7 @@ constexpr const char* select_requires_action_sql =
     "SELECT tenant, id, updated_at FROM intents WHERE status = 3 AND updated_at <= ?1 "
     "ORDER BY updated_at, tenant, id LIMIT ?2";
 constexpr const char* select_audit_sql =
-    "SELECT " PAYINTENT_SQLITE_AUDIT_COLUMNS
+    "SELECT " PAYINTENT_SQL_AUDIT_COLUMNS
     " FROM audit WHERE tenant = ?1 AND intent_id = ?2 ORDER BY sequence";
 // A key naming an attempt still init/pending/unknown guards it until
 // recovery has reconciled it, however old the key.
@@ -119,14 +119,14 @@ result<std::optional<payment_intent>> sqlite_store::load(const tenant_id& tenant
       stmt.bind(1, tenant.str()).bind(2, id.str());
       BOOST_OUTCOME_TRY(auto row, stmt.step());
       if (!row) return out_t{};
-      BOOST_OUTCOME_TRY(intent, sqlite_detail::read_intent(stmt));
+      BOOST_OUTCOME_TRY(intent, adapter_detail::read_intent(stmt));
     }
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_attempts_sql));
     stmt.bind(1, tenant.str()).bind(2, id.str());
     for (;;) {
       BOOST_OUTCOME_TRY(auto row, stmt.step());
       if (!row) break;
-      BOOST_OUTCOME_TRY(auto value, sqlite_detail::read_attempt(stmt));
+      BOOST_OUTCOME_TRY(auto value, adapter_detail::read_attempt(stmt));
       intent->attempts.push_back(std::move(value));
     }
     return intent;
@@ -141,7 +141,7 @@ result<std::optional<key_record>> sqlite_store::load_key(const tenant_id& tenant
     stmt.bind(1, tenant.str()).bind(2, key.str());
     BOOST_OUTCOME_TRY(auto row, stmt.step());
     if (!row) return out_t{};
-    BOOST_OUTCOME_TRY(auto record, sqlite_detail::read_key(stmt));
+    BOOST_OUTCOME_TRY(auto record, adapter_detail::read_key(stmt));
     return out_t{std::move(record)};
   });
 }
@@ -193,7 +193,7 @@ result<std::vector<audit_entry>> sqlite_store::audit_trail(const tenant_id& tena
     for (;;) {
       BOOST_OUTCOME_TRY(auto row, stmt.step());
       if (!row) return out;
-      out.push_back(sqlite_detail::read_audit(stmt));
+      out.push_back(adapter_detail::read_audit(stmt));
     }
   });
 }

@@ -11,7 +11,7 @@ namespace {
 constexpr const char* select_version_sql =
     "SELECT version FROM intents WHERE tenant = ?1 AND id = ?2";
 constexpr const char* select_attempt_sql =
-    "SELECT " PAYINTENT_SQLITE_ATTEMPT_COLUMNS
+    "SELECT " PAYINTENT_SQL_ATTEMPT_COLUMNS
     " FROM attempts WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3";
 constexpr const char* count_attempts_sql =
     "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE tenant = ?1 AND intent_id = ?2";
@@ -26,26 +26,26 @@ constexpr const char* update_intent_sql =
     "updated_at = ?18 WHERE tenant = ?1 AND id = ?2";
 // A write creating its intent inserts it: a row already there fails on the
 // key (SQLITE_CONSTRAINT: version_conflict).
-constexpr const char* insert_intent_sql = "INSERT INTO intents (" PAYINTENT_SQLITE_INTENT_COLUMNS
-                                          ") VALUES (" PAYINTENT_SQLITE_INTENT_PARAMS ")";
+constexpr const char* insert_intent_sql = "INSERT INTO intents (" PAYINTENT_SQL_INTENT_COLUMNS
+                                          ") VALUES (" PAYINTENT_SQL_INTENT_PARAMS("?") ")";
 constexpr const char* update_attempt_sql =
     "UPDATE attempts SET reference = ?4, state = ?5, payment_method = ?6, decline_code = ?7, "
     "network_transaction_id = ?8, fence = ?9, lease_expires_at = ?10, node_id = ?11, "
     "updated_at = ?13 WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3";
-constexpr const char* insert_attempt_sql = "INSERT INTO attempts (" PAYINTENT_SQLITE_ATTEMPT_COLUMNS
-                                           ") VALUES (" PAYINTENT_SQLITE_ATTEMPT_PARAMS ")";
+constexpr const char* insert_attempt_sql = "INSERT INTO attempts (" PAYINTENT_SQL_ATTEMPT_COLUMNS
+                                           ") VALUES (" PAYINTENT_SQL_ATTEMPT_PARAMS("?") ")";
 constexpr const char* last_audit_sql =
-    "SELECT " PAYINTENT_SQLITE_AUDIT_COLUMNS
+    "SELECT " PAYINTENT_SQL_AUDIT_COLUMNS
     " FROM audit WHERE tenant = ?1 AND intent_id = ?2 ORDER BY sequence DESC LIMIT 1";
-constexpr const char* insert_audit_sql = "INSERT INTO audit (" PAYINTENT_SQLITE_AUDIT_COLUMNS
-                                         ") VALUES (" PAYINTENT_SQLITE_AUDIT_PARAMS ")";
-constexpr const char* select_key_sql = "SELECT " PAYINTENT_SQLITE_KEY_COLUMNS
-                                       " FROM idempotency_keys WHERE tenant = ?1 AND \"key\" = ?2";
+constexpr const char* insert_audit_sql = "INSERT INTO audit (" PAYINTENT_SQL_AUDIT_COLUMNS
+                                         ") VALUES (" PAYINTENT_SQL_AUDIT_PARAMS("?") ")";
+constexpr const char* select_key_sql =
+    "SELECT " PAYINTENT_SQL_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = ?1 AND \"key\" = ?2";
 // Answers a row when the key was free and is now this claim's; none when
 // it was taken.
 constexpr const char* insert_key_sql =
-    "INSERT INTO idempotency_keys (" PAYINTENT_SQLITE_KEY_COLUMNS
-    ") VALUES (" PAYINTENT_SQLITE_KEY_PARAMS ") ON CONFLICT DO NOTHING RETURNING 1";
+    "INSERT INTO idempotency_keys (" PAYINTENT_SQL_KEY_COLUMNS
+    ") VALUES (" PAYINTENT_SQL_KEY_PARAMS("?") ") ON CONFLICT DO NOTHING RETURNING 1";
 
 result<std::optional<std::uint64_t>> current_version(connection& conn, const payment_intent& i) {
   BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_version_sql));
@@ -61,7 +61,7 @@ result<std::optional<attempt>> current_attempt(connection& conn, const payment_i
   stmt.bind(1, i.tenant.str()).bind(2, i.id.str()).bind(3, std::int64_t{number});
   BOOST_OUTCOME_TRY(auto row, stmt.step());
   if (!row) return std::optional<attempt>{};
-  BOOST_OUTCOME_TRY(auto value, read_attempt(stmt));
+  BOOST_OUTCOME_TRY(auto value, adapter_detail::read_attempt(stmt));
   return std::optional<attempt>{std::move(value)};
 }
 
@@ -79,12 +79,12 @@ result<void> append_audit(connection& conn, const intent_write& w, std::int64_t 
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(last_audit_sql));
     stmt.bind(1, w.intent.tenant.str()).bind(2, w.intent.id.str());
     BOOST_OUTCOME_TRY(auto row, stmt.step());
-    if (row) previous = read_audit(stmt);
+    if (row) previous = adapter_detail::read_audit(stmt);
   }
   for (const auto& event : w.audit) {
     auto entry = store_kit::seal_audit(w, event, previous ? &*previous : nullptr, now_ms);
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(insert_audit_sql));
-    bind_audit(stmt, entry);
+    adapter_detail::bind_audit(parameters(stmt), entry);
     BOOST_OUTCOME_TRY(stmt.run());
     previous = std::move(entry);
   }
@@ -114,13 +114,15 @@ result<write_receipt> apply_write(connection& conn, const intent_write& w, std::
   {
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(creates ? insert_intent_sql : update_intent_sql));
     // created_at kept on update
-    bind_intent(stmt, w.intent, checked.receipt.version, now_ms, now_ms);
+    adapter_detail::bind_intent(parameters(stmt), w.intent, checked.receipt.version, now_ms,
+                                now_ms);
     BOOST_OUTCOME_TRY(stmt.run());
   }
   if (checked.attempt_row) {
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(checked.replaces_attempt ? update_attempt_sql
                                                                        : insert_attempt_sql));
-    bind_attempt(stmt, w.intent.tenant, w.intent.id, *checked.attempt_row);
+    adapter_detail::bind_attempt(parameters(stmt), w.intent.tenant, w.intent.id,
+                                 *checked.attempt_row);
     BOOST_OUTCOME_TRY(stmt.run());
   }
   BOOST_OUTCOME_TRY(append_audit(conn, w, now_ms));
@@ -138,14 +140,14 @@ result<claim_result> apply_claim(connection& conn, const claim_request& request,
     // write's preconditions; a write that then fails rolls the key back
     // with it (its savepoint).
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(insert_key_sql));
-    bind_key(stmt, key);
+    adapter_detail::bind_key(parameters(stmt), key);
     BOOST_OUTCOME_TRY(auto inserted, stmt.step());
     if (!inserted) {
       BOOST_OUTCOME_TRY(auto taken, conn.prepare(select_key_sql));
       taken.bind(1, request.key.tenant.str()).bind(2, request.key.key.str());
       BOOST_OUTCOME_TRY(auto row, taken.step());
       if (!row) return errc::store_unavailable;  // neither inserted nor there
-      BOOST_OUTCOME_TRY(out.existing, read_key(taken));
+      BOOST_OUTCOME_TRY(out.existing, adapter_detail::read_key(taken));
       out.status = out.existing.fingerprint == request.key.fingerprint ? claim_status::replay
                                                                        : claim_status::mismatch;
       return out;
