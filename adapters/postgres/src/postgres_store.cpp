@@ -19,25 +19,10 @@ using postgres_detail::connection;
 using postgres_detail::params;
 using postgres_detail::tx_kind;
 
-constexpr const char* select_intent_sql =
-    "SELECT " PAYINTENT_SQL_INTENT_COLUMNS " FROM intents WHERE tenant = $1 AND id = $2";
-constexpr const char* select_attempts_sql =
-    "SELECT " PAYINTENT_SQL_ATTEMPT_COLUMNS
-    " FROM attempts WHERE tenant = $1 AND intent_id = $2 ORDER BY number";
-constexpr const char* select_key_sql =
-    "SELECT " PAYINTENT_SQL_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = $1 AND key = $2";
 // The state list matches the partial index attempts_unresolved.
 constexpr const char* select_unresolved_sql =
     "SELECT tenant, intent_id, number, state, lease_expires_at FROM attempts "
     "WHERE state IN (1, 5, 6) ORDER BY lease_expires_at, tenant, intent_id, number LIMIT $1";
-// "status = 3" (requires_action) must match the partial index
-// intents_requires_action for the planner to use it.
-constexpr const char* select_requires_action_sql =
-    "SELECT tenant, id, updated_at FROM intents WHERE status = 3 AND updated_at <= $1 "
-    "ORDER BY updated_at, tenant, id LIMIT $2";
-constexpr const char* select_audit_sql =
-    "SELECT " PAYINTENT_SQL_AUDIT_COLUMNS
-    " FROM audit WHERE tenant = $1 AND intent_id = $2 ORDER BY sequence";
 // A key naming an attempt still init/pending/unknown guards it until
 // recovery has reconciled it, however old the key. SKIP LOCKED: two purgers
 // take different batches instead of waiting on each other.
@@ -156,10 +141,12 @@ result<std::optional<payment_intent>> postgres_store::load(const tenant_id& tena
   using out_t = std::optional<payment_intent>;
   return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
     const auto key = params().add(tenant.str()).add(id.str());
-    BOOST_OUTCOME_TRY(auto r, conn.query(select_intent_sql, key));
+    BOOST_OUTCOME_TRY(auto r,
+                      conn.query(postgres_detail::pg_sql<adapter_detail::select_intent_sql>, key));
     if (r.size() == 0) return out_t{};
     BOOST_OUTCOME_TRY(auto intent, adapter_detail::read_intent(postgres_detail::row_view{r, 0}));
-    BOOST_OUTCOME_TRY(auto a, conn.query(select_attempts_sql, key));
+    BOOST_OUTCOME_TRY(
+        auto a, conn.query(postgres_detail::pg_sql<adapter_detail::select_attempts_sql>, key));
     for (int i = 0; i < a.size(); ++i) {
       BOOST_OUTCOME_TRY(auto value, adapter_detail::read_attempt(postgres_detail::row_view{a, i}));
       intent.attempts.push_back(std::move(value));
@@ -172,8 +159,8 @@ result<std::optional<key_record>> postgres_store::load_key(const tenant_id& tena
                                                            const idempotency_key& key) {
   using out_t = std::optional<key_record>;
   return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
-    BOOST_OUTCOME_TRY(auto r,
-                      conn.query(select_key_sql, params().add(tenant.str()).add(key.str())));
+    BOOST_OUTCOME_TRY(auto r, conn.query(postgres_detail::pg_sql<adapter_detail::select_key_sql>,
+                                         params().add(tenant.str()).add(key.str())));
     if (r.size() == 0) return out_t{};
     BOOST_OUTCOME_TRY(auto record, adapter_detail::read_key(postgres_detail::row_view{r, 0}));
     return out_t{std::move(record)};
@@ -204,9 +191,9 @@ result<std::vector<requires_action_intent>> postgres_store::list_requires_action
     std::int64_t updated_at_or_before_ms, std::size_t limit) {
   using out_t = std::vector<requires_action_intent>;
   return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
-    BOOST_OUTCOME_TRY(auto r,
-                      conn.query(select_requires_action_sql,
-                                 params().add(updated_at_or_before_ms).add(as_limit(limit))));
+    BOOST_OUTCOME_TRY(
+        auto r, conn.query(postgres_detail::pg_sql<adapter_detail::select_requires_action_sql>,
+                           params().add(updated_at_or_before_ms).add(as_limit(limit))));
     out_t out;
     for (int i = 0; i < r.size(); ++i) {
       out.push_back({tenant_id(r.text_at(i, 0)), intent_id(r.text_at(i, 1)), r.int_at(i, 2)});
@@ -219,8 +206,8 @@ result<std::vector<audit_entry>> postgres_store::audit_trail(const tenant_id& te
                                                              const intent_id& id) {
   using out_t = std::vector<audit_entry>;
   return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
-    BOOST_OUTCOME_TRY(auto r,
-                      conn.query(select_audit_sql, params().add(tenant.str()).add(id.str())));
+    BOOST_OUTCOME_TRY(auto r, conn.query(postgres_detail::pg_sql<adapter_detail::select_audit_sql>,
+                                         params().add(tenant.str()).add(id.str())));
     out_t out;
     for (int i = 0; i < r.size(); ++i)
       out.push_back(adapter_detail::read_audit(postgres_detail::row_view{r, i}));

@@ -14,34 +14,15 @@
 namespace payintent::postgres_detail {
 namespace {
 
+// The shared updates, naming created_at ($17 / $12, kept) only so that its
+// type is known when the statement is prepared.
+constexpr auto update_intent_sql =
+    adapter_detail::with_marker<'$'>(PAYINTENT_SQL_UPDATE_INTENT " AND ?17::bigint IS NOT NULL");
+constexpr auto update_attempt_sql =
+    adapter_detail::with_marker<'$'>(PAYINTENT_SQL_UPDATE_ATTEMPT " AND ?12::bigint IS NOT NULL");
+
 constexpr const char* lock_intent_sql =
     "SELECT version FROM intents WHERE tenant = $1 AND id = $2 FOR UPDATE";
-constexpr const char* select_attempt_sql =
-    "SELECT " PAYINTENT_SQL_ATTEMPT_COLUMNS
-    " FROM attempts WHERE tenant = $1 AND intent_id = $2 AND number = $3";
-constexpr const char* count_attempts_sql =
-    "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE tenant = $1 AND intent_id = $2";
-// A plain INSERT for a new intent: a concurrent twin fails on the key.
-constexpr const char* insert_intent_sql = "INSERT INTO intents (" PAYINTENT_SQL_INTENT_COLUMNS
-                                          ") VALUES (" PAYINTENT_SQL_INTENT_PARAMS("$") ")";
-// The updates take the inserts' parameters; created_at ($17 / $12) is kept
-// and named only so that its type is known when the statement is prepared.
-constexpr const char* update_intent_sql =
-    "UPDATE intents SET amount = $3, currency = $4, status = $5, payment_method = $6, "
-    "description = $7, metadata = $8, last_error_code = $9, last_error_decline_code = $10, "
-    "last_error_message = $11, next_action_type = $12, next_action_redirect_url = $13, "
-    "next_action_sdk_payload = $14, next_action_3ds_trans_id = $15, version = $16, "
-    "updated_at = $18 WHERE tenant = $1 AND id = $2 AND $17::bigint IS NOT NULL";
-constexpr const char* insert_attempt_sql = "INSERT INTO attempts (" PAYINTENT_SQL_ATTEMPT_COLUMNS
-                                           ") VALUES (" PAYINTENT_SQL_ATTEMPT_PARAMS("$") ")";
-constexpr const char* update_attempt_sql =
-    "UPDATE attempts SET reference = $4, state = $5, payment_method = $6, decline_code = $7, "
-    "network_transaction_id = $8, fence = $9, lease_expires_at = $10, node_id = $11, "
-    "updated_at = $13 WHERE tenant = $1 AND intent_id = $2 AND number = $3 "
-    "AND $12::bigint IS NOT NULL";
-constexpr const char* last_audit_sql =
-    "SELECT " PAYINTENT_SQL_AUDIT_COLUMNS
-    " FROM audit WHERE tenant = $1 AND intent_id = $2 ORDER BY sequence DESC LIMIT 1";
 // A write's audit entries go in one INSERT of up to this many rows: one
 // statement instead of one per entry (a charge writes five).
 constexpr std::size_t audit_rows_per_insert = 4;
@@ -71,8 +52,6 @@ const char* insert_audit_sql(std::size_t rows) {
 constexpr const char* insert_key_sql =
     "INSERT INTO idempotency_keys (" PAYINTENT_SQL_KEY_COLUMNS
     ") VALUES (" PAYINTENT_SQL_KEY_PARAMS("$") ") ON CONFLICT (tenant, key) DO NOTHING";
-constexpr const char* select_key_sql =
-    "SELECT " PAYINTENT_SQL_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = $1 AND key = $2";
 
 params key_of(const payment_intent& i) {
   return params().add(i.tenant.str()).add(i.id.str());
@@ -93,12 +72,12 @@ struct write_reads {
 void add_reads(std::vector<connection::batched>& batch, const intent_write& w) {
   batch.push_back({lock_intent_sql, key_of(w.intent)});
   if (store_kit::writes_fenced_attempt(w)) {
-    batch.push_back(
-        {select_attempt_sql, key_of(w.intent).add(std::int64_t{w.attempt->value.number})});
+    batch.push_back({pg_sql<adapter_detail::select_attempt_sql>,
+                     key_of(w.intent).add(std::int64_t{w.attempt->value.number})});
   } else if (store_kit::adds_attempt(w)) {
-    batch.push_back({count_attempts_sql, key_of(w.intent)});
+    batch.push_back({pg_sql<adapter_detail::count_attempts_sql>, key_of(w.intent)});
   }
-  if (!w.audit.empty()) batch.push_back({last_audit_sql, key_of(w.intent)});
+  if (!w.audit.empty()) batch.push_back({pg_sql<adapter_detail::last_audit_sql>, key_of(w.intent)});
 }
 
 // Reads add_reads' answers, from `r[at]` on.
@@ -128,11 +107,14 @@ result<write_receipt> add_rows(std::vector<connection::batched>& batch, const in
                                         read.attempt_count};
   BOOST_OUTCOME_TRY(const auto checked, store_kit::check_write(w, stored, now_ms));
 
-  batch.push_back({read.version ? update_intent_sql : insert_intent_sql, {}});
+  batch.push_back(
+      {read.version ? update_intent_sql.c_str() : pg_sql<adapter_detail::insert_intent_sql>, {}});
   adapter_detail::bind_intent(batch.back().values, w.intent, checked.receipt.version, now_ms,
                               now_ms);
   if (checked.attempt_row) {
-    batch.push_back({checked.replaces_attempt ? update_attempt_sql : insert_attempt_sql, {}});
+    batch.push_back({checked.replaces_attempt ? update_attempt_sql.c_str()
+                                              : pg_sql<adapter_detail::insert_attempt_sql>,
+                     {}});
     adapter_detail::bind_attempt(batch.back().values, w.intent.tenant, w.intent.id,
                                  *checked.attempt_row);
   }
@@ -153,7 +135,7 @@ result<write_receipt> add_rows(std::vector<connection::batched>& batch, const in
 // commit.
 result<claim_result> taken_key(connection& conn, const claim_request& request) {
   BOOST_OUTCOME_TRY(auto existing,
-                    conn.query(select_key_sql,
+                    conn.query(pg_sql<adapter_detail::select_key_sql>,
                                params().add(request.key.tenant.str()).add(request.key.key.str())));
   if (existing.size() == 0) return errc::busy;  // purged in between: run the claim again
   claim_result out;

@@ -4,6 +4,7 @@
 #include "configured_connection.hpp"
 #include "payintent/store_kit.hpp"
 #include "schema.hpp"
+#include "sql_statements.hpp"
 #include "transaction.hpp"
 #include "write.hpp"
 
@@ -17,27 +18,12 @@ namespace {
 using sqlite_detail::connection;
 using sqlite_detail::tx_kind;
 
-constexpr const char* select_intent_sql =
-    "SELECT " PAYINTENT_SQL_INTENT_COLUMNS " FROM intents WHERE tenant = ?1 AND id = ?2";
-constexpr const char* select_attempts_sql =
-    "SELECT " PAYINTENT_SQL_ATTEMPT_COLUMNS
-    " FROM attempts WHERE tenant = ?1 AND intent_id = ?2 ORDER BY number";
-constexpr const char* select_key_sql =
-    "SELECT " PAYINTENT_SQL_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = ?1 AND \"key\" = ?2";
 // The state test must match the partial index attempts_unresolved word for
 // word (schema migration 3), or SQLite will not use it.
 constexpr const char* select_unresolved_sql =
     "SELECT tenant, intent_id, number, state, lease_expires_at FROM attempts "
     "WHERE state = 1 OR state = 5 OR state = 6 "
     "ORDER BY lease_expires_at, tenant, intent_id, number LIMIT ?1";
-// "status = 3" (requires_action) must match the partial index
-// intents_requires_action word for word.
-constexpr const char* select_requires_action_sql =
-    "SELECT tenant, id, updated_at FROM intents WHERE status = 3 AND updated_at <= ?1 "
-    "ORDER BY updated_at, tenant, id LIMIT ?2";
-constexpr const char* select_audit_sql =
-    "SELECT " PAYINTENT_SQL_AUDIT_COLUMNS
-    " FROM audit WHERE tenant = ?1 AND intent_id = ?2 ORDER BY sequence";
 // A key naming an attempt still init/pending/unknown guards it until
 // recovery has reconciled it, however old the key.
 constexpr const char* purge_keys_sql =
@@ -115,13 +101,13 @@ result<std::optional<payment_intent>> sqlite_store::load(const tenant_id& tenant
   return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
     out_t intent;
     {
-      BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_intent_sql));
+      BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::select_intent_sql));
       stmt.bind(1, tenant.str()).bind(2, id.str());
       BOOST_OUTCOME_TRY(auto row, stmt.step());
       if (!row) return out_t{};
       BOOST_OUTCOME_TRY(intent, adapter_detail::read_intent(stmt));
     }
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_attempts_sql));
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::select_attempts_sql));
     stmt.bind(1, tenant.str()).bind(2, id.str());
     for (;;) {
       BOOST_OUTCOME_TRY(auto row, stmt.step());
@@ -137,7 +123,7 @@ result<std::optional<key_record>> sqlite_store::load_key(const tenant_id& tenant
                                                          const idempotency_key& key) {
   using out_t = std::optional<key_record>;
   return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_key_sql));
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::select_key_sql));
     stmt.bind(1, tenant.str()).bind(2, key.str());
     BOOST_OUTCOME_TRY(auto row, stmt.step());
     if (!row) return out_t{};
@@ -172,7 +158,7 @@ result<std::vector<requires_action_intent>> sqlite_store::list_requires_action(
     std::int64_t updated_at_or_before_ms, std::size_t limit) {
   using out_t = std::vector<requires_action_intent>;
   return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_requires_action_sql));
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::select_requires_action_sql));
     stmt.bind(1, updated_at_or_before_ms).bind(2, as_limit(limit));
     out_t out;
     for (;;) {
@@ -187,7 +173,7 @@ result<std::vector<audit_entry>> sqlite_store::audit_trail(const tenant_id& tena
                                                            const intent_id& id) {
   using out_t = std::vector<audit_entry>;
   return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_audit_sql));
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::select_audit_sql));
     stmt.bind(1, tenant.str()).bind(2, id.str());
     out_t out;
     for (;;) {

@@ -2,45 +2,20 @@
 
 #include "codec.hpp"
 #include "payintent/store_kit.hpp"
+#include "sql_statements.hpp"
 
 #include <optional>
 
 namespace payintent::sqlite_detail {
 namespace {
 
+constexpr const char* update_intent_sql = PAYINTENT_SQL_UPDATE_INTENT;
+constexpr const char* update_attempt_sql = PAYINTENT_SQL_UPDATE_ATTEMPT;
+
 constexpr const char* select_version_sql =
     "SELECT version FROM intents WHERE tenant = ?1 AND id = ?2";
-constexpr const char* select_attempt_sql =
-    "SELECT " PAYINTENT_SQL_ATTEMPT_COLUMNS
-    " FROM attempts WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3";
-constexpr const char* count_attempts_sql =
-    "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE tenant = ?1 AND intent_id = ?2";
-// A write to an existing intent (its version checked) updates the row, and a
-// fenced write updates its attempt; the statements take the inserts'
-// parameters, created_at (?17, ?12) unused: it is kept.
-constexpr const char* update_intent_sql =
-    "UPDATE intents SET amount = ?3, currency = ?4, status = ?5, payment_method = ?6, "
-    "description = ?7, metadata = ?8, last_error_code = ?9, last_error_decline_code = ?10, "
-    "last_error_message = ?11, next_action_type = ?12, next_action_redirect_url = ?13, "
-    "next_action_sdk_payload = ?14, next_action_3ds_trans_id = ?15, version = ?16, "
-    "updated_at = ?18 WHERE tenant = ?1 AND id = ?2";
-// A write creating its intent inserts it: a row already there fails on the
-// key (SQLITE_CONSTRAINT: version_conflict).
-constexpr const char* insert_intent_sql = "INSERT INTO intents (" PAYINTENT_SQL_INTENT_COLUMNS
-                                          ") VALUES (" PAYINTENT_SQL_INTENT_PARAMS("?") ")";
-constexpr const char* update_attempt_sql =
-    "UPDATE attempts SET reference = ?4, state = ?5, payment_method = ?6, decline_code = ?7, "
-    "network_transaction_id = ?8, fence = ?9, lease_expires_at = ?10, node_id = ?11, "
-    "updated_at = ?13 WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3";
-constexpr const char* insert_attempt_sql = "INSERT INTO attempts (" PAYINTENT_SQL_ATTEMPT_COLUMNS
-                                           ") VALUES (" PAYINTENT_SQL_ATTEMPT_PARAMS("?") ")";
-constexpr const char* last_audit_sql =
-    "SELECT " PAYINTENT_SQL_AUDIT_COLUMNS
-    " FROM audit WHERE tenant = ?1 AND intent_id = ?2 ORDER BY sequence DESC LIMIT 1";
 constexpr const char* insert_audit_sql = "INSERT INTO audit (" PAYINTENT_SQL_AUDIT_COLUMNS
                                          ") VALUES (" PAYINTENT_SQL_AUDIT_PARAMS("?") ")";
-constexpr const char* select_key_sql =
-    "SELECT " PAYINTENT_SQL_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = ?1 AND \"key\" = ?2";
 // Answers a row when the key was free and is now this claim's; none when
 // it was taken.
 constexpr const char* insert_key_sql =
@@ -57,7 +32,7 @@ result<std::optional<std::uint64_t>> current_version(connection& conn, const pay
 
 result<std::optional<attempt>> current_attempt(connection& conn, const payment_intent& i,
                                                int number) {
-  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_attempt_sql));
+  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::select_attempt_sql));
   stmt.bind(1, i.tenant.str()).bind(2, i.id.str()).bind(3, std::int64_t{number});
   BOOST_OUTCOME_TRY(auto row, stmt.step());
   if (!row) return std::optional<attempt>{};
@@ -66,7 +41,7 @@ result<std::optional<attempt>> current_attempt(connection& conn, const payment_i
 }
 
 result<int> attempt_count(connection& conn, const payment_intent& i) {
-  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(count_attempts_sql));
+  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::count_attempts_sql));
   stmt.bind(1, i.tenant.str()).bind(2, i.id.str());
   BOOST_OUTCOME_TRY(auto row, stmt.step());
   return row ? static_cast<int>(stmt.int_at(0)) : 0;
@@ -76,7 +51,7 @@ result<void> append_audit(connection& conn, const intent_write& w, std::int64_t 
   if (w.audit.empty()) return outcome::success();
   std::optional<audit_entry> previous;
   if (!store_kit::creates_intent(w)) {
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(last_audit_sql));
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::last_audit_sql));
     stmt.bind(1, w.intent.tenant.str()).bind(2, w.intent.id.str());
     BOOST_OUTCOME_TRY(auto row, stmt.step());
     if (row) previous = adapter_detail::read_audit(stmt);
@@ -112,15 +87,17 @@ result<write_receipt> apply_write(connection& conn, const intent_write& w, std::
   BOOST_OUTCOME_TRY(const auto checked, store_kit::check_write(w, read, now_ms));
 
   {
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(creates ? insert_intent_sql : update_intent_sql));
+    BOOST_OUTCOME_TRY(
+        auto stmt, conn.prepare(creates ? adapter_detail::insert_intent_sql : update_intent_sql));
     // created_at kept on update
     adapter_detail::bind_intent(parameters(stmt), w.intent, checked.receipt.version, now_ms,
                                 now_ms);
     BOOST_OUTCOME_TRY(stmt.run());
   }
   if (checked.attempt_row) {
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(checked.replaces_attempt ? update_attempt_sql
-                                                                       : insert_attempt_sql));
+    BOOST_OUTCOME_TRY(auto stmt,
+                      conn.prepare(checked.replaces_attempt ? update_attempt_sql
+                                                            : adapter_detail::insert_attempt_sql));
     adapter_detail::bind_attempt(parameters(stmt), w.intent.tenant, w.intent.id,
                                  *checked.attempt_row);
     BOOST_OUTCOME_TRY(stmt.run());
@@ -143,7 +120,7 @@ result<claim_result> apply_claim(connection& conn, const claim_request& request,
     adapter_detail::bind_key(parameters(stmt), key);
     BOOST_OUTCOME_TRY(auto inserted, stmt.step());
     if (!inserted) {
-      BOOST_OUTCOME_TRY(auto taken, conn.prepare(select_key_sql));
+      BOOST_OUTCOME_TRY(auto taken, conn.prepare(adapter_detail::select_key_sql));
       taken.bind(1, request.key.tenant.str()).bind(2, request.key.key.str());
       BOOST_OUTCOME_TRY(auto row, taken.step());
       if (!row) return errc::store_unavailable;  // neither inserted nor there
