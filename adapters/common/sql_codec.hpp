@@ -11,7 +11,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -78,6 +81,12 @@ inline result<std::map<std::string, std::string>> decode_metadata(std::string_vi
     metadata.emplace(std::string(k), std::string(v.get_string()));
   }
   return metadata;
+}
+
+// A row limit as the int64 a statement binds.
+inline std::int64_t as_limit(std::size_t limit) noexcept {
+  return static_cast<std::int64_t>(
+      std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
 }
 
 inline std::int64_t to_i64(std::uint64_t v) noexcept {

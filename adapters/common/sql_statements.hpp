@@ -22,6 +22,15 @@
   "UPDATE attempts SET reference = ?4, state = ?5, payment_method = ?6, decline_code = ?7, " \
   "network_transaction_id = ?8, fence = ?9, lease_expires_at = ?10, node_id = ?11, "         \
   "updated_at = ?13 WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3"
+// A purge deletes keys expired by `?1`, at most `?2`, except a key naming an
+// attempt still init/pending/unknown, which guards it until recovery has
+// reconciled it, however old the key. Each store ends the statement: which
+// attempts guard a key, and how the batch is taken.
+#define PAYINTENT_SQL_PURGE_KEYS_HEAD                                                          \
+  "DELETE FROM idempotency_keys WHERE (tenant, \"key\") IN ("                                 \
+  " SELECT k.tenant, k.\"key\" FROM idempotency_keys AS k"                                    \
+  " WHERE k.expires_at <= ?1 AND NOT EXISTS ("                                                 \
+  "  SELECT 1 FROM attempts AS a WHERE a.tenant = k.tenant AND a.intent_id = k.result_intent"
 // clang-format on
 
 namespace payintent::adapter_detail {

@@ -24,7 +24,7 @@ namespace payintent::adapter_detail {
 template <class Pool>
 class transactions_base {
  public:
-  using pool = Pool;
+  using pool_type = Pool;
 
  protected:
   transactions_base(Pool& pool, std::function<std::int64_t()> clock) noexcept
@@ -35,7 +35,7 @@ class transactions_base {
 };
 
 // Transactions: constructed from (pool&, clock, group_limits); names its
-// `pool`; is run_transaction's dialect for transactions of kind `kind`
+// `pool_type` and `kind_type`; is run_transaction's dialect for transactions of kind `kind`
 // (single_transaction.hpp); and has, every call noexcept:
 //   result<std::int64_t> now()           the store clock outside a transaction
 //   void run_group(std::span<group_member<connection>*>, std::size_t lane,
@@ -46,11 +46,11 @@ template <class Transactions>
 class transaction_runner {
  public:
   using connection = typename Transactions::connection;
-  using kind = typename Transactions::kind;
+  using kind = typename Transactions::kind_type;
 
   // `clock` empty: the store's own (the store's header says which).
-  transaction_runner(typename Transactions::pool& pool, retry_policy policy, group_limits group,
-                     std::function<std::int64_t()> clock)
+  transaction_runner(typename Transactions::pool_type& pool, retry_policy policy,
+                     group_limits group, std::function<std::int64_t()> clock)
       : transactions_(pool, std::move(clock), group),
         policy_(policy),
         group_(group, [this](std::span<member*> members, std::size_t lane) {

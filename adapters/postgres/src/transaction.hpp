@@ -34,7 +34,7 @@ enum class tx_kind : std::uint8_t {
 class transactions : public adapter_detail::transactions_base<connection_pool> {
  public:
   using connection = postgres_detail::connection;
-  using kind = tx_kind;
+  using kind_type = tx_kind;
 
   // `clock` empty: the database clock. One writer connection a lane.
   transactions(connection_pool& pool, std::function<std::int64_t()> clock,

@@ -28,7 +28,7 @@ enum class tx_kind : std::uint8_t {
 class transactions : public adapter_detail::transactions_base<connection_pool> {
  public:
   using connection = sqlite_detail::connection;
-  using kind = tx_kind;
+  using kind_type = tx_kind;
 
   transactions(connection_pool& pool, std::function<std::int64_t()> clock,
                adapter_detail::group_limits) noexcept
