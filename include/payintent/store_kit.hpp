@@ -7,8 +7,7 @@
 // the intent row with `receipt.version`, the stamped attempt row, and the
 // audit entries `seal_audit` seals. Every bundled store and the example store
 // (examples/custom_store/) call these functions, so the rules have one
-// definition and a store written against them passes the conformance suite
-// on its first run more often than not.
+// definition; the conformance suite still judges each store.
 //
 // Nothing here touches a store: every function is pure, and thread-safe.
 #pragma once
@@ -153,12 +152,11 @@ bool guards_unresolved_attempt(const key_record& key, const payment_intent& inte
 
 // Keeps the `limit` oldest of `listed`, oldest first, as list_unresolved
 // answers: by lease_expires_at_ms, ties by tenant, intent and attempt number.
-// May throw std::bad_alloc.
+// Allocates nothing.
 void keep_oldest(std::vector<unresolved_attempt>& listed, std::size_t limit);
 
 // Keeps the `limit` oldest of `listed`, oldest first, as list_requires_action
-// answers: by updated_at_ms, ties by tenant and intent. May throw
-// std::bad_alloc.
+// answers: by updated_at_ms, ties by tenant and intent. Allocates nothing.
 void keep_oldest(std::vector<requires_action_intent>& listed, std::size_t limit);
 
 // ---- The store clock ---------------------------------------------------------------
