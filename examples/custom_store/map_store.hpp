@@ -1,10 +1,12 @@
 // A store an integrator could have written: std::map under one std::mutex.
 //
-// This is the worked example of docs/adapters.md. It is written for clarity,
-// not speed: every operation takes the one lock and does all its work under
-// it, and the map_store.cpp comments name the contract rule each step honours
-// (include/payintent/idempotency_store.hpp). It is proved by the conformance
-// suite in tests/conformance/custom_store_conformance.cpp.
+// This is the worked example of docs/adapters.md, and the short client of
+// the store kit (<payintent/store_kit.hpp>): the kit decides every rule of
+// the contract (preconditions, stamps, audit sealing, key answers, listing
+// order, no exception escaping); the store only finds rows and persists what
+// the kit hands it. It is written for clarity, not speed: every operation
+// takes the one lock and does all its work under it. The conformance suite
+// proves it (tests/conformance/custom_store_conformance.cpp).
 //
 // Like payintent::memory_store it keeps nothing across a restart; a real store
 // would keep the same shape but write through to its database, taking that
@@ -61,9 +63,8 @@ class map_store final : public payintent::idempotency_store {
     std::vector<payintent::audit_entry> audit;
   };
 
-  // Checks `w` against what is stored and, if every precondition holds,
-  // returns the row as it will be after the write; writes nothing either way.
-  // Under the lock.
+  // The row as it will be after `w`, if the kit finds every precondition
+  // holds (else its error); writes nothing either way. Under the lock.
   payintent::result<intent_row> prepare(const payintent::intent_write& w, std::int64_t now,
                                         payintent::write_receipt& receipt) const;
 

@@ -4,8 +4,10 @@
 // deliberately small and dumb: the service decides every transition; the store
 // applies each one atomically with compare-and-set preconditions, so the same
 // engine is exactly-once on any store that honours this contract. Write your
-// own by deriving from `idempotency_store`, then prove it with the conformance
-// suite in <payintent/testing/store_conformance.hpp> (docs/adapters.md).
+// own by deriving from `idempotency_store`, let <payintent/store_kit.hpp>
+// decide the rules below (preconditions, stamps, audit sealing) so your store
+// only persists, then prove it with the conformance suite in
+// <payintent/testing/store_conformance.hpp> (docs/adapters.md).
 //
 // Contract every implementation honours:
 //  - Every operation is atomic: it happens whole or not at all. A failed call
@@ -62,7 +64,7 @@ struct intent_write {
   // Appended to the intent's chain in order; the store stamps sequence, time,
   // tenant, intent, node_id, fence (the event's own if it names one, else the
   // written attempt's, if any) and the hashes via
-  // payintent::seal_audit_entry.
+  // payintent::store_kit::seal_audit.
   std::vector<audit_event> audit;
   std::string node_id;  // the writer, recorded in the audit entries
 };

@@ -14,6 +14,7 @@
 #include "payintent/payment_service.hpp"
 #include "payintent/records.hpp"
 #include "payintent/status.hpp"
+#include "payintent/store_kit.hpp"
 #include "payintent/transition.hpp"
 #include "payintent/validation.hpp"
 #include "payintent/version.hpp"

@@ -1,10 +1,10 @@
 #include "engine/attempt_runner.hpp"
 
 #include "engine/flight.hpp"
-#include "engine/guarded.hpp"
 #include "engine/late_outcome.hpp"
 #include "engine/waits.hpp"
 #include "payintent/detail/crash_point.hpp"
+#include "payintent/store_kit.hpp"
 
 #include <fmt/format.h>
 #include <boost/asio/bind_allocator.hpp>
@@ -183,7 +183,7 @@ void attempt_runner::record(const std::shared_ptr<flight>& f, const network_outc
   for (int i = 0; i < record_attempts; ++i) {
     if (i > 0) {
       world_.sleep_for(backoff(i, record_backoff_cap));
-      auto loaded = guarded([&] { return store_.load(f->tenant, f->intent); });
+      auto loaded = store_kit::guard([&] { return store_.load(f->tenant, f->intent); });
       if (!loaded) continue;
       if (!loaded.value()) break;  // the intent vanished: nothing to record against
       reloaded = std::move(*loaded.value());

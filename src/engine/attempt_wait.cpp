@@ -4,9 +4,9 @@
 #include "engine/attempt_runner.hpp"
 
 #include "engine/flight.hpp"
-#include "engine/guarded.hpp"
 #include "engine/store_failure.hpp"
 #include "engine/waits.hpp"
+#include "payintent/store_kit.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -46,7 +46,7 @@ result<payment_intent> attempt_runner::await(const tenant_id& tenant, const inte
     }
   }
   for (int i = 0;; ++i) {
-    auto loaded = guarded([&] { return store_.load(tenant, id); });
+    auto loaded = store_kit::guard([&] { return store_.load(tenant, id); });
     if (!loaded) return store_failure(loaded.error(), diag);
     if (!loaded.value()) return make_error_code(errc::not_found);
     payment_intent& intent = *loaded.value();
@@ -118,7 +118,7 @@ struct attempt_runner::poller : std::enable_shared_from_this<poller> {
   poller(attempt_runner& r, const boost::asio::any_io_executor& pool) : runner(r), timer(pool) {}
 
   void step() {
-    auto loaded = guarded([&] { return runner.store_.load(tenant, id); });
+    auto loaded = store_kit::guard([&] { return runner.store_.load(tenant, id); });
     if (!loaded) return done(store_failure(loaded.error(), nullptr));
     if (!loaded.value()) return done(make_error_code(errc::not_found));
     const auto now = runner.world_.now();

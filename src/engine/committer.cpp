@@ -1,18 +1,18 @@
 #include "engine/committer.hpp"
 
-#include "engine/guarded.hpp"
 #include "engine/planner.hpp"
+#include "payintent/store_kit.hpp"
 
 namespace payintent::detail {
 
 result<payment_intent> committer::commit(const payment_intent& before, intent_write w) const {
-  auto receipt = guarded([&] { return store_.commit(w); });
+  auto receipt = store_kit::guard([&] { return store_.commit(w); });
   if (!receipt) return receipt.error();
   return after_commit(&before, std::move(w), receipt.value());
 }
 
 result<claimed_key> committer::claim(const payment_intent* before, claim_request r) const {
-  auto claimed = guarded([&] { return store_.claim(r); });
+  auto claimed = store_kit::guard([&] { return store_.claim(r); });
   if (!claimed) return claimed.error();
   claimed_key out{std::move(claimed).value(), std::nullopt};
   if (out.result.status == claim_status::claimed && r.write) {

@@ -1,8 +1,8 @@
 #include "engine/late_outcome.hpp"
 
 #include "engine/attempt_runner.hpp"
-#include "engine/guarded.hpp"
 #include "engine/network_calls.hpp"
+#include "payintent/store_kit.hpp"
 #include "payintent/testing/broken_rules.hpp"
 
 #include <optional>
@@ -54,7 +54,8 @@ void record_late_outcome(const late_outcome_context& c, const payment_intent& cu
   for (int i = 0; i < c.tries; ++i) {
     if (i > 0) {
       c.world.sleep_for(backoff(i, late_backoff_cap));
-      auto loaded = guarded([&] { return c.commits.store().load(current.tenant, current.id); });
+      auto loaded =
+          store_kit::guard([&] { return c.commits.store().load(current.tenant, current.id); });
       if (!loaded) continue;
       if (!loaded.value()) return;  // the intent vanished: nothing to record against
       reloaded = std::move(*loaded.value());

@@ -1,10 +1,10 @@
 #include "engine/service_impl.hpp"
 
-#include "engine/guarded.hpp"
 #include "engine/real_world.hpp"
 #include "engine/store_failure.hpp"
 #include "payintent/detail/crash_point.hpp"
 #include "payintent/fingerprint.hpp"
+#include "payintent/store_kit.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -18,7 +18,6 @@ namespace {
 
 using detail::admission;
 using detail::admitted;
-using detail::guarded;
 using detail::plan;
 using detail::store_failure;
 
@@ -226,7 +225,7 @@ result<admitted> payment_service::impl::replay(const key_record& existing,
 
 result<payment_intent> payment_service::impl::load(const tenant_id& tenant, const intent_id& id,
                                                    diagnostics* diag) {
-  auto loaded = guarded([&] { return store.load(tenant, id); });
+  auto loaded = store_kit::guard([&] { return store.load(tenant, id); });
   if (!loaded) return store_failure(loaded.error(), diag);
   if (!loaded.value())
     return fail(errc::not_found, diag, fmt::format("no such payment intent: {}", id));
@@ -243,7 +242,7 @@ result<payment_intent> payment_service::impl::load_reconciled(const tenant_id& t
   }
   const attempt* last = intent.latest_attempt();
   if (!last || !is_unresolved(last->state)) return intent;
-  auto now = guarded([&] { return store.now_ms(); });
+  auto now = store_kit::guard([&] { return store.now_ms(); });
   if (!now) return store_failure(now.error(), diag);
   if (!detail::reconciler::needs_reconciling(intent, now.value())) return intent;
   // The holder is gone: settle its attempt before deciding anything on it.
@@ -254,7 +253,7 @@ result<payment_intent> payment_service::impl::load_reconciled(const tenant_id& t
 
 result<bool> payment_service::impl::expire_challenge(payment_intent& intent, diagnostics* diag) {
   for (int round = 0; round < options.max_conflict_retries; ++round) {
-    auto now = guarded([&] { return store.now_ms(); });
+    auto now = store_kit::guard([&] { return store.now_ms(); });
     if (!now) return store_failure(now.error(), diag);
     if (!detail::challenge_expired(intent, now.value(), options.challenge_expiry.count())) {
       return false;
@@ -271,12 +270,12 @@ result<bool> payment_service::impl::expire_challenge(payment_intent& intent, dia
 }
 
 void payment_service::impl::expire_challenges(std::size_t limit, recovery_report& report) {
-  auto now = guarded([&] { return store.now_ms(); });
+  auto now = store_kit::guard([&] { return store.now_ms(); });
   if (!now) {
     ++report.errors;
     return;
   }
-  auto listed = guarded([&] {
+  auto listed = store_kit::guard([&] {
     return store.list_requires_action(now.value() - options.challenge_expiry.count(), limit);
   });
   if (!listed) {
@@ -315,7 +314,7 @@ result<payment_intent> payment_service::retrieve(std::string_view tenant, std::s
 
 result<recovery_report> payment_service::recover(std::size_t limit, diagnostics* diag) {
   BOOST_OUTCOME_TRY(auto entered, impl_->enter(diag));
-  auto listed = guarded([&] { return impl_->store.list_unresolved(limit); });
+  auto listed = store_kit::guard([&] { return impl_->store.list_unresolved(limit); });
   if (!listed) return store_failure(listed.error(), diag);
   recovery_report report;
   for (const unresolved_attempt& u : listed.value()) {
@@ -355,7 +354,7 @@ result<std::size_t> payment_service::purge_expired_keys(std::size_t batch, diagn
   BOOST_OUTCOME_TRY(auto entered, impl_->enter(diag));
   std::size_t total = 0;
   for (;;) {
-    auto deleted = guarded([&] { return impl_->store.purge_expired_keys(batch); });
+    auto deleted = store_kit::guard([&] { return impl_->store.purge_expired_keys(batch); });
     if (!deleted) return store_failure(deleted.error(), diag);
     total += deleted.value();
     if (deleted.value() < batch || batch == 0) return total;
@@ -384,7 +383,7 @@ result<std::vector<audit_entry>> payment_service::audit_trail(std::string_view t
   BOOST_OUTCOME_TRY(auto t, validate_tenant(tenant, diag));
   BOOST_OUTCOME_TRY(auto id, validate_intent_id(intent, diag));
   BOOST_OUTCOME_TRY(impl_->load(t, id, diag));  // another tenant's intent is not_found
-  auto trail = guarded([&] { return impl_->store.audit_trail(t, id); });
+  auto trail = store_kit::guard([&] { return impl_->store.audit_trail(t, id); });
   if (!trail) return store_failure(trail.error(), diag);
   return trail;
 }

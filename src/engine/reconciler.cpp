@@ -1,8 +1,8 @@
 #include "engine/reconciler.hpp"
 
-#include "engine/guarded.hpp"
 #include "engine/network_calls.hpp"
 #include "payintent/detail/crash_point.hpp"
+#include "payintent/store_kit.hpp"
 #include "payintent/testing/broken_rules.hpp"
 
 #include <algorithm>
@@ -39,10 +39,10 @@ bool reconciler::needs_reconciling(const payment_intent& intent, std::int64_t no
 
 result<verdict> reconciler::reconcile(const tenant_id& tenant, const intent_id& id, int number,
                                       std::string* why) {
-  BOOST_OUTCOME_TRY(auto loaded, guarded([&] { return store_.load(tenant, id); }));
+  BOOST_OUTCOME_TRY(auto loaded, store_kit::guard([&] { return store_.load(tenant, id); }));
   if (!loaded) return verdict::skipped;
   const attempt* a = attempt_of(*loaded, number);
-  BOOST_OUTCOME_TRY(auto now, guarded([&] { return store_.now_ms(); }));
+  BOOST_OUTCOME_TRY(auto now, store_kit::guard([&] { return store_.now_ms(); }));
   if (!a || a->number != static_cast<int>(loaded->attempts.size()) ||
       !needs_reconciling(*loaded, now)) {
     return verdict::skipped;
@@ -118,8 +118,8 @@ result<verdict> reconciler::settle(const payment_intent& taken, int number, std:
 
 result<reconciler::recovery_history> reconciler::history(const payment_intent& current,
                                                          int number) {
-  BOOST_OUTCOME_TRY(auto trail,
-                    guarded([&] { return store_.audit_trail(current.tenant, current.id); }));
+  BOOST_OUTCOME_TRY(
+      auto trail, store_kit::guard([&] { return store_.audit_trail(current.tenant, current.id); }));
   recovery_history past;
   for (const audit_entry& e : trail) {
     if (e.attempt_number != number) continue;

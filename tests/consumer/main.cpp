@@ -5,10 +5,12 @@
 #include <payintent/postgres_store.hpp>
 #endif
 #include <payintent/sqlite_store.hpp>
+#include <payintent/store_kit.hpp>
 #include <payintent/testing/fake_card_network.hpp>
 
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 
 int main(int argc, char** argv) {
   payintent::testing::fake_card_network network;
@@ -21,6 +23,13 @@ int main(int argc, char** argv) {
   // Linked and callable without a server: an empty conninfo is refused.
   if (payintent::postgres_store::open({}).error() != payintent::errc::invalid_argument) return 3;
 #endif
+  // The store kit is installed for a consumer's own store: a write creating
+  // its intent passes on an empty store, and a throw becomes an error.
+  const auto checked = payintent::store_kit::check_write({}, {}, 1'000);
+  if (!checked || checked.value().receipt.version != 1) return 4;
+  const auto thrown = payintent::store_kit::guard(
+      []() -> payintent::result<int> { throw std::runtime_error("store trouble"); });
+  if (thrown || thrown.error() != payintent::errc::store_unavailable) return 5;
   for (payintent::idempotency_store* store :
        {static_cast<payintent::idempotency_store*>(&memory),
         static_cast<payintent::idempotency_store*>(sqlite.value().get())}) {

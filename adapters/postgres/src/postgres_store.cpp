@@ -2,6 +2,8 @@
 
 #include "codec.hpp"
 #include "schema.hpp"
+#include "sql_statements.hpp"
+#include "sql_store.hpp"
 #include "transaction.hpp"
 #include "write.hpp"
 
@@ -12,47 +14,20 @@
 #include <algorithm>
 #include <limits>
 
-namespace payintent {
+namespace payintent::postgres_detail {
 namespace {
 
-using postgres_detail::connection;
-using postgres_detail::params;
-using postgres_detail::tx_kind;
-
-constexpr const char* select_intent_sql =
-    "SELECT " PAYINTENT_PG_INTENT_COLUMNS " FROM intents WHERE tenant = $1 AND id = $2";
-constexpr const char* select_attempts_sql =
-    "SELECT " PAYINTENT_PG_ATTEMPT_COLUMNS
-    " FROM attempts WHERE tenant = $1 AND intent_id = $2 ORDER BY number";
-constexpr const char* select_key_sql =
-    "SELECT " PAYINTENT_PG_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = $1 AND key = $2";
 // The state list matches the partial index attempts_unresolved.
 constexpr const char* select_unresolved_sql =
     "SELECT tenant, intent_id, number, state, lease_expires_at FROM attempts "
     "WHERE state IN (1, 5, 6) ORDER BY lease_expires_at, tenant, intent_id, number LIMIT $1";
-// "status = 3" (requires_action) must match the partial index
-// intents_requires_action for the planner to use it.
-constexpr const char* select_requires_action_sql =
-    "SELECT tenant, id, updated_at FROM intents WHERE status = 3 AND updated_at <= $1 "
-    "ORDER BY updated_at, tenant, id LIMIT $2";
-constexpr const char* select_audit_sql =
-    "SELECT " PAYINTENT_PG_AUDIT_COLUMNS
-    " FROM audit WHERE tenant = $1 AND intent_id = $2 ORDER BY sequence";
-// A key naming an attempt still init/pending/unknown guards it until
-// recovery has reconciled it, however old the key. SKIP LOCKED: two purgers
-// take different batches instead of waiting on each other.
-constexpr const char* purge_keys_sql =
-    "DELETE FROM idempotency_keys WHERE (tenant, key) IN ("
-    " SELECT k.tenant, k.key FROM idempotency_keys AS k"
-    " WHERE k.expires_at <= $1 AND NOT EXISTS ("
-    "  SELECT 1 FROM attempts AS a WHERE a.tenant = k.tenant AND a.intent_id = k.result_intent"
-    "  AND a.state IN (1, 5, 6))"
-    " ORDER BY k.expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
-
-std::int64_t as_limit(std::size_t limit) {
-  return static_cast<std::int64_t>(
-      std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
-}
+// Guarded by any unresolved attempt of the intent the key names. SKIP
+// LOCKED: two purgers take different batches instead of waiting on each
+// other.
+constexpr auto purge_keys_sql =
+    adapter_detail::with_marker<'$'>(PAYINTENT_SQL_PURGE_KEYS_HEAD
+                                     "  AND a.state IN (1, 5, 6))"
+                                     " ORDER BY k.expires_at LIMIT ?2 FOR UPDATE SKIP LOCKED)");
 
 // The conninfo with a connect_timeout, unless it names one. Both spellings
 // (key=value and URI) are parsed by libpq itself; a malformed one is
@@ -83,17 +58,104 @@ result<std::string> with_timeout(const std::string& conninfo, std::chrono::secon
 
 }  // namespace
 
-struct postgres_store::state {
-  state(std::string conninfo, std::size_t pool_size, adapter_detail::retry_policy policy,
-        adapter_detail::group_limits group, std::function<std::int64_t()> clock)
+// The reads and the purge that the shared operations (sql_store.hpp) run.
+
+result<std::optional<payment_intent>> select_intent(connection& conn, const tenant_id& tenant,
+                                                    const intent_id& id) {
+  using out_t = std::optional<payment_intent>;
+  const auto key = params().add(tenant.str()).add(id.str());
+  BOOST_OUTCOME_TRY(auto r,
+                    conn.query(postgres_detail::pg_sql<adapter_detail::select_intent_sql>, key));
+  if (r.size() == 0) return out_t{};
+  BOOST_OUTCOME_TRY(auto intent, adapter_detail::read_intent(postgres_detail::row_view{r, 0}));
+  BOOST_OUTCOME_TRY(auto a,
+                    conn.query(postgres_detail::pg_sql<adapter_detail::select_attempts_sql>, key));
+  for (int i = 0; i < a.size(); ++i) {
+    BOOST_OUTCOME_TRY(auto value, adapter_detail::read_attempt(postgres_detail::row_view{a, i}));
+    intent.attempts.push_back(std::move(value));
+  }
+  return out_t{std::move(intent)};
+}
+
+result<std::optional<key_record>> select_key(connection& conn, const tenant_id& tenant,
+                                             const idempotency_key& key) {
+  using out_t = std::optional<key_record>;
+  BOOST_OUTCOME_TRY(auto r, conn.query(postgres_detail::pg_sql<adapter_detail::select_key_sql>,
+                                       params().add(tenant.str()).add(key.str())));
+  if (r.size() == 0) return out_t{};
+  BOOST_OUTCOME_TRY(auto record, adapter_detail::read_key(postgres_detail::row_view{r, 0}));
+  return out_t{std::move(record)};
+}
+
+result<std::vector<unresolved_attempt>> select_unresolved(connection& conn, std::size_t limit,
+                                                          std::int64_t now) {
+  using out_t = std::vector<unresolved_attempt>;
+  BOOST_OUTCOME_TRY(
+      auto r, conn.query(select_unresolved_sql, params().add(adapter_detail::as_limit(limit))));
+  out_t out;
+  for (int i = 0; i < r.size(); ++i) {
+    unresolved_attempt u;
+    u.tenant = tenant_id(r.text_at(i, 0));
+    u.intent = intent_id(r.text_at(i, 1));
+    u.attempt_number = static_cast<int>(r.int_at(i, 2));
+    u.state = static_cast<attempt_state>(r.int_at(i, 3));  // 1, 5 or 6 by the WHERE
+    u.lease_expires_at_ms = r.int_at(i, 4);
+    u.lease_expired = u.lease_expires_at_ms <= now;
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+result<std::vector<requires_action_intent>> select_requires_action(
+    connection& conn, std::int64_t updated_at_or_before_ms, std::size_t limit) {
+  using out_t = std::vector<requires_action_intent>;
+  BOOST_OUTCOME_TRY(
+      auto r,
+      conn.query(postgres_detail::pg_sql<adapter_detail::select_requires_action_sql>,
+                 params().add(updated_at_or_before_ms).add(adapter_detail::as_limit(limit))));
+  out_t out;
+  for (int i = 0; i < r.size(); ++i) {
+    out.push_back({tenant_id(r.text_at(i, 0)), intent_id(r.text_at(i, 1)), r.int_at(i, 2)});
+  }
+  return out;
+}
+
+result<std::vector<audit_entry>> select_audit(connection& conn, const tenant_id& tenant,
+                                              const intent_id& id) {
+  using out_t = std::vector<audit_entry>;
+  BOOST_OUTCOME_TRY(auto r, conn.query(postgres_detail::pg_sql<adapter_detail::select_audit_sql>,
+                                       params().add(tenant.str()).add(id.str())));
+  out_t out;
+  for (int i = 0; i < r.size(); ++i)
+    out.push_back(adapter_detail::read_audit(postgres_detail::row_view{r, i}));
+  return out;
+}
+
+result<std::size_t> delete_expired_keys(connection& conn, std::size_t limit, std::int64_t now) {
+  BOOST_OUTCOME_TRY(auto r, conn.query(purge_keys_sql.c_str(),
+                                       params().add(now).add(adapter_detail::as_limit(limit))));
+  return static_cast<std::size_t>(r.affected());
+}
+
+}  // namespace payintent::postgres_detail
+
+namespace payintent {
+namespace {
+
+// What an open store owns: its connections and the runner of its transactions.
+struct postgres_state {
+  postgres_state(std::string conninfo, std::size_t pool_size, adapter_detail::retry_policy policy,
+                 adapter_detail::group_limits group, std::function<std::int64_t()> clock)
       : pool([conninfo = std::move(conninfo)](
-                 std::string* why) { return connection::open(conninfo, why); },
+                 std::string* why) { return postgres_detail::connection::open(conninfo, why); },
              pool_size),
         runner(pool, policy, group, std::move(clock)) {}
 
   postgres_detail::connection_pool pool;
   postgres_detail::transaction_runner runner;
 };
+
+}  // namespace
 
 result<std::unique_ptr<postgres_store>> postgres_store::open(postgres_store_options options,
                                                              diagnostics* diag) {
@@ -102,7 +164,8 @@ result<std::unique_ptr<postgres_store>> postgres_store::open(postgres_store_opti
       if (diag != nullptr) diag->message = "conninfo is empty";
       return errc::invalid_argument;
     }
-    BOOST_OUTCOME_TRY(auto conninfo, with_timeout(options.conninfo, options.connect_timeout, diag));
+    BOOST_OUTCOME_TRY(auto conninfo, postgres_detail::with_timeout(options.conninfo,
+                                                                   options.connect_timeout, diag));
     adapter_detail::retry_policy policy{std::max(options.max_retries, 0), options.retry_backoff};
     // A member is at most two subtransactions; PostgreSQL caches 64 per
     // transaction.
@@ -110,8 +173,8 @@ result<std::unique_ptr<postgres_store>> postgres_store::open(postgres_store_opti
         std::clamp<std::size_t>(options.max_group_size, 1, 32),
         std::max(options.max_group_wait, std::chrono::microseconds{0}),
         std::max<std::size_t>(options.group_lanes, 1)};
-    auto s = std::make_unique<state>(std::move(conninfo), options.pool_size, policy, group,
-                                     std::move(options.clock));
+    auto s = std::make_unique<postgres_state>(std::move(conninfo), options.pool_size, policy, group,
+                                              std::move(options.clock));
     {
       std::string why;  // the first connection, for libpq's reason if it fails
       auto first = s->pool.borrow(&why);
@@ -128,114 +191,11 @@ result<std::unique_ptr<postgres_store>> postgres_store::open(postgres_store_opti
       }
       return migrated.error();
     }
-    return std::unique_ptr<postgres_store>(new postgres_store(std::move(s)));
+    return std::unique_ptr<postgres_store>(
+        new adapter_detail::sql_store<postgres_store, postgres_state>(std::move(s)));
   } catch (...) {
     return errc::store_unavailable;
   }
-}
-
-postgres_store::postgres_store(std::unique_ptr<state> s) noexcept : state_(std::move(s)) {
-}
-
-postgres_store::~postgres_store() = default;
-
-result<claim_result> postgres_store::claim(const claim_request& request) {
-  return state_->runner.write([&](connection& conn, std::int64_t now) {
-    return postgres_detail::apply_claim(conn, request, now);
-  });
-}
-
-result<write_receipt> postgres_store::commit(const intent_write& write) {
-  return state_->runner.write([&](connection& conn, std::int64_t now) {
-    return postgres_detail::apply_write(conn, write, now);
-  });
-}
-
-result<std::optional<payment_intent>> postgres_store::load(const tenant_id& tenant,
-                                                           const intent_id& id) {
-  using out_t = std::optional<payment_intent>;
-  return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
-    const auto key = params().add(tenant.str()).add(id.str());
-    BOOST_OUTCOME_TRY(auto r, conn.query(select_intent_sql, key));
-    if (r.size() == 0) return out_t{};
-    BOOST_OUTCOME_TRY(auto intent, postgres_detail::read_intent(r, 0));
-    BOOST_OUTCOME_TRY(auto a, conn.query(select_attempts_sql, key));
-    for (int i = 0; i < a.size(); ++i) {
-      BOOST_OUTCOME_TRY(auto value, postgres_detail::read_attempt(a, i));
-      intent.attempts.push_back(std::move(value));
-    }
-    return out_t{std::move(intent)};
-  });
-}
-
-result<std::optional<key_record>> postgres_store::load_key(const tenant_id& tenant,
-                                                           const idempotency_key& key) {
-  using out_t = std::optional<key_record>;
-  return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
-    BOOST_OUTCOME_TRY(auto r,
-                      conn.query(select_key_sql, params().add(tenant.str()).add(key.str())));
-    if (r.size() == 0) return out_t{};
-    BOOST_OUTCOME_TRY(auto record, postgres_detail::read_key(r, 0));
-    return out_t{std::move(record)};
-  });
-}
-
-result<std::vector<unresolved_attempt>> postgres_store::list_unresolved(std::size_t limit) {
-  using out_t = std::vector<unresolved_attempt>;
-  return state_->runner.run(
-      tx_kind::read, [&](connection& conn, std::int64_t now) -> result<out_t> {
-        BOOST_OUTCOME_TRY(auto r, conn.query(select_unresolved_sql, params().add(as_limit(limit))));
-        out_t out;
-        for (int i = 0; i < r.size(); ++i) {
-          unresolved_attempt u;
-          u.tenant = tenant_id(r.text_at(i, 0));
-          u.intent = intent_id(r.text_at(i, 1));
-          u.attempt_number = static_cast<int>(r.int_at(i, 2));
-          u.state = static_cast<attempt_state>(r.int_at(i, 3));  // 1, 5 or 6 by the WHERE
-          u.lease_expires_at_ms = r.int_at(i, 4);
-          u.lease_expired = u.lease_expires_at_ms <= now;
-          out.push_back(std::move(u));
-        }
-        return out;
-      });
-}
-
-result<std::vector<requires_action_intent>> postgres_store::list_requires_action(
-    std::int64_t updated_at_or_before_ms, std::size_t limit) {
-  using out_t = std::vector<requires_action_intent>;
-  return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
-    BOOST_OUTCOME_TRY(auto r,
-                      conn.query(select_requires_action_sql,
-                                 params().add(updated_at_or_before_ms).add(as_limit(limit))));
-    out_t out;
-    for (int i = 0; i < r.size(); ++i) {
-      out.push_back({tenant_id(r.text_at(i, 0)), intent_id(r.text_at(i, 1)), r.int_at(i, 2)});
-    }
-    return out;
-  });
-}
-
-result<std::vector<audit_entry>> postgres_store::audit_trail(const tenant_id& tenant,
-                                                             const intent_id& id) {
-  using out_t = std::vector<audit_entry>;
-  return state_->runner.run(tx_kind::read, [&](connection& conn, std::int64_t) -> result<out_t> {
-    BOOST_OUTCOME_TRY(auto r,
-                      conn.query(select_audit_sql, params().add(tenant.str()).add(id.str())));
-    out_t out;
-    for (int i = 0; i < r.size(); ++i) out.push_back(postgres_detail::read_audit(r, i));
-    return out;
-  });
-}
-
-result<std::size_t> postgres_store::purge_expired_keys(std::size_t limit) {
-  return state_->runner.write([&](connection& conn, std::int64_t now) -> result<std::size_t> {
-    BOOST_OUTCOME_TRY(auto r, conn.query(purge_keys_sql, params().add(now).add(as_limit(limit))));
-    return static_cast<std::size_t>(r.affected());
-  });
-}
-
-result<std::int64_t> postgres_store::now_ms() {
-  return state_->runner.now();
 }
 
 }  // namespace payintent

@@ -14,7 +14,7 @@ namespace {
 
 }  // namespace
 
-result<std::int64_t> transaction_runner::now() noexcept {
+result<std::int64_t> transactions::now() noexcept {
   try {
     if (clock_) return clock_();
     BOOST_OUTCOME_TRY(auto lease, pool_.borrow());
@@ -26,7 +26,7 @@ result<std::int64_t> transaction_runner::now() noexcept {
   }
 }
 
-result<std::int64_t> transaction_runner::begin(connection& conn, tx_kind kind) noexcept {
+result<std::int64_t> transactions::begin(connection& conn, tx_kind kind) noexcept {
   if (clock_) {
     BOOST_OUTCOME_TRY(conn.exec(kind == tx_kind::write
                                     ? "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -48,7 +48,7 @@ result<std::int64_t> transaction_runner::begin(connection& conn, tx_kind kind) n
 
 // COMMIT of a transaction that an error aborted answers success with the tag
 // ROLLBACK: that is a failure here.
-result<void> transaction_runner::commit(connection& conn) noexcept {
+result<void> transactions::commit(connection& conn, tx_kind) noexcept {
   BOOST_OUTCOME_TRY(auto r, conn.exec("COMMIT"));
   if (r.command() != "COMMIT") return errc::store_unavailable;
   return outcome::success();
@@ -60,27 +60,27 @@ result<void> transaction_runner::commit(connection& conn) noexcept {
 // own two round trips and nothing more.
 struct group_dialect {
   using connection = postgres_detail::connection;
-  transaction_runner& runner;
+  transactions& owner;
   std::unique_ptr<connection>& lane_connection;  // the group's lane's
   std::int64_t begun_at_ms = 0;
 
   result<connection*> writer() noexcept {
     if (!lane_connection || lane_connection->broken()) {
       lane_connection.reset();
-      BOOST_OUTCOME_TRY(lane_connection, runner.pool_.open());
+      BOOST_OUTCOME_TRY(lane_connection, owner.pool_.open());
     }
     return lane_connection.get();
   }
   result<void> begin(connection& conn) noexcept {
-    BOOST_OUTCOME_TRY(begun_at_ms, runner.begin(conn, tx_kind::write));
+    BOOST_OUTCOME_TRY(begun_at_ms, owner.begin(conn, tx_kind::write));
     return outcome::success();
   }
   // The database clock as read with BEGIN: the members of a group commit
   // together, so one time serves them all. An injected clock is read per
   // member.
   result<std::int64_t> now(connection&) noexcept {
-    if (!runner.clock_) return begun_at_ms;
-    return runner.now();
+    if (!owner.clock_) return begun_at_ms;
+    return owner.now();
   }
   static result<void> savepoint(connection& conn) noexcept {
     return defer(conn, "SAVEPOINT member");
@@ -92,10 +92,10 @@ struct group_dialect {
   static result<void> rollback_to_savepoint(connection& conn) noexcept {
     return defer(conn, "ROLLBACK TO SAVEPOINT member");
   }
-  static result<void> commit(connection& conn) noexcept { return transaction_runner::commit(conn); }
+  static result<void> commit(connection& conn) noexcept { return transactions::commit(conn); }
   static bool transaction_lost(connection& conn) noexcept { return conn.broken(); }
   static bool retry_group(connection& conn, error_code ec, bool commit_sent) noexcept {
-    return transaction_runner::retryable(conn, ec, commit_sent);
+    return transactions::retryable(conn, ec, commit_sent);
   }
 
  private:
@@ -109,9 +109,11 @@ struct group_dialect {
   }
 };
 
-void transaction_runner::run_group(std::span<member*> members, std::size_t lane) noexcept {
+void transactions::run_group(std::span<adapter_detail::group_member<connection>*> members,
+                             std::size_t lane,
+                             const adapter_detail::retry_policy& policy) noexcept {
   group_dialect dialect{*this, writers_[lane]};
-  adapter_detail::group_transaction<group_dialect>(dialect, policy_).run(members);
+  adapter_detail::group_transaction<group_dialect>(dialect, policy).run(members);
 }
 
 }  // namespace payintent::postgres_detail

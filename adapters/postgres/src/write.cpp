@@ -1,8 +1,7 @@
 #include "write.hpp"
 
 #include "codec.hpp"
-#include "payintent/audit.hpp"
-#include "write_rules.hpp"
+#include "payintent/store_kit.hpp"
 
 #include <fmt/format.h>
 
@@ -15,34 +14,15 @@
 namespace payintent::postgres_detail {
 namespace {
 
+// The shared updates, naming created_at ($17 / $12, kept) only so that its
+// type is known when the statement is prepared.
+constexpr auto update_intent_sql =
+    adapter_detail::with_marker<'$'>(PAYINTENT_SQL_UPDATE_INTENT " AND ?17::bigint IS NOT NULL");
+constexpr auto update_attempt_sql =
+    adapter_detail::with_marker<'$'>(PAYINTENT_SQL_UPDATE_ATTEMPT " AND ?12::bigint IS NOT NULL");
+
 constexpr const char* lock_intent_sql =
     "SELECT version FROM intents WHERE tenant = $1 AND id = $2 FOR UPDATE";
-constexpr const char* select_attempt_sql =
-    "SELECT " PAYINTENT_PG_ATTEMPT_COLUMNS
-    " FROM attempts WHERE tenant = $1 AND intent_id = $2 AND number = $3";
-constexpr const char* count_attempts_sql =
-    "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE tenant = $1 AND intent_id = $2";
-// A plain INSERT for a new intent: a concurrent twin fails on the key.
-constexpr const char* insert_intent_sql =
-    "INSERT INTO intents (" PAYINTENT_PG_INTENT_COLUMNS ") VALUES (" PAYINTENT_PG_INTENT_PARAMS ")";
-// The updates take the inserts' parameters; created_at ($17 / $12) is kept
-// and named only so that its type is known when the statement is prepared.
-constexpr const char* update_intent_sql =
-    "UPDATE intents SET amount = $3, currency = $4, status = $5, payment_method = $6, "
-    "description = $7, metadata = $8, last_error_code = $9, last_error_decline_code = $10, "
-    "last_error_message = $11, next_action_type = $12, next_action_redirect_url = $13, "
-    "next_action_sdk_payload = $14, next_action_3ds_trans_id = $15, version = $16, "
-    "updated_at = $18 WHERE tenant = $1 AND id = $2 AND $17::bigint IS NOT NULL";
-constexpr const char* insert_attempt_sql = "INSERT INTO attempts (" PAYINTENT_PG_ATTEMPT_COLUMNS
-                                           ") VALUES (" PAYINTENT_PG_ATTEMPT_PARAMS ")";
-constexpr const char* update_attempt_sql =
-    "UPDATE attempts SET reference = $4, state = $5, payment_method = $6, decline_code = $7, "
-    "network_transaction_id = $8, fence = $9, lease_expires_at = $10, node_id = $11, "
-    "updated_at = $13 WHERE tenant = $1 AND intent_id = $2 AND number = $3 "
-    "AND $12::bigint IS NOT NULL";
-constexpr const char* last_audit_sql =
-    "SELECT " PAYINTENT_PG_AUDIT_COLUMNS
-    " FROM audit WHERE tenant = $1 AND intent_id = $2 ORDER BY sequence DESC LIMIT 1";
 // A write's audit entries go in one INSERT of up to this many rows: one
 // statement instead of one per entry (a charge writes five).
 constexpr std::size_t audit_rows_per_insert = 4;
@@ -55,7 +35,7 @@ const char* insert_audit_sql(std::size_t rows) {
   static const auto texts = [] {
     std::array<std::string, audit_rows_per_insert> out;
     for (std::size_t n = 1; n <= audit_rows_per_insert; ++n) {
-      std::string sql = "INSERT INTO audit (" PAYINTENT_PG_AUDIT_COLUMNS ") VALUES ";
+      std::string sql = "INSERT INTO audit (" PAYINTENT_SQL_AUDIT_COLUMNS ") VALUES ";
       for (std::size_t row = 0; row < n; ++row) {
         sql += row == 0 ? "(" : ", (";
         for (std::size_t col = 1; col <= audit_columns; ++col) {
@@ -70,10 +50,8 @@ const char* insert_audit_sql(std::size_t rows) {
   return texts[rows - 1].c_str();
 }
 constexpr const char* insert_key_sql =
-    "INSERT INTO idempotency_keys (" PAYINTENT_PG_KEY_COLUMNS ") VALUES (" PAYINTENT_PG_KEY_PARAMS
-    ") ON CONFLICT (tenant, key) DO NOTHING";
-constexpr const char* select_key_sql =
-    "SELECT " PAYINTENT_PG_KEY_COLUMNS " FROM idempotency_keys WHERE tenant = $1 AND key = $2";
+    "INSERT INTO idempotency_keys (" PAYINTENT_SQL_KEY_COLUMNS
+    ") VALUES (" PAYINTENT_SQL_KEY_PARAMS("$") ") ON CONFLICT (tenant, key) DO NOTHING";
 
 params key_of(const payment_intent& i) {
   return params().add(i.tenant.str()).add(i.id.str());
@@ -87,19 +65,19 @@ struct write_reads {
   std::optional<audit_entry> previous;   // the newest audit entry
 };
 
-// Appends the reads `w`'s checks need (check_write loads the attempt only
-// for a fenced write and counts attempts only for a new one), the intent's
+// Appends the reads `w`'s checks need (the attempt only for a fenced write,
+// the attempt count only for a new one: store_kit), the intent's
 // row lock first: READ COMMITTED runs each statement after the lock is
 // granted, so every read sees the latest commit.
 void add_reads(std::vector<connection::batched>& batch, const intent_write& w) {
   batch.push_back({lock_intent_sql, key_of(w.intent)});
-  if (w.attempt && w.attempt->expected_fence) {
-    batch.push_back(
-        {select_attempt_sql, key_of(w.intent).add(std::int64_t{w.attempt->value.number})});
-  } else if (w.attempt) {
-    batch.push_back({count_attempts_sql, key_of(w.intent)});
+  if (store_kit::writes_fenced_attempt(w)) {
+    batch.push_back({pg_sql<adapter_detail::select_attempt_sql>,
+                     key_of(w.intent).add(std::int64_t{w.attempt->value.number})});
+  } else if (store_kit::adds_attempt(w)) {
+    batch.push_back({pg_sql<adapter_detail::count_attempts_sql>, key_of(w.intent)});
   }
-  if (!w.audit.empty()) batch.push_back({last_audit_sql, key_of(w.intent)});
+  if (!w.audit.empty()) batch.push_back({pg_sql<adapter_detail::last_audit_sql>, key_of(w.intent)});
 }
 
 // Reads add_reads' answers, from `r[at]` on.
@@ -107,61 +85,49 @@ result<write_reads> parse_reads(const std::vector<rows>& r, std::size_t at, cons
   write_reads out;
   if (r[at].size() > 0) out.version = static_cast<std::uint64_t>(r[at].int_at(0, 0));
   ++at;
-  if (w.attempt && w.attempt->expected_fence) {
+  if (store_kit::writes_fenced_attempt(w)) {
     if (r[at].size() > 0) {
-      BOOST_OUTCOME_TRY(out.current, read_attempt(r[at], 0));
+      BOOST_OUTCOME_TRY(out.current, adapter_detail::read_attempt(row_view{r[at], 0}));
     }
     ++at;
-  } else if (w.attempt) {
+  } else if (store_kit::adds_attempt(w)) {
     out.attempt_count = r[at].size() == 1 ? static_cast<int>(r[at].int_at(0, 0)) : 0;
     ++at;
   }
-  if (!w.audit.empty() && r[at].size() > 0) out.previous = read_audit(r[at], 0);
+  if (!w.audit.empty() && r[at].size() > 0)
+    out.previous = adapter_detail::read_audit(row_view{r[at], 0});
   return out;
-}
-
-// A write creating its intent reads nothing: an intent that does not exist
-// has no attempts or audit entries, and one that does makes the INSERT of
-// the intent row fail on its key (23505: version_conflict), which is the
-// answer check_write would give. Its rows go out in its first round trip.
-bool creates_intent(const intent_write& w) {
-  return w.expected_version == 0;
 }
 
 // Checks `w` against what was read and, if every rule holds, appends its
 // rows to `batch`.
 result<write_receipt> add_rows(std::vector<connection::batched>& batch, const intent_write& w,
                                write_reads read, std::int64_t now_ms) {
-  using loaded = result<std::optional<attempt>>;
-  BOOST_OUTCOME_TRY(const auto current,
-                    adapter_detail::check_write(
-                        w, read.version, now_ms, [&](int) -> loaded { return read.current; },
-                        [&]() -> result<int> { return read.attempt_count; }));
+  const store_kit::stored_intent stored{read.version, read.current ? &*read.current : nullptr,
+                                        read.attempt_count};
+  BOOST_OUTCOME_TRY(const auto checked, store_kit::check_write(w, stored, now_ms));
 
-  write_receipt receipt{w.expected_version + 1, now_ms, 0};
-  batch.push_back({read.version ? update_intent_sql : insert_intent_sql, {}});
-  bind_intent(batch.back().values, w.intent, receipt.version, now_ms, now_ms);
-  std::uint64_t fence = 0;
-  if (w.attempt) {
-    const attempt value = adapter_detail::stamp_attempt(*w.attempt, current, now_ms);
-    // `current` is loaded only for fenced writes; an unfenced write of an
-    // existing number was refused by the numbering rule above.
-    batch.push_back({current ? update_attempt_sql : insert_attempt_sql, {}});
-    bind_attempt(batch.back().values, w.intent.tenant, w.intent.id, value);
-    fence = value.fence;
-    receipt.lease_expires_at_ms = value.lease_expires_at_ms;
+  batch.push_back(
+      {read.version ? update_intent_sql.c_str() : pg_sql<adapter_detail::insert_intent_sql>, {}});
+  adapter_detail::bind_intent(batch.back().values, w.intent, checked.receipt.version, now_ms,
+                              now_ms);
+  if (checked.attempt_row) {
+    batch.push_back({checked.replaces_attempt ? update_attempt_sql.c_str()
+                                              : pg_sql<adapter_detail::insert_attempt_sql>,
+                     {}});
+    adapter_detail::bind_attempt(batch.back().values, w.intent.tenant, w.intent.id,
+                                 *checked.attempt_row);
   }
   auto& previous = read.previous;
   for (std::size_t i = 0; i < w.audit.size(); ++i) {
     if (i % audit_rows_per_insert == 0) {
       batch.push_back({insert_audit_sql(std::min(audit_rows_per_insert, w.audit.size() - i)), {}});
     }
-    auto entry = seal_audit_entry(w.audit[i], previous ? &*previous : nullptr, w.intent.tenant,
-                                  w.intent.id, now_ms, w.node_id, fence);
-    bind_audit(batch.back().values, entry);
+    auto entry = store_kit::seal_audit(w, w.audit[i], previous ? &*previous : nullptr, now_ms);
+    adapter_detail::bind_audit(batch.back().values, entry);
     previous = std::move(entry);
   }
-  return receipt;
+  return checked.receipt;
 }
 
 // The existing key of a claim that found it taken. DO NOTHING waited for the
@@ -169,11 +135,11 @@ result<write_receipt> add_rows(std::vector<connection::batched>& batch, const in
 // commit.
 result<claim_result> taken_key(connection& conn, const claim_request& request) {
   BOOST_OUTCOME_TRY(auto existing,
-                    conn.query(select_key_sql,
+                    conn.query(pg_sql<adapter_detail::select_key_sql>,
                                params().add(request.key.tenant.str()).add(request.key.key.str())));
   if (existing.size() == 0) return errc::busy;  // purged in between: run the claim again
   claim_result out;
-  BOOST_OUTCOME_TRY(out.existing, read_key(existing, 0));
+  BOOST_OUTCOME_TRY(out.existing, adapter_detail::read_key(row_view{existing, 0}));
   out.status = out.existing.fingerprint == request.key.fingerprint ? claim_status::replay
                                                                    : claim_status::mismatch;
   return out;
@@ -209,10 +175,13 @@ result<claim_result> claim_new_intent(connection& conn, const claim_request& req
 
 }  // namespace
 
+// A write creating its intent reads nothing (store_kit::creates_intent): an
+// existing row makes the INSERT of the intent fail on its key (23505:
+// version_conflict). Its rows go out in its first round trip.
 result<write_receipt> apply_write(connection& conn, const intent_write& w, std::int64_t now_ms) {
   std::vector<connection::batched> batch;
   write_reads read;
-  if (!creates_intent(w)) {
+  if (!store_kit::creates_intent(w)) {
     add_reads(batch, w);
     BOOST_OUTCOME_TRY(auto r, conn.pipeline(batch));
     BOOST_OUTCOME_TRY(read, parse_reads(r, 0, w));
@@ -229,8 +198,8 @@ result<claim_result> apply_claim(connection& conn, const claim_request& request,
   key.created_at_ms = now_ms;
   key.expires_at_ms = now_ms + request.retention_ms;
   params key_values;
-  bind_key(key_values, key);
-  if (request.write && creates_intent(*request.write)) {
+  adapter_detail::bind_key(key_values, key);
+  if (request.write && store_kit::creates_intent(*request.write)) {
     return claim_new_intent(conn, request, std::move(key_values), now_ms);
   }
   // The key, and the reads of the write it guards, in one round trip; the

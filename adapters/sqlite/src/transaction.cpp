@@ -6,7 +6,7 @@
 
 namespace payintent::sqlite_detail {
 
-result<std::int64_t> transaction_runner::now() noexcept {
+result<std::int64_t> transactions::now() noexcept {
   try {
     return clock_();
   } catch (...) {
@@ -14,24 +14,21 @@ result<std::int64_t> transaction_runner::now() noexcept {
   }
 }
 
-result<transaction_runner::transaction_dialect::lease>
-transaction_runner::transaction_dialect::borrow(tx_kind kind) noexcept {
-  std::unique_lock serial(runner.write_mutex_, std::defer_lock);
+result<transactions::lease> transactions::borrow(tx_kind kind) noexcept {
+  std::unique_lock serial(write_mutex_, std::defer_lock);
   if (kind == tx_kind::write) serial.lock();
-  BOOST_OUTCOME_TRY(auto conn, runner.pool_.borrow());
+  BOOST_OUTCOME_TRY(auto conn, pool_.borrow());
   return lease{std::move(serial), std::move(conn)};
 }
 
-result<std::int64_t> transaction_runner::transaction_dialect::begin(connection& conn,
-                                                                    tx_kind kind) noexcept {
+result<std::int64_t> transactions::begin(connection& conn, tx_kind kind) noexcept {
   if (kind != tx_kind::none) {
     BOOST_OUTCOME_TRY(conn.exec(kind == tx_kind::write ? "BEGIN IMMEDIATE" : "BEGIN"));
   }
-  return runner.now();
+  return now();
 }
 
-result<void> transaction_runner::transaction_dialect::commit(connection& conn,
-                                                             tx_kind kind) noexcept {
+result<void> transactions::commit(connection& conn, tx_kind kind) noexcept {
   if (kind == tx_kind::none) return outcome::success();
   return conn.exec("COMMIT");
 }
@@ -39,20 +36,20 @@ result<void> transaction_runner::transaction_dialect::commit(connection& conn,
 // SQLite's side of a group transaction (adapters/common/group_transaction.hpp).
 struct group_dialect {
   using connection = sqlite_detail::connection;
-  transaction_runner& runner;
+  transactions& owner;
 
   // Groups always write through the same connection, so its page cache
   // stays warm: only another process's commit invalidates it.
   result<connection*> writer() noexcept {
-    if (!runner.writer_) {
-      BOOST_OUTCOME_TRY(runner.writer_, runner.pool_.open());
+    if (!owner.writer_) {
+      BOOST_OUTCOME_TRY(owner.writer_, owner.pool_.open());
     }
-    return runner.writer_.get();
+    return owner.writer_.get();
   }
   // IMMEDIATE: the write lock first, so no member's read can go stale.
   static result<void> begin(connection& conn) noexcept { return conn.exec("BEGIN IMMEDIATE"); }
   // Read per member, after the lock: writers' times follow commit order.
-  result<std::int64_t> now(connection&) noexcept { return runner.now(); }
+  result<std::int64_t> now(connection&) noexcept { return owner.now(); }
   static result<void> savepoint(connection& conn) noexcept { return run(conn, "SAVEPOINT member"); }
   static result<void> release(connection& conn) noexcept { return run(conn, "RELEASE member"); }
   static result<void> rollback_to_savepoint(connection& conn) noexcept {
@@ -75,11 +72,12 @@ struct group_dialect {
   }
 };
 
-void transaction_runner::run_group(std::span<member*> members, std::size_t) noexcept {
+void transactions::run_group(std::span<adapter_detail::group_member<connection>*> members,
+                             std::size_t, const adapter_detail::retry_policy& policy) noexcept {
   // The lock also orders groups after a transaction of `write` kind.
   const std::lock_guard serial(write_mutex_);
   group_dialect dialect{*this};
-  adapter_detail::group_transaction<group_dialect>(dialect, policy_).run(members);
+  adapter_detail::group_transaction<group_dialect>(dialect, policy).run(members);
 }
 
 }  // namespace payintent::sqlite_detail

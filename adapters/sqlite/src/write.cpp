@@ -1,52 +1,26 @@
 #include "write.hpp"
 
 #include "codec.hpp"
-#include "payintent/audit.hpp"
-#include "write_rules.hpp"
+#include "payintent/store_kit.hpp"
+#include "sql_statements.hpp"
 
 #include <optional>
 
 namespace payintent::sqlite_detail {
 namespace {
 
+constexpr const char* update_intent_sql = PAYINTENT_SQL_UPDATE_INTENT;
+constexpr const char* update_attempt_sql = PAYINTENT_SQL_UPDATE_ATTEMPT;
+
 constexpr const char* select_version_sql =
     "SELECT version FROM intents WHERE tenant = ?1 AND id = ?2";
-constexpr const char* select_attempt_sql =
-    "SELECT " PAYINTENT_SQLITE_ATTEMPT_COLUMNS
-    " FROM attempts WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3";
-constexpr const char* count_attempts_sql =
-    "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE tenant = ?1 AND intent_id = ?2";
-// A write to an existing intent (its version checked) updates the row, and a
-// fenced write updates its attempt; the statements take the inserts'
-// parameters, created_at (?17, ?12) unused: it is kept.
-constexpr const char* update_intent_sql =
-    "UPDATE intents SET amount = ?3, currency = ?4, status = ?5, payment_method = ?6, "
-    "description = ?7, metadata = ?8, last_error_code = ?9, last_error_decline_code = ?10, "
-    "last_error_message = ?11, next_action_type = ?12, next_action_redirect_url = ?13, "
-    "next_action_sdk_payload = ?14, next_action_3ds_trans_id = ?15, version = ?16, "
-    "updated_at = ?18 WHERE tenant = ?1 AND id = ?2";
-// A write creating its intent inserts it: a row already there fails on the
-// key (SQLITE_CONSTRAINT: version_conflict).
-constexpr const char* insert_intent_sql = "INSERT INTO intents (" PAYINTENT_SQLITE_INTENT_COLUMNS
-                                          ") VALUES (" PAYINTENT_SQLITE_INTENT_PARAMS ")";
-constexpr const char* update_attempt_sql =
-    "UPDATE attempts SET reference = ?4, state = ?5, payment_method = ?6, decline_code = ?7, "
-    "network_transaction_id = ?8, fence = ?9, lease_expires_at = ?10, node_id = ?11, "
-    "updated_at = ?13 WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3";
-constexpr const char* insert_attempt_sql = "INSERT INTO attempts (" PAYINTENT_SQLITE_ATTEMPT_COLUMNS
-                                           ") VALUES (" PAYINTENT_SQLITE_ATTEMPT_PARAMS ")";
-constexpr const char* last_audit_sql =
-    "SELECT " PAYINTENT_SQLITE_AUDIT_COLUMNS
-    " FROM audit WHERE tenant = ?1 AND intent_id = ?2 ORDER BY sequence DESC LIMIT 1";
-constexpr const char* insert_audit_sql = "INSERT INTO audit (" PAYINTENT_SQLITE_AUDIT_COLUMNS
-                                         ") VALUES (" PAYINTENT_SQLITE_AUDIT_PARAMS ")";
-constexpr const char* select_key_sql = "SELECT " PAYINTENT_SQLITE_KEY_COLUMNS
-                                       " FROM idempotency_keys WHERE tenant = ?1 AND \"key\" = ?2";
+constexpr const char* insert_audit_sql = "INSERT INTO audit (" PAYINTENT_SQL_AUDIT_COLUMNS
+                                         ") VALUES (" PAYINTENT_SQL_AUDIT_PARAMS("?") ")";
 // Answers a row when the key was free and is now this claim's; none when
 // it was taken.
 constexpr const char* insert_key_sql =
-    "INSERT INTO idempotency_keys (" PAYINTENT_SQLITE_KEY_COLUMNS
-    ") VALUES (" PAYINTENT_SQLITE_KEY_PARAMS ") ON CONFLICT DO NOTHING RETURNING 1";
+    "INSERT INTO idempotency_keys (" PAYINTENT_SQL_KEY_COLUMNS
+    ") VALUES (" PAYINTENT_SQL_KEY_PARAMS("?") ") ON CONFLICT DO NOTHING RETURNING 1";
 
 result<std::optional<std::uint64_t>> current_version(connection& conn, const payment_intent& i) {
   BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_version_sql));
@@ -58,44 +32,34 @@ result<std::optional<std::uint64_t>> current_version(connection& conn, const pay
 
 result<std::optional<attempt>> current_attempt(connection& conn, const payment_intent& i,
                                                int number) {
-  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_attempt_sql));
+  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::select_attempt_sql));
   stmt.bind(1, i.tenant.str()).bind(2, i.id.str()).bind(3, std::int64_t{number});
   BOOST_OUTCOME_TRY(auto row, stmt.step());
   if (!row) return std::optional<attempt>{};
-  BOOST_OUTCOME_TRY(auto value, read_attempt(stmt));
+  BOOST_OUTCOME_TRY(auto value, adapter_detail::read_attempt(stmt));
   return std::optional<attempt>{std::move(value)};
 }
 
 result<int> attempt_count(connection& conn, const payment_intent& i) {
-  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(count_attempts_sql));
+  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::count_attempts_sql));
   stmt.bind(1, i.tenant.str()).bind(2, i.id.str());
   BOOST_OUTCOME_TRY(auto row, stmt.step());
   return row ? static_cast<int>(stmt.int_at(0)) : 0;
 }
 
-// A write creating its intent reads nothing: an intent that does not exist
-// has no attempts or audit entries, and one that does makes the INSERT of
-// its row fail on the key (version_conflict), the answer check_write would
-// give.
-bool creates_intent(const intent_write& w) {
-  return w.expected_version == 0;
-}
-
-result<void> append_audit(connection& conn, const intent_write& w, std::int64_t now_ms,
-                          std::uint64_t fence) {
+result<void> append_audit(connection& conn, const intent_write& w, std::int64_t now_ms) {
   if (w.audit.empty()) return outcome::success();
   std::optional<audit_entry> previous;
-  if (!creates_intent(w)) {
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(last_audit_sql));
+  if (!store_kit::creates_intent(w)) {
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::last_audit_sql));
     stmt.bind(1, w.intent.tenant.str()).bind(2, w.intent.id.str());
     BOOST_OUTCOME_TRY(auto row, stmt.step());
-    if (row) previous = read_audit(stmt);
+    if (row) previous = adapter_detail::read_audit(stmt);
   }
   for (const auto& event : w.audit) {
-    auto entry = seal_audit_entry(event, previous ? &*previous : nullptr, w.intent.tenant,
-                                  w.intent.id, now_ms, w.node_id, fence);
+    auto entry = store_kit::seal_audit(w, event, previous ? &*previous : nullptr, now_ms);
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(insert_audit_sql));
-    bind_audit(stmt, entry);
+    adapter_detail::bind_audit(parameters(stmt), entry);
     BOOST_OUTCOME_TRY(stmt.run());
     previous = std::move(entry);
   }
@@ -104,42 +68,42 @@ result<void> append_audit(connection& conn, const intent_write& w, std::int64_t 
 
 }  // namespace
 
+// A write creating its intent reads nothing (store_kit::creates_intent):
+// an existing row makes the INSERT of the intent fail on its key
+// (SQLITE_CONSTRAINT: version_conflict).
 result<write_receipt> apply_write(connection& conn, const intent_write& w, std::int64_t now_ms) {
-  const bool creates = creates_intent(w);
-  std::optional<std::uint64_t> version;
+  const bool creates = store_kit::creates_intent(w);
+  store_kit::stored_intent read;
+  std::optional<attempt> fenced;
   if (!creates) {
-    BOOST_OUTCOME_TRY(version, current_version(conn, w.intent));
+    BOOST_OUTCOME_TRY(read.version, current_version(conn, w.intent));
   }
-  BOOST_OUTCOME_TRY(const auto current, adapter_detail::check_write(
-                                            w, version, now_ms,
-                                            [&](int number) -> result<std::optional<attempt>> {
-                                              if (creates) return std::optional<attempt>{};
-                                              return current_attempt(conn, w.intent, number);
-                                            },
-                                            [&]() -> result<int> {
-                                              if (creates) return 0;
-                                              return attempt_count(conn, w.intent);
-                                            }));
+  if (read.version && store_kit::writes_fenced_attempt(w)) {
+    BOOST_OUTCOME_TRY(fenced, current_attempt(conn, w.intent, w.attempt->value.number));
+    read.fenced_attempt = fenced ? &*fenced : nullptr;
+  } else if (read.version == w.expected_version && store_kit::adds_attempt(w)) {
+    BOOST_OUTCOME_TRY(read.attempt_count, attempt_count(conn, w.intent));
+  }
+  BOOST_OUTCOME_TRY(const auto checked, store_kit::check_write(w, read, now_ms));
 
-  write_receipt receipt{w.expected_version + 1, now_ms, 0};
   {
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(creates ? insert_intent_sql : update_intent_sql));
-    bind_intent(stmt, w.intent, receipt.version, now_ms, now_ms);  // created_at kept on update
+    BOOST_OUTCOME_TRY(
+        auto stmt, conn.prepare(creates ? adapter_detail::insert_intent_sql : update_intent_sql));
+    // created_at kept on update
+    adapter_detail::bind_intent(parameters(stmt), w.intent, checked.receipt.version, now_ms,
+                                now_ms);
     BOOST_OUTCOME_TRY(stmt.run());
   }
-  std::uint64_t fence = 0;
-  if (w.attempt) {
-    const attempt value = adapter_detail::stamp_attempt(*w.attempt, current, now_ms);
-    // `current` is loaded only for fenced writes; an unfenced write of an
-    // existing number was refused by the numbering rule above.
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(current ? update_attempt_sql : insert_attempt_sql));
-    bind_attempt(stmt, w.intent.tenant, w.intent.id, value);
+  if (checked.attempt_row) {
+    BOOST_OUTCOME_TRY(auto stmt,
+                      conn.prepare(checked.replaces_attempt ? update_attempt_sql
+                                                            : adapter_detail::insert_attempt_sql));
+    adapter_detail::bind_attempt(parameters(stmt), w.intent.tenant, w.intent.id,
+                                 *checked.attempt_row);
     BOOST_OUTCOME_TRY(stmt.run());
-    fence = value.fence;
-    receipt.lease_expires_at_ms = value.lease_expires_at_ms;
   }
-  BOOST_OUTCOME_TRY(append_audit(conn, w, now_ms, fence));
-  return receipt;
+  BOOST_OUTCOME_TRY(append_audit(conn, w, now_ms));
+  return checked.receipt;
 }
 
 result<claim_result> apply_claim(connection& conn, const claim_request& request,
@@ -153,14 +117,14 @@ result<claim_result> apply_claim(connection& conn, const claim_request& request,
     // write's preconditions; a write that then fails rolls the key back
     // with it (its savepoint).
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(insert_key_sql));
-    bind_key(stmt, key);
+    adapter_detail::bind_key(parameters(stmt), key);
     BOOST_OUTCOME_TRY(auto inserted, stmt.step());
     if (!inserted) {
-      BOOST_OUTCOME_TRY(auto taken, conn.prepare(select_key_sql));
+      BOOST_OUTCOME_TRY(auto taken, conn.prepare(adapter_detail::select_key_sql));
       taken.bind(1, request.key.tenant.str()).bind(2, request.key.key.str());
       BOOST_OUTCOME_TRY(auto row, taken.step());
       if (!row) return errc::store_unavailable;  // neither inserted nor there
-      BOOST_OUTCOME_TRY(out.existing, read_key(taken));
+      BOOST_OUTCOME_TRY(out.existing, adapter_detail::read_key(taken));
       out.status = out.existing.fingerprint == request.key.fingerprint ? claim_status::replay
                                                                        : claim_status::mismatch;
       return out;

@@ -126,7 +126,7 @@ struct postgres_store_options {
   std::function<std::int64_t()> clock;
 };
 
-class postgres_store final : public idempotency_store {
+class postgres_store : public idempotency_store {
  public:
   // The schema version this build writes (table payintent_schema).
   static constexpr int schema_version = 2;
@@ -138,26 +138,13 @@ class postgres_store final : public idempotency_store {
   static result<std::unique_ptr<postgres_store>> open(postgres_store_options options,
                                                       diagnostics* diag = nullptr);
 
-  ~postgres_store() override;
+  ~postgres_store() override = default;
 
-  result<claim_result> claim(const claim_request& request) override;
-  result<write_receipt> commit(const intent_write& write) override;
-  result<std::optional<payment_intent>> load(const tenant_id& tenant, const intent_id& id) override;
-  result<std::optional<key_record>> load_key(const tenant_id& tenant,
-                                             const idempotency_key& key) override;
-  result<std::vector<unresolved_attempt>> list_unresolved(std::size_t limit) override;
-  result<std::vector<audit_entry>> audit_trail(const tenant_id& tenant,
-                                               const intent_id& id) override;
-  result<std::size_t> purge_expired_keys(std::size_t limit) override;
-  result<std::vector<requires_action_intent>> list_requires_action(
-      std::int64_t updated_at_or_before_ms, std::size_t limit) override;
-  // The database clock (or the injected one).
-  result<std::int64_t> now_ms() override;
+  // Every operation is idempotency_store's, with the guarantees above; now_ms() is the database
+  // clock (or the injected one).
 
- private:
-  struct state;
-  explicit postgres_store(std::unique_ptr<state> s) noexcept;
-  std::unique_ptr<state> state_;
+ protected:
+  postgres_store() = default;  // open() makes the one implementation
 };
 
 }  // namespace payintent

@@ -126,7 +126,7 @@ struct sqlite_store_options {
   std::function<std::int64_t()> clock;
 };
 
-class sqlite_store final : public idempotency_store {
+class sqlite_store : public idempotency_store {
  public:
   // The schema version this build writes (PRAGMA user_version).
   static constexpr int schema_version = 3;
@@ -138,25 +138,12 @@ class sqlite_store final : public idempotency_store {
   // open the file). Never throws.
   static result<std::unique_ptr<sqlite_store>> open(sqlite_store_options options);
 
-  ~sqlite_store() override;
+  ~sqlite_store() override = default;
 
-  result<claim_result> claim(const claim_request& request) override;
-  result<write_receipt> commit(const intent_write& write) override;
-  result<std::optional<payment_intent>> load(const tenant_id& tenant, const intent_id& id) override;
-  result<std::optional<key_record>> load_key(const tenant_id& tenant,
-                                             const idempotency_key& key) override;
-  result<std::vector<unresolved_attempt>> list_unresolved(std::size_t limit) override;
-  result<std::vector<audit_entry>> audit_trail(const tenant_id& tenant,
-                                               const intent_id& id) override;
-  result<std::size_t> purge_expired_keys(std::size_t limit) override;
-  result<std::int64_t> now_ms() override;
-  result<std::vector<requires_action_intent>> list_requires_action(
-      std::int64_t updated_at_or_before_ms, std::size_t limit) override;
+  // Every operation is idempotency_store's, with the guarantees above.
 
- private:
-  struct state;
-  explicit sqlite_store(std::unique_ptr<state> s) noexcept;
-  std::unique_ptr<state> state_;
+ protected:
+  sqlite_store() = default;  // open() makes the one implementation
 };
 
 }  // namespace payintent

@@ -11,14 +11,13 @@
 #include "payintent/memory_store.hpp"
 
 #include "memory_write.hpp"
+#include "payintent/store_kit.hpp"
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <mutex>
-#include <new>
 #include <set>
 #include <string>
 #include <tuple>
@@ -31,24 +30,6 @@ using namespace memory_detail;
 
 // Enough that two threads (or a few dozen) seldom meet on one shard.
 constexpr std::size_t shard_count = 64;
-
-std::int64_t system_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// Allocation failure is the only way an operation can throw; the contract
-// says no exception escapes, and install() undoes what it began.
-template <class F>
-auto guarded(F&& f) noexcept -> decltype(f()) {
-  try {
-    return f();
-  } catch (const std::bad_alloc&) {
-    return errc::storage_full;
-  } catch (...) {
-    return errc::store_unavailable;
-  }
-}
 
 // When a key expires, and its record.
 using expiry = std::pair<std::int64_t, const key_record*>;
@@ -105,7 +86,7 @@ struct memory_store::state {
   std::array<key_shard, shard_count> key_shards;
   std::array<intent_shard, shard_count> intent_shards;
 
-  std::int64_t now() const { return clock ? clock() : system_now_ms(); }
+  std::int64_t now() const { return clock ? clock() : store_kit::system_clock_ms(); }
 
   key_shard& keys_of(const key_name& k) { return shard_of(key_shards, k); }
   intent_shard& intents_of(const intent_name& i) { return shard_of(intent_shards, i); }
@@ -229,9 +210,7 @@ struct memory_store::state {
     intent_shard& is = intents_of(name);
     std::lock_guard lock(is.mutex);
     auto it = is.intents.find(name);
-    if (it == is.intents.end()) return false;
-    const attempt* a = find_attempt(it->second->row.get(), r.attempt_number);
-    return a && is_unresolved(a->state);
+    return it != is.intents.end() && store_kit::guards_unresolved_attempt(k, *it->second->row);
   }
 };
 
@@ -242,7 +221,7 @@ memory_store::memory_store(memory_store_options options) : state_(std::make_uniq
 memory_store::~memory_store() = default;
 
 result<claim_result> memory_store::claim(const claim_request& request) {
-  return guarded([&]() -> result<claim_result> {
+  return store_kit::guard([&]() -> result<claim_result> {
     auto& s = *state_;
     const key_name key{request.key.tenant, request.key.key};
     key_shard& ks = s.keys_of(key);
@@ -250,13 +229,6 @@ result<claim_result> memory_store::claim(const claim_request& request) {
         request.write ? intent_name{request.write->intent.tenant, request.write->intent.id}
                       : intent_name{};
     intent_shard* is = request.write ? &s.intents_of(name) : nullptr;
-    claim_result out;
-    auto answer_existing = [&](const key_record& existing) {
-      out.status = existing.fingerprint == request.key.fingerprint ? claim_status::replay
-                                                                   : claim_status::mismatch;
-      out.existing = existing;
-      return out;
-    };
     for (bool first_try = true;; first_try = false) {
       // Declared before the locks, so what they own is freed after them.
       snapshot snap;
@@ -265,7 +237,8 @@ result<claim_result> memory_store::claim(const claim_request& request) {
       {
         // The key is checked first, so a retry whose intent moved on replays.
         std::lock_guard lock(ks.mutex);
-        if (auto it = ks.keys.find(key); it != ks.keys.end()) return answer_existing(*it->second);
+        if (auto it = ks.keys.find(key); it != ks.keys.end())
+          return store_kit::taken_key_answer(*it->second, request);
       }
       if (is) {
         if (first_try && request.write->expected_version == 0) {
@@ -282,9 +255,7 @@ result<claim_result> memory_store::claim(const claim_request& request) {
       } else {
         snap.now = s.now();
       }
-      record = std::make_unique<key_record>(request.key);
-      record->created_at_ms = snap.now;
-      record->expires_at_ms = snap.now + request.retention_ms;
+      record = std::make_unique<key_record>(store_kit::key_to_insert(request, snap.now));
 
       std::unique_lock key_lock(ks.mutex);
       std::unique_lock<std::mutex> intent_lock;
@@ -294,18 +265,20 @@ result<claim_result> memory_store::claim(const claim_request& request) {
         case state::installed::retry:
           continue;
         case state::installed::key_exists:
-          return answer_existing(*existing);
-        case state::installed::done:
+          return store_kit::taken_key_answer(*existing, request);
+        case state::installed::done: {
+          claim_result out;
           out.status = claim_status::claimed;
           if (st) out.receipt = st->receipt;
           return out;
+        }
       }
     }
   });
 }
 
 result<write_receipt> memory_store::commit(const intent_write& write) {
-  return guarded([&]() -> result<write_receipt> {
+  return store_kit::guard([&]() -> result<write_receipt> {
     auto& s = *state_;
     const intent_name name{write.intent.tenant, write.intent.id};
     intent_shard& is = s.intents_of(name);
@@ -327,7 +300,7 @@ result<write_receipt> memory_store::commit(const intent_write& write) {
 
 result<std::optional<payment_intent>> memory_store::load(const tenant_id& tenant,
                                                          const intent_id& id) {
-  return guarded([&]() -> result<std::optional<payment_intent>> {
+  return store_kit::guard([&]() -> result<std::optional<payment_intent>> {
     const intent_name name{tenant, id};
     intent_shard& is = state_->intents_of(name);
     intent_ptr row;
@@ -343,7 +316,7 @@ result<std::optional<payment_intent>> memory_store::load(const tenant_id& tenant
 
 result<std::optional<key_record>> memory_store::load_key(const tenant_id& tenant,
                                                          const idempotency_key& key) {
-  return guarded([&]() -> result<std::optional<key_record>> {
+  return store_kit::guard([&]() -> result<std::optional<key_record>> {
     const key_name name{tenant, key};
     key_shard& ks = state_->keys_of(name);
     std::lock_guard lock(ks.mutex);
@@ -355,7 +328,7 @@ result<std::optional<key_record>> memory_store::load_key(const tenant_id& tenant
 
 // Each shard's oldest `limit`, merged: the oldest `limit` of all.
 result<std::vector<unresolved_attempt>> memory_store::list_unresolved(std::size_t limit) {
-  return guarded([&]() -> result<std::vector<unresolved_attempt>> {
+  return store_kit::guard([&]() -> result<std::vector<unresolved_attempt>> {
     auto& s = *state_;
     const std::int64_t now = s.now();
     std::vector<unresolved_attempt> out;
@@ -370,17 +343,14 @@ result<std::vector<unresolved_attempt>> memory_store::list_unresolved(std::size_
         out.push_back({row.tenant, row.id, number, current, lease, lease <= now});
       }
     }
-    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return a.lease_expires_at_ms < b.lease_expires_at_ms;
-    });
-    if (out.size() > limit) out.resize(limit);
+    store_kit::keep_oldest(out, limit);
     return out;
   });
 }
 
 result<std::vector<requires_action_intent>> memory_store::list_requires_action(
     std::int64_t updated_at_or_before_ms, std::size_t limit) {
-  return guarded([&]() -> result<std::vector<requires_action_intent>> {
+  return store_kit::guard([&]() -> result<std::vector<requires_action_intent>> {
     std::vector<requires_action_intent> out;
     for (intent_shard& is : state_->intent_shards) {
       std::lock_guard lock(is.mutex);
@@ -392,17 +362,14 @@ result<std::vector<requires_action_intent>> memory_store::list_requires_action(
         out.push_back({row.tenant, row.id, it->first});
       }
     }
-    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return a.updated_at_ms < b.updated_at_ms;
-    });
-    if (out.size() > limit) out.resize(limit);
+    store_kit::keep_oldest(out, limit);
     return out;
   });
 }
 
 result<std::vector<audit_entry>> memory_store::audit_trail(const tenant_id& tenant,
                                                            const intent_id& id) {
-  return guarded([&]() -> result<std::vector<audit_entry>> {
+  return store_kit::guard([&]() -> result<std::vector<audit_entry>> {
     const intent_name name{tenant, id};
     intent_shard& is = state_->intents_of(name);
     std::vector<audit_entry> out;
@@ -420,7 +387,7 @@ result<std::vector<audit_entry>> memory_store::audit_trail(const tenant_id& tena
 }
 
 result<std::size_t> memory_store::purge_expired_keys(std::size_t limit) {
-  return guarded([&]() -> result<std::size_t> {
+  return store_kit::guard([&]() -> result<std::size_t> {
     auto& s = *state_;
     const std::int64_t now = s.now();
     std::size_t purged = 0;
@@ -461,7 +428,7 @@ result<std::size_t> memory_store::purge_expired_keys(std::size_t limit) {
 }
 
 result<std::int64_t> memory_store::now_ms() {
-  return guarded([&]() -> result<std::int64_t> { return state_->now(); });
+  return store_kit::guard([&]() -> result<std::int64_t> { return state_->now(); });
 }
 
 bool memory_store::tamper_audit_entry_for_testing(const tenant_id& tenant, const intent_id& intent,

@@ -4,7 +4,7 @@
 
 #include "payintent/audit.hpp"
 #include "payintent/idempotency_store.hpp"
-#include "write_rules.hpp"
+#include "payintent/store_kit.hpp"
 
 #include <boost/container/small_vector.hpp>
 #include <boost/container_hash/hash.hpp>
@@ -172,62 +172,23 @@ struct staged {
 };
 
 inline const attempt* find_attempt(const payment_intent* row, int number) {
-  if (!row || number < 1 || static_cast<std::size_t>(number) > row->attempts.size()) return nullptr;
-  return &row->attempts[static_cast<std::size_t>(number) - 1];
+  return row ? store_kit::attempt_numbered(*row, number) : nullptr;
 }
 
 // Validates `w` (whose intent is `name`) against the snapshot and builds the
 // new row and audit entries. Pure: touches no shared state, so it runs
 // outside the lock.
 inline result<staged> stage(const intent_write& w, const intent_name& name, const snapshot& s) {
-  const auto version = s.row ? std::optional<std::uint64_t>(s.row->version) : std::nullopt;
-  BOOST_OUTCOME_TRY(
-      const auto current,
-      adapter_detail::check_write(
-          w, version, s.now,
-          [&](int number) -> result<const attempt*> { return find_attempt(s.row.get(), number); },
-          [&]() -> result<int> { return s.row ? static_cast<int>(s.row->attempts.size()) : 0; }));
+  BOOST_OUTCOME_TRY(auto checked,
+                    store_kit::check_write(w, store_kit::stored_intent_of(s.row.get(), w), s.now));
 
   staged out;
   out.intent_key = name;
-  out.row = std::make_shared<payment_intent>(w.intent);
-  auto& row = *out.row;
-  row.version = w.expected_version + 1;
-  row.created_at_ms = s.row ? s.row->created_at_ms : s.now;
-  row.updated_at_ms = s.now;
-  out.receipt.version = row.version;
-  out.receipt.store_time_ms = s.now;
+  out.receipt = checked.receipt;
+  if (checked.attempt_row) out.attempt_number = checked.attempt_row->number;
+  out.row = std::make_shared<payment_intent>(store_kit::next_intent_row(w, s.row.get(), checked));
 
-  // The stored attempts with the written one in its place (or appended),
-  // each copied once, the written one stamped where it lies.
-  const std::size_t held = s.row ? s.row->attempts.size() : 0;
-  const bool appends = w.attempt && !current;
-  const std::size_t replaced =
-      w.attempt && current ? static_cast<std::size_t>(w.attempt->value.number) - 1 : SIZE_MAX;
-  const attempt* written = nullptr;
-  auto write_attempt = [&] {
-    attempt& a = row.attempts.emplace_back(w.attempt->value);
-    adapter_detail::stamp_in_place(a, *w.attempt, current, s.now);
-    written = &a;
-  };
-  row.attempts.clear();
-  row.attempts.reserve(held + (appends ? 1 : 0));
-  for (std::size_t i = 0; i < held; ++i) {
-    if (i == replaced) {
-      write_attempt();
-    } else {
-      row.attempts.push_back(s.row->attempts[i]);
-    }
-  }
-  if (appends) write_attempt();
-  std::uint64_t fence = 0;
-  if (written) {
-    fence = written->fence;
-    out.receipt.lease_expires_at_ms = written->lease_expires_at_ms;
-    out.attempt_number = written->number;
-  }
-
-  // Sealed as seal_audit_entry seals, straight into the kept shape.
+  // Sealed as store_kit::seal_audit seals, straight into the kept shape.
   audit_scratch& scratch = this_thread_audit_scratch();
   scratch.entries.clear();
   scratch.text.clear();
@@ -235,18 +196,8 @@ inline result<staged> stage(const intent_write& w, const intent_name& name, cons
   sha256_digest prev = s.last_hash;
   for (const audit_event& ev : w.audit) {
     const auto prev_hex = to_hex_digits(prev);
-    const audit_entry_view entry{++sequence,
-                                 s.now,
-                                 w.intent.tenant.str(),
-                                 w.intent.id.str(),
-                                 ev.attempt_number,
-                                 ev.event,
-                                 ev.from,
-                                 ev.to,
-                                 ev.detail,
-                                 w.node_id,
-                                 ev.fence != 0 ? ev.fence : fence,
-                                 std::string_view(prev_hex.data(), prev_hex.size())};
+    const audit_entry_view entry = store_kit::audit_view(
+        w, ev, ++sequence, std::string_view(prev_hex.data(), prev_hex.size()), s.now);
     const sha256_digest own = audit_entry_digest(entry);
     scratch.entries.push_back(kept_audit::keep(entry, own, scratch.text));
     prev = own;

@@ -1,0 +1,85 @@
+// A SQL store's operations, written once for both SQL stores: the writes run
+// as members of the runner's group commit, the reads in read transactions of
+// their own, each calling the store's statements. Private to the adapters
+// (header-only, not installed).
+#pragma once
+
+#include "payintent/idempotency_store.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace payintent::adapter_detail {
+
+// Base: the store's public class (sqlite_store, postgres_store), an
+// idempotency_store with a protected default constructor. State: owns a
+// transaction_runner named `runner` and what it runs on. The statements are
+// free functions found by argument-dependent lookup in the namespace of the
+// runner's connection, each answering result<...>:
+//   apply_claim(conn, const claim_request&, now_ms)
+//   apply_write(conn, const intent_write&, now_ms)
+//   select_intent(conn, tenant, id)           (with its attempts)
+//   select_key(conn, tenant, key)
+//   select_unresolved(conn, limit, now_ms)
+//   select_requires_action(conn, updated_at_or_before_ms, limit)
+//   select_audit(conn, tenant, id)
+//   delete_expired_keys(conn, limit, now_ms)
+template <class Base, class State>
+class sql_store final : public Base {
+ public:
+  explicit sql_store(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
+
+  result<claim_result> claim(const claim_request& request) override {
+    return write([&](connection& c, std::int64_t now) { return apply_claim(c, request, now); });
+  }
+  result<write_receipt> commit(const intent_write& w) override {
+    return write([&](connection& c, std::int64_t now) { return apply_write(c, w, now); });
+  }
+  result<std::optional<payment_intent>> load(const tenant_id& tenant,
+                                             const intent_id& id) override {
+    return read([&](connection& c, std::int64_t) { return select_intent(c, tenant, id); });
+  }
+  result<std::optional<key_record>> load_key(const tenant_id& tenant,
+                                             const idempotency_key& key) override {
+    return read([&](connection& c, std::int64_t) { return select_key(c, tenant, key); });
+  }
+  result<std::vector<unresolved_attempt>> list_unresolved(std::size_t limit) override {
+    return read([&](connection& c, std::int64_t now) { return select_unresolved(c, limit, now); });
+  }
+  result<std::vector<audit_entry>> audit_trail(const tenant_id& tenant,
+                                               const intent_id& id) override {
+    return read([&](connection& c, std::int64_t) { return select_audit(c, tenant, id); });
+  }
+  result<std::size_t> purge_expired_keys(std::size_t limit) override {
+    return write(
+        [&](connection& c, std::int64_t now) { return delete_expired_keys(c, limit, now); });
+  }
+  result<std::int64_t> now_ms() override { return state_->runner.now(); }
+  result<std::vector<requires_action_intent>> list_requires_action(
+      std::int64_t updated_at_or_before_ms, std::size_t limit) override {
+    return read([&](connection& c, std::int64_t) {
+      return select_requires_action(c, updated_at_or_before_ms, limit);
+    });
+  }
+
+ private:
+  using runner = decltype(State::runner);
+  using connection = typename runner::connection;
+
+  template <class F>
+  auto write(F&& body) noexcept {
+    return state_->runner.write(std::forward<F>(body));
+  }
+  template <class F>
+  auto read(F&& body) noexcept {
+    return state_->runner.run(runner::kind::read, std::forward<F>(body));
+  }
+
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace payintent::adapter_detail
