@@ -88,6 +88,9 @@ class connection {
 
   // Rows changed by the last INSERT, UPDATE or DELETE.
   std::int64_t changes() const noexcept;
+  // Rows changed by every INSERT, UPDATE and DELETE since the connection
+  // opened (a statement that failed and was undone counts none).
+  std::int64_t total_changes() const noexcept;
 
  private:
   explicit connection(sqlite3* db) noexcept : db_(db) {}

@@ -56,6 +56,9 @@ struct group_dialect {
     return run(conn, "ROLLBACK TO member");
   }
   static result<void> commit(connection& conn) noexcept { return run(conn, "COMMIT"); }
+  // Members run without savepoints while none fails after writing: a
+  // savepoint copies every page its member touches.
+  static std::int64_t changes(connection& conn) noexcept { return conn.total_changes(); }
   // SQLite rolls the whole transaction back by itself after some errors
   // (SQLITE_FULL, SQLITE_IOERR): the members before are gone too.
   static bool transaction_lost(connection& conn) noexcept { return !conn.in_transaction(); }
