@@ -1,12 +1,14 @@
 // One write group (write_group.hpp) run as one transaction of a SQL store:
-// BEGIN, each member inside its own savepoint, COMMIT. Written once for both
+// BEGIN, each member inside its own savepoint (or bare, for a dialect that
+// counts changed rows: see changes() below), COMMIT. Written once for both
 // SQL stores; a dialect supplies the statements and says what a failure
 // means. Private to the adapters (header-only, not installed).
 //
 // The rules every member's caller relies on:
 //  - A member's own failure (a precondition: mismatch, version_conflict,
-//    fenced_out; or an error of its statements) rolls back its savepoint
-//    only, and is its answer. errc::busy from a member (a deadlock victim, a
+//    fenced_out; or an error of its statements) undoes that member only
+//    (its savepoint is rolled back; bare, it changed nothing, or the group
+//    runs again with savepoints), and is its answer. errc::busy from a member (a deadlock victim, a
 //    lock timeout, a row purged under it) reruns that member in place after
 //    a jittered backoff, at most max_retries times; the members before it
 //    keep what they wrote.
