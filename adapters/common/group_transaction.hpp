@@ -8,10 +8,10 @@
 //  - A member's own failure (a precondition: mismatch, version_conflict,
 //    fenced_out; or an error of its statements) undoes that member only
 //    (its savepoint is rolled back; bare, it changed nothing, or the group
-//    runs again with savepoints), and is its answer. errc::busy from a member (a deadlock victim, a
-//    lock timeout, a row purged under it) reruns that member in place after
-//    a jittered backoff, at most max_retries times; the members before it
-//    keep what they wrote.
+//    runs again with savepoints), and is its answer. errc::busy from a
+//    member (a deadlock victim, a lock timeout, a row purged under it)
+//    reruns that member in place after a jittered backoff, at most
+//    max_retries times; the members before it keep what they wrote.
 //  - A failure that ends the transaction (BEGIN, COMMIT, a savepoint
 //    statement, a transaction the database abandoned, a lost connection)
 //    fails the whole group: every member gets that error and nothing of the
