@@ -1,15 +1,17 @@
 // One write group (write_group.hpp) run as one transaction of a SQL store:
-// BEGIN, each member inside its own savepoint, COMMIT. Written once for both
+// BEGIN, each member inside its own savepoint (or bare, for a dialect that
+// counts changed rows: see changes() below), COMMIT. Written once for both
 // SQL stores; a dialect supplies the statements and says what a failure
 // means. Private to the adapters (header-only, not installed).
 //
 // The rules every member's caller relies on:
 //  - A member's own failure (a precondition: mismatch, version_conflict,
-//    fenced_out; or an error of its statements) rolls back its savepoint
-//    only, and is its answer. errc::busy from a member (a deadlock victim, a
-//    lock timeout, a row purged under it) reruns that member in place after
-//    a jittered backoff, at most max_retries times; the members before it
-//    keep what they wrote.
+//    fenced_out; or an error of its statements) undoes that member only
+//    (its savepoint is rolled back; bare, it changed nothing, or the group
+//    runs again with savepoints), and is its answer. errc::busy from a
+//    member (a deadlock victim, a lock timeout, a row purged under it)
+//    reruns that member in place after a jittered backoff, at most
+//    max_retries times; the members before it keep what they wrote.
 //  - A failure that ends the transaction (BEGIN, COMMIT, a savepoint
 //    statement, a transaction the database abandoned, a lost connection)
 //    fails the whole group: every member gets that error and nothing of the
@@ -26,6 +28,7 @@
 #include "rollback_guard.hpp"
 #include "write_group.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -50,6 +53,16 @@ namespace payintent::adapter_detail {
 //   bool retry_group(connection&, error_code, bool commit_sent)
 //                                       run the group again after this
 //                                       failure?
+// and optionally:
+//   std::int64_t changes(connection&)   rows the connection's statements
+//                                       have changed so far (inserted,
+//                                       updated, deleted; a statement that
+//                                       failed and was undone counts none)
+// With changes(), members run without savepoints first, which costs the
+// database a copy of every page a member touches: a member that fails
+// having changed nothing is simply answered; one that fails after changing
+// rows makes the group run again (from BEGIN, not counted as a retry), each
+// member in its savepoint.
 template <class Dialect>
 class group_transaction {
  public:
@@ -76,23 +89,56 @@ class group_transaction {
   }
 
  private:
+  static constexpr bool counts_changes =
+      requires(Dialect& d, connection& c) { d.changes(c); };
+
   // Fails with the error that fails every member; succeeds once COMMIT
   // returned. Each member's own answer is set as it runs.
   result<void> run_once(std::span<member*> members, connection*& used, bool& commit_sent) noexcept {
     try {
       BOOST_OUTCOME_TRY(connection * conn, dialect_.writer());
       used = conn;
-      const rollback_guard guard(*conn);
-      BOOST_OUTCOME_TRY(dialect_.begin(*conn));
-      for (member* m : members) {
-        BOOST_OUTCOME_TRY(apply_member(*conn, *m));
-        if (members.size() > 1) detail::crash_point("store.group_member_applied");
+      std::size_t marked = 0;  // members whose crash point was reached
+      if constexpr (counts_changes) {
+        bool unsaved = false;
+        auto ran = attempt(*conn, members, /*savepoints=*/false, commit_sent, marked, unsaved);
+        if (!unsaved) return ran;
       }
-      commit_sent = true;
-      return dialect_.commit(*conn);
+      bool unsaved = false;
+      return attempt(*conn, members, /*savepoints=*/true, commit_sent, marked, unsaved);
     } catch (...) {
       return errc::store_unavailable;
     }
+  }
+
+  // One transaction of the group. `unsaved`: a member without a savepoint
+  // failed after changing rows; the transaction was rolled back. A member's
+  // crash point is reached once per run_once, `marked` counting them.
+  result<void> attempt(connection& conn, std::span<member*> members, bool savepoints,
+                       bool& commit_sent, std::size_t& marked, bool& unsaved) {
+    const rollback_guard guard(conn);
+    BOOST_OUTCOME_TRY(dialect_.begin(conn));
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if constexpr (counts_changes) {
+        if (!savepoints) {
+          BOOST_OUTCOME_TRY(apply_bare(conn, *members[i], unsaved));
+        }
+      }
+      if (savepoints) {
+        BOOST_OUTCOME_TRY(apply_member(conn, *members[i]));
+      }
+      if (members.size() > 1 && i >= marked) {
+        detail::crash_point("store.group_member_applied");
+        marked = i + 1;
+      }
+    }
+    commit_sent = true;
+    return dialect_.commit(conn);
+  }
+
+  result<void> apply_now(connection& conn, member& m) {
+    BOOST_OUTCOME_TRY(auto now_ms, dialect_.now(conn));
+    return m.apply(conn, now_ms);
   }
 
   // Runs one member in its savepoint and sets its answer; fails only with
@@ -100,10 +146,7 @@ class group_transaction {
   result<void> apply_member(connection& conn, member& m) {
     for (int tries = 0;; ++tries) {
       BOOST_OUTCOME_TRY(dialect_.savepoint(conn));
-      const auto applied = [&]() -> result<void> {
-        BOOST_OUTCOME_TRY(auto now_ms, dialect_.now(conn));
-        return m.apply(conn, now_ms);
-      }();
+      const auto applied = apply_now(conn, m);
       if (applied) {
         m.answer = {};
         return dialect_.release(conn);
@@ -111,6 +154,29 @@ class group_transaction {
       if (dialect_.transaction_lost(conn)) return applied.error();
       BOOST_OUTCOME_TRY(dialect_.rollback_to_savepoint(conn));
       BOOST_OUTCOME_TRY(dialect_.release(conn));
+      if (applied.error() != errc::busy || tries >= policy_.max_retries) {
+        m.answer = applied.error();
+        return outcome::success();
+      }
+      sleep_before_retry(tries, policy_.backoff);
+    }
+  }
+
+  // apply_member without a savepoint: a failure that changed no rows is the
+  // member's answer; one that did fails the transaction with `unsaved` set.
+  result<void> apply_bare(connection& conn, member& m, bool& unsaved) {
+    for (int tries = 0;; ++tries) {
+      const auto before = dialect_.changes(conn);
+      const auto applied = apply_now(conn, m);
+      if (applied) {
+        m.answer = {};
+        return outcome::success();
+      }
+      if (dialect_.transaction_lost(conn)) return applied.error();
+      if (dialect_.changes(conn) != before) {
+        unsaved = true;
+        return applied.error();
+      }
       if (applied.error() != errc::busy || tries >= policy_.max_retries) {
         m.answer = applied.error();
         return outcome::success();

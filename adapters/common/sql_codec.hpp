@@ -5,6 +5,7 @@
 // installed); the including adapter links Boost::json.
 #pragma once
 
+#include "payintent/audit.hpp"
 #include "payintent/currency.hpp"
 #include "payintent/error.hpp"
 #include "payintent/records.hpp"
@@ -223,11 +224,22 @@ result<key_record> read_key(const Row& row) {
   return key;
 }
 
+// An entry as the view store_kit::audit_view gives, with its `hash`: a
+// store that seals entries without building audit_entry records.
+template <class Binder>
+void bind_audit(Binder&& b, const audit_entry_view& entry, std::string_view hash) {
+  add_all(b, entry.tenant, entry.intent, to_i64(entry.sequence), entry.time_ms,
+          std::int64_t{entry.attempt_number}, entry.event, entry.from, entry.to, entry.detail,
+          entry.node_id, to_i64(entry.fence), entry.prev_hash, hash);
+}
+
 template <class Binder>
 void bind_audit(Binder&& b, const audit_entry& entry) {
-  add_all(b, entry.tenant.str(), entry.intent.str(), to_i64(entry.sequence), entry.time_ms,
-          std::int64_t{entry.attempt_number}, entry.event, entry.from, entry.to, entry.detail,
-          entry.node_id, to_i64(entry.fence), entry.prev_hash, entry.hash);
+  bind_audit(b,
+             audit_entry_view{entry.sequence, entry.time_ms, entry.tenant.str(), entry.intent.str(),
+                              entry.attempt_number, entry.event, entry.from, entry.to, entry.detail,
+                              entry.node_id, entry.fence, entry.prev_hash},
+             entry.hash);
 }
 
 template <class Row>

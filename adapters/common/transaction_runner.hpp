@@ -57,10 +57,10 @@ class transaction_runner {
           transactions_.run_group(members, lane, policy_);
         }) {}
 
-  // Calls body(connection&, now_ms) as one member of a group commit, inside
-  // its own savepoint of a transaction shared with the writes queued beside
-  // it. Answers body's value once the group's COMMIT returned; body's own
-  // error if it failed (only its savepoint is rolled back); or the error that
+  // Calls body(connection&, now_ms) as one member of a group commit, in a
+  // transaction shared with the writes queued beside it. Answers body's
+  // value once the group's COMMIT returned; body's own error if it failed
+  // (only what it wrote is undone, group_transaction.hpp); or the error that
   // failed the whole group, in which case nothing of it was written (or, for
   // a COMMIT whose answer was lost, nobody knows). The store's header says
   // which failures are retried, and what clock `now_ms` is.

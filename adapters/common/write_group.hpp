@@ -10,9 +10,10 @@
 //    group runner, answers every member, and passes the lead to the oldest
 //    write still queued. Every other write sleeps until it is answered or
 //    made leader.
-//  - The runner applies each member inside its own savepoint: a member whose
+//  - The runner applies the members one after another: a member whose
 //    preconditions fail (mismatch, version_conflict, fenced_out) or that
-//    errors rolls back alone and gets its own answer; the others commit.
+//    errors is undone alone and gets its own answer; the others commit
+//    (group_transaction.hpp).
 //  - No member is answered before the group's COMMIT returned. A failed
 //    BEGIN or COMMIT, or a transaction the database abandoned, fails every
 //    member with that error: none acknowledged, none written.
@@ -44,8 +45,8 @@ struct group_limits {
   std::size_t lanes = 1;                  // groups run at once, at least 1
 };
 
-// One write in a group. `apply` runs inside the member's savepoint with the
-// store clock read for it, and stores its typed result where its caller
+// One write in a group. `apply` runs as the member (group_transaction.hpp)
+// with the store clock read for it, and stores its typed result where its caller
 // reads it; the runner sets `answer`.
 template <class Connection>
 struct group_member {

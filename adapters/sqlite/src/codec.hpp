@@ -6,23 +6,41 @@
 #include "connection.hpp"
 #include "sql_codec.hpp"
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 namespace payintent::sqlite_detail {
 
-// Binds a statement's parameters ?1, ?2, ... in the order they are added. A
-// failed bind is reported by the statement's step().
+// Binds a statement's parameters ?1, ?2, ... in the order they are added.
+// Texts are held by the statement (statement::held_texts) and bound when
+// the binder is dropped, at the end of the binding expression; a text may
+// be a temporary of that expression. A failed bind is reported by the
+// statement's step(). add(text) may throw std::bad_alloc.
 class parameters {
  public:
-  explicit parameters(statement& stmt) noexcept : stmt_(stmt) {}
+  explicit parameters(statement& stmt) noexcept : stmt_(stmt) { stmt_.held_texts().clear(); }
+  ~parameters() {
+    for (std::size_t i = 0; i < held_count_; ++i) {
+      stmt_.bind_held(held_[i].index, held_[i].offset, held_[i].size);
+    }
+  }
+  parameters(const parameters&) = delete;
+  parameters& operator=(const parameters&) = delete;
 
   parameters& add(std::int64_t value) noexcept {
     stmt_.bind(next_++, value);
     return *this;
   }
-  parameters& add(std::string_view text) noexcept {
-    stmt_.bind(next_++, text);
+  parameters& add(std::string_view text) {
+    if (held_count_ == held_.size()) {  // more texts than any statement here has
+      stmt_.bind(next_++, text);
+      return *this;
+    }
+    auto& texts = stmt_.held_texts();
+    held_[held_count_++] = {next_++, texts.size(), text.size()};
+    texts.append(text);
     return *this;
   }
   parameters& add_null() noexcept {
@@ -31,8 +49,14 @@ class parameters {
   }
 
  private:
+  struct held_text {
+    int index;
+    std::size_t offset, size;
+  };
   statement& stmt_;
   int next_ = 1;
+  std::array<held_text, 24> held_{};
+  std::size_t held_count_ = 0;
 };
 
 }  // namespace payintent::sqlite_detail

@@ -11,9 +11,10 @@ connection_pool::opener configured_opener(pool_settings settings) {
     BOOST_OUTCOME_TRY(conn->exec(settings.synchronous == sqlite_synchronous::normal
                                      ? "PRAGMA synchronous = NORMAL"
                                      : "PRAGMA synchronous = FULL"));
-    // A group commit runs each write in a savepoint, whose undo pages go to a
-    // statement journal: in memory, not a temporary file that spills past
-    // 64 KiB (one pwrite per page of every write, and payment rows on /var/tmp).
+    // A group run again after a write failed runs each write in a savepoint,
+    // whose undo pages go to a statement journal: in memory, not a temporary
+    // file that spills past 64 KiB (one pwrite per page of every write, and
+    // payment rows on /var/tmp).
     BOOST_OUTCOME_TRY(conn->exec("PRAGMA temp_store = MEMORY"));
     if (settings.max_page_count > 0) {
       // A number from the options, not caller data; PRAGMAs cannot be bound.

@@ -26,7 +26,7 @@ error_code map_sqlite_error(int rc) noexcept {
 }
 
 statement::statement(statement&& other) noexcept
-    : stmt_(std::exchange(other.stmt_, nullptr)), bind_rc_(other.bind_rc_) {
+    : stmt_(std::exchange(other.stmt_, nullptr)), held_(other.held_), bind_rc_(other.bind_rc_) {
 }
 
 statement::~statement() {
@@ -45,6 +45,13 @@ statement& statement::bind(int index, std::int64_t value) noexcept {
 statement& statement::bind(int index, std::string_view text) noexcept {
   const int rc =
       sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  return *this;
+}
+
+statement& statement::bind_held(int index, std::size_t offset, std::size_t size) noexcept {
+  const int rc =
+      sqlite3_bind_text64(stmt_, index, held_->data() + offset, size, SQLITE_STATIC, SQLITE_UTF8);
   if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
   return *this;
 }
@@ -107,12 +114,14 @@ result<std::unique_ptr<connection>> connection::open(const std::string& path, bo
 }
 
 connection::~connection() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  for (auto& [sql, entry] : cache_) sqlite3_finalize(entry.stmt);
   sqlite3_close_v2(db_);
 }
 
 result<statement> connection::prepare(const char* sql) noexcept {
-  if (auto it = cache_.find(sql); it != cache_.end()) return statement(it->second);
+  if (auto it = cache_.find(sql); it != cache_.end()) {
+    return statement(it->second.stmt, &it->second.held);
+  }
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) {
@@ -120,12 +129,12 @@ result<statement> connection::prepare(const char* sql) noexcept {
     return map_sqlite_error(rc);
   }
   try {
-    cache_.emplace(sql, stmt);
+    auto& entry = cache_.emplace(sql, cached{stmt, {}}).first->second;
+    return statement(stmt, &entry.held);
   } catch (...) {
     sqlite3_finalize(stmt);
     return errc::store_unavailable;
   }
-  return statement(stmt);
 }
 
 result<void> connection::exec(const char* sql) noexcept {
@@ -154,6 +163,10 @@ result<std::string> connection::query_text(const char* sql) noexcept {
 
 std::int64_t connection::changes() const noexcept {
   return sqlite3_changes(db_);
+}
+
+std::int64_t connection::total_changes() const noexcept {
+  return sqlite3_total_changes64(db_);
 }
 
 bool connection::in_transaction() const noexcept {

@@ -5,6 +5,7 @@
 
 #include "payintent/error.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,7 +28,8 @@ error_code map_sqlite_error(int rc) noexcept;
 // connection it came from).
 class statement {
  public:
-  explicit statement(sqlite3_stmt* stmt) noexcept : stmt_(stmt) {}
+  // `held`: the buffer the cached statement keeps for held texts (below).
+  statement(sqlite3_stmt* stmt, std::string* held) noexcept : stmt_(stmt), held_(held) {}
   statement(statement&& other) noexcept;
   statement& operator=(statement&&) = delete;
   ~statement();
@@ -36,6 +38,12 @@ class statement {
   statement& bind(int index, std::int64_t value) noexcept;
   statement& bind(int index, std::string_view text) noexcept;  // copied
   statement& bind_null(int index) noexcept;
+  // Texts to bind without SQLite copying each into an allocation of its
+  // own: appended to a buffer the cached statement keeps across uses (so it
+  // stops allocating once grown), then bound by bind_held() as slices of it
+  // once every text is in, which must happen before step().
+  std::string& held_texts() noexcept { return *held_; }
+  statement& bind_held(int index, std::size_t offset, std::size_t size) noexcept;
 
   // true: a row is available; false: done.
   result<bool> step() noexcept;
@@ -49,6 +57,7 @@ class statement {
 
  private:
   sqlite3_stmt* stmt_;
+  std::string* held_;
   int bind_rc_ = 0;
 };
 
@@ -88,11 +97,18 @@ class connection {
 
   // Rows changed by the last INSERT, UPDATE or DELETE.
   std::int64_t changes() const noexcept;
+  // Rows changed by every INSERT, UPDATE and DELETE since the connection
+  // opened (a statement that failed and was undone counts none).
+  std::int64_t total_changes() const noexcept;
 
  private:
   explicit connection(sqlite3* db) noexcept : db_(db) {}
+  struct cached {
+    sqlite3_stmt* stmt;
+    std::string held;  // the statement's held texts (statement::held_texts)
+  };
   sqlite3* db_;
-  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  std::unordered_map<const char*, cached> cache_;
 };
 
 }  // namespace payintent::sqlite_detail

@@ -47,7 +47,7 @@ struct group_dialect {
     return owner.writer_.get();
   }
   // IMMEDIATE: the write lock first, so no member's read can go stale.
-  static result<void> begin(connection& conn) noexcept { return conn.exec("BEGIN IMMEDIATE"); }
+  static result<void> begin(connection& conn) noexcept { return run(conn, "BEGIN IMMEDIATE"); }
   // Read per member, after the lock: writers' times follow commit order.
   result<std::int64_t> now(connection&) noexcept { return owner.now(); }
   static result<void> savepoint(connection& conn) noexcept { return run(conn, "SAVEPOINT member"); }
@@ -55,7 +55,10 @@ struct group_dialect {
   static result<void> rollback_to_savepoint(connection& conn) noexcept {
     return run(conn, "ROLLBACK TO member");
   }
-  static result<void> commit(connection& conn) noexcept { return conn.exec("COMMIT"); }
+  static result<void> commit(connection& conn) noexcept { return run(conn, "COMMIT"); }
+  // Members run without savepoints while none fails after writing: a
+  // savepoint copies every page its member touches.
+  static std::int64_t changes(connection& conn) noexcept { return conn.total_changes(); }
   // SQLite rolls the whole transaction back by itself after some errors
   // (SQLITE_FULL, SQLITE_IOERR): the members before are gone too.
   static bool transaction_lost(connection& conn) noexcept { return !conn.in_transaction(); }
@@ -64,8 +67,8 @@ struct group_dialect {
   static bool retry_group(connection&, error_code ec, bool) noexcept { return ec == errc::busy; }
 
  private:
-  // A statement run twice per member: prepared once per connection, not
-  // parsed every time as exec() would.
+  // A statement run once per member or group: prepared once per connection,
+  // not parsed every time as exec() would.
   static result<void> run(connection& conn, const char* sql) noexcept {
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(sql));
     return stmt.run();

@@ -1,10 +1,14 @@
 #include "write.hpp"
 
 #include "codec.hpp"
+#include "payintent/fingerprint.hpp"
 #include "payintent/store_kit.hpp"
 #include "sql_statements.hpp"
 
+#include <array>
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace payintent::sqlite_detail {
 namespace {
@@ -14,13 +18,23 @@ constexpr const char* update_attempt_sql = PAYINTENT_SQL_UPDATE_ATTEMPT;
 
 constexpr const char* select_version_sql =
     "SELECT version FROM intents WHERE tenant = ?1 AND id = ?2";
+// A fenced write's one lookup: the intent's version and what check_write
+// needs of attempt ?3 (fence, lease, created_at; NULL: no such attempt).
+constexpr const char* select_version_and_fence_sql =
+    "SELECT i.version, a.fence, a.lease_expires_at, a.created_at FROM intents AS i "
+    "LEFT JOIN attempts AS a ON a.tenant = i.tenant AND a.intent_id = i.id AND a.number = ?3 "
+    "WHERE i.tenant = ?1 AND i.id = ?2";
+// The newest entry's link, all the next entry's sealing needs of it.
+constexpr const char* last_audit_link_sql =
+    "SELECT sequence, hash FROM audit WHERE tenant = ?1 AND intent_id = ?2 "
+    "ORDER BY sequence DESC LIMIT 1";
 constexpr const char* insert_audit_sql = "INSERT INTO audit (" PAYINTENT_SQL_AUDIT_COLUMNS
                                          ") VALUES (" PAYINTENT_SQL_AUDIT_PARAMS("?") ")";
-// Answers a row when the key was free and is now this claim's; none when
-// it was taken.
+// Changes one row when the key was free and is now this claim's; none when
+// it was taken. (RETURNING would cost an ephemeral table per run.)
 constexpr const char* insert_key_sql =
     "INSERT INTO idempotency_keys (" PAYINTENT_SQL_KEY_COLUMNS
-    ") VALUES (" PAYINTENT_SQL_KEY_PARAMS("?") ") ON CONFLICT DO NOTHING RETURNING 1";
+    ") VALUES (" PAYINTENT_SQL_KEY_PARAMS("?") ") ON CONFLICT DO NOTHING";
 
 result<std::optional<std::uint64_t>> current_version(connection& conn, const payment_intent& i) {
   BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_version_sql));
@@ -30,14 +44,22 @@ result<std::optional<std::uint64_t>> current_version(connection& conn, const pay
   return std::optional<std::uint64_t>{static_cast<std::uint64_t>(stmt.int_at(0))};
 }
 
-result<std::optional<attempt>> current_attempt(connection& conn, const payment_intent& i,
-                                               int number) {
-  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::select_attempt_sql));
+// Reads the version into `read` and attempt `number`'s fence, lease and
+// created_at into `held` (pointed to by read.fenced_attempt when it exists).
+result<void> current_version_and_fence(connection& conn, const payment_intent& i, int number,
+                                       store_kit::stored_intent& read, attempt& held) {
+  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(select_version_and_fence_sql));
   stmt.bind(1, i.tenant.str()).bind(2, i.id.str()).bind(3, std::int64_t{number});
   BOOST_OUTCOME_TRY(auto row, stmt.step());
-  if (!row) return std::optional<attempt>{};
-  BOOST_OUTCOME_TRY(auto value, adapter_detail::read_attempt(stmt));
-  return std::optional<attempt>{std::move(value)};
+  if (!row) return outcome::success();
+  read.version = static_cast<std::uint64_t>(stmt.int_at(0));
+  if (stmt.is_null(1)) return outcome::success();
+  held.number = number;
+  held.fence = static_cast<std::uint64_t>(stmt.int_at(1));
+  held.lease_expires_at_ms = stmt.int_at(2);
+  held.created_at_ms = stmt.int_at(3);
+  read.fenced_attempt = &held;
+  return outcome::success();
 }
 
 result<int> attempt_count(connection& conn, const payment_intent& i) {
@@ -47,21 +69,32 @@ result<int> attempt_count(connection& conn, const payment_intent& i) {
   return row ? static_cast<int>(stmt.int_at(0)) : 0;
 }
 
+// Seals each event as a view over the write (store_kit::audit_view): no
+// audit_entry records, only the hashes.
 result<void> append_audit(connection& conn, const intent_write& w, std::int64_t now_ms) {
   if (w.audit.empty()) return outcome::success();
-  std::optional<audit_entry> previous;
+  std::uint64_t sequence = 0;  // the newest stored entry's; 0: none
+  std::string stored_hash;
+  std::string_view prev_hash = audit_genesis_hash;
   if (!store_kit::creates_intent(w)) {
-    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::last_audit_sql));
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(last_audit_link_sql));
     stmt.bind(1, w.intent.tenant.str()).bind(2, w.intent.id.str());
     BOOST_OUTCOME_TRY(auto row, stmt.step());
-    if (row) previous = adapter_detail::read_audit(stmt);
+    if (row) {
+      sequence = static_cast<std::uint64_t>(stmt.int_at(0));
+      stored_hash = stmt.text_at(1);
+      prev_hash = stored_hash;
+    }
   }
-  for (const auto& event : w.audit) {
-    auto entry = store_kit::seal_audit(w, event, previous ? &*previous : nullptr, now_ms);
+  std::array<char, 64> hashes[2];  // this entry's and the previous one's
+  for (std::size_t i = 0; i < w.audit.size(); ++i) {
+    const auto entry = store_kit::audit_view(w, w.audit[i], ++sequence, prev_hash, now_ms);
+    auto& hash = hashes[i % 2];
+    hash = to_hex_digits(audit_entry_digest(entry));
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(insert_audit_sql));
-    adapter_detail::bind_audit(parameters(stmt), entry);
+    adapter_detail::bind_audit(parameters(stmt), entry, std::string_view(hash.data(), hash.size()));
     BOOST_OUTCOME_TRY(stmt.run());
-    previous = std::move(entry);
+    prev_hash = std::string_view(hash.data(), hash.size());
   }
   return outcome::success();
 }
@@ -74,15 +107,15 @@ result<void> append_audit(connection& conn, const intent_write& w, std::int64_t 
 result<write_receipt> apply_write(connection& conn, const intent_write& w, std::int64_t now_ms) {
   const bool creates = store_kit::creates_intent(w);
   store_kit::stored_intent read;
-  std::optional<attempt> fenced;
-  if (!creates) {
+  attempt fenced;  // what check_write reads of the attempt a fenced write replaces
+  if (!creates && store_kit::writes_fenced_attempt(w)) {
+    BOOST_OUTCOME_TRY(
+        current_version_and_fence(conn, w.intent, w.attempt->value.number, read, fenced));
+  } else if (!creates) {
     BOOST_OUTCOME_TRY(read.version, current_version(conn, w.intent));
-  }
-  if (read.version && store_kit::writes_fenced_attempt(w)) {
-    BOOST_OUTCOME_TRY(fenced, current_attempt(conn, w.intent, w.attempt->value.number));
-    read.fenced_attempt = fenced ? &*fenced : nullptr;
-  } else if (read.version == w.expected_version && store_kit::adds_attempt(w)) {
-    BOOST_OUTCOME_TRY(read.attempt_count, attempt_count(conn, w.intent));
+    if (read.version == w.expected_version && store_kit::adds_attempt(w)) {
+      BOOST_OUTCOME_TRY(read.attempt_count, attempt_count(conn, w.intent));
+    }
   }
   BOOST_OUTCOME_TRY(const auto checked, store_kit::check_write(w, read, now_ms));
 
@@ -118,8 +151,8 @@ result<claim_result> apply_claim(connection& conn, const claim_request& request,
     // with it (its savepoint).
     BOOST_OUTCOME_TRY(auto stmt, conn.prepare(insert_key_sql));
     adapter_detail::bind_key(parameters(stmt), key);
-    BOOST_OUTCOME_TRY(auto inserted, stmt.step());
-    if (!inserted) {
+    BOOST_OUTCOME_TRY(stmt.run());
+    if (conn.changes() == 0) {
       BOOST_OUTCOME_TRY(auto taken, conn.prepare(adapter_detail::select_key_sql));
       taken.bind(1, request.key.tenant.str()).bind(2, request.key.key.str());
       BOOST_OUTCOME_TRY(auto row, taken.step());

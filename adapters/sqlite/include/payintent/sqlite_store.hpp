@@ -39,10 +39,10 @@
 //
 // Group commit: the writes (claim, commit, purge_expired_keys) that queue in
 // one process while a transaction is committing share the next transaction,
-// so N concurrent writes cost one lock hand-off and one fsync, not N. Each
-// write runs in its own savepoint: one whose preconditions fail (mismatch,
-// version_conflict, fenced_out) or that errors is rolled back alone and gets
-// its own answer, and the others commit. No write is answered before the
+// so N concurrent writes cost one lock hand-off and one fsync, not N. A
+// write whose preconditions fail (mismatch, version_conflict, fenced_out) or
+// that errors is rolled back alone and gets its own answer, and the others
+// commit. No write is answered before the
 // group's COMMIT has returned (durable under sqlite_synchronous::full); a
 // failed BEGIN or COMMIT fails every write of the group, none of it written.
 // Writers of other processes on the same file are unaffected: they take
