@@ -67,14 +67,9 @@ std::optional<api_error> parse_create(const form_fields& form, create_request& o
     } else if (f.name == "confirm") {
       if (auto e = parse_bool(f, out.confirm)) return e;
     } else if (f.name == "capture_method") {
-      if (f.value == "manual") {
-        return invalid_request(
-            "capture_method=manual is not supported: payintent captures on authorization", f.name,
-            "parameter_unsupported");
-      }
-      if (f.value != "automatic") {
-        return invalid_request("Invalid capture_method: use automatic", f.name);
-      }
+      const auto method = parse_capture_method(f.value);
+      if (!method) return invalid_request("Invalid capture_method: use automatic or manual", f.name);
+      out.intent.capture_method = *method;
     } else if (auto key = metadata_key(f.name)) {
       out.intent.metadata[*key] = f.value;
     } else {
@@ -137,8 +132,8 @@ std::optional<api_error> parse_cancel(const form_fields& form, cancel_params& ou
 
 charge_params as_charge(const create_request& create, std::chrono::milliseconds wait_budget) {
   const create_params& c = create.intent;
-  return charge_params{c.amount,      c.currency, c.payment_method,
-                       c.description, c.metadata, wait_budget};
+  return charge_params{c.amount,   c.currency,       c.payment_method, c.description,
+                       c.metadata, c.capture_method, wait_budget};
 }
 
 }  // namespace payintent::http

@@ -18,8 +18,8 @@ namespace payintent::http {
 
 // POST /v1/payment_intents: amount (integer minor units), currency, and
 // optionally payment_method, description, metadata[KEY], confirm
-// (true|false, default false), capture_method (automatic only: payintent
-// captures on authorization, so manual is a clear 400) and return_url.
+// (true|false, default false), capture_method (automatic, or manual: the
+// intent stops at requires_capture) and return_url.
 struct create_request {
   create_params intent;
   bool confirm = false;  // true: create and confirm in one idempotent call (a charge)

@@ -43,6 +43,12 @@ struct service_async {
   static prepared_mutation prepare(payment_service& s, std::string_view tenant,
                                    std::string_view key, std::string_view intent,
                                    const authenticate_params& params, diagnostics* diag);
+  static prepared_mutation prepare(payment_service& s, std::string_view tenant,
+                                   std::string_view key, std::string_view intent,
+                                   const capture_params& params, diagnostics* diag);
+  static prepared_mutation prepare(payment_service& s, std::string_view tenant,
+                                   std::string_view key, std::string_view intent,
+                                   const refund_params& params, diagnostics* diag);
   // Runs a prepared mutation on the service's pool; `done` gets its answer.
   static void start(payment_service& s, prepared_mutation m, diagnostics* diag,
                     const completion_ptr<payment_response>& done);
@@ -117,6 +123,14 @@ template <class CompletionToken>
 auto payment_service::async_cancel(std::string_view tenant, std::string_view key,
                                    std::string_view intent, const cancel_params& params,
                                    diagnostics* diag, CompletionToken&& token) {
+  return detail::service_async::mutate(*this, diag, std::forward<CompletionToken>(token), tenant,
+                                       key, intent, params);
+}
+
+template <class CompletionToken>
+auto payment_service::async_capture(std::string_view tenant, std::string_view key,
+                                    std::string_view intent, const capture_params& params,
+                                    diagnostics* diag, CompletionToken&& token) {
   return detail::service_async::mutate(*this, diag, std::forward<CompletionToken>(token), tenant,
                                        key, intent, params);
 }
