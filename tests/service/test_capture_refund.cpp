@@ -22,7 +22,8 @@ namespace {
 // A memory store on a manual clock (to expire leases), a fake network, and
 // a service with short leases and one recovery retry.
 struct capture_fixture {
-  capture_fixture() : service(store, network, options()) {}
+  explicit capture_fixture(testing::fake_network_options net = {})
+      : network(std::move(net)), service(store, network, options()) {}
 
   static service_options options() {
     service_options o = test::test_options();
@@ -314,7 +315,9 @@ TEST_CASE("refund: a declined refund fails and frees its amount; unknown is sett
 }
 
 TEST_CASE("refund: 64 threads racing distinct keys never refund more than was captured") {
-  capture_fixture f;
+  // Network latency keeps refunds in flight while others are planned: an
+  // in-flight refund must stay reserved.
+  capture_fixture f({.min_latency = 1ms, .max_latency = 5ms});
   auto paid = f.captured("o", 1000);
   constexpr int threads = 64;
   std::atomic<int> accepted{0}, refused{0}, other{0};
