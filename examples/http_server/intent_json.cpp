@@ -83,4 +83,19 @@ boost::json::object intent_json(const payment_intent& intent) {
   return o;
 }
 
+boost::json::object refund_json(const refund& r) {
+  boost::json::object o;
+  o["id"] = r.id;
+  o["object"] = "refund";
+  o["amount"] = r.amount.minor_units;
+  o["currency"] = r.amount.currency ? lower(r.amount.currency->code) : std::string();
+  o["payment_intent"] = r.intent.str();
+  o["reason"] = text_or_null(r.reason);
+  o["status"] = r.status == refund_status::requires_review ? "pending" : to_string(r.status);
+  o["payintent_status"] = to_string(r.status);
+  o["failure_reason"] = text_or_null(r.failure_reason);
+  o["created"] = r.attempt.created_at_ms / 1000;
+  return o;
+}
+
 }  // namespace payintent::http

@@ -13,13 +13,14 @@ api_error unknown_parameter(const std::string& name) {
                          "parameter_unknown");
 }
 
-std::optional<api_error> parse_amount(const std::string& text, std::int64_t& out) {
+std::optional<api_error> parse_amount(const std::string& text, std::int64_t& out,
+                                      const std::string& name = "amount") {
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, out);
   if (text.empty() || ec != std::errc() || ptr != end) {
     return invalid_request(
-        "Invalid integer: amount must be a whole number of minor units (1999 for 19.99)", "amount",
-        "parameter_invalid_integer");
+        "Invalid integer: " + name + " must be a whole number of minor units (1999 for 19.99)",
+        name, "parameter_invalid_integer");
   }
   return std::nullopt;
 }
@@ -126,6 +127,37 @@ std::optional<api_error> parse_cancel(const form_fields& form, cancel_params& ou
   for (const form_field& f : form) {
     if (f.name != "cancellation_reason") return unknown_parameter(f.name);
     out.reason = f.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<api_error> parse_capture(const form_fields& form, capture_params& out) {
+  for (const form_field& f : form) {
+    if (f.name != "amount_to_capture") return unknown_parameter(f.name);
+    std::int64_t amount = 0;
+    if (auto e = parse_amount(f.value, amount, f.name)) return e;
+    out.amount_to_capture = amount;
+  }
+  return std::nullopt;
+}
+
+std::optional<api_error> parse_refund(const form_fields& form, refund_request& out) {
+  for (const form_field& f : form) {
+    if (f.name == "payment_intent") {
+      out.payment_intent = f.value;
+    } else if (f.name == "amount") {
+      std::int64_t amount = 0;
+      if (auto e = parse_amount(f.value, amount)) return e;
+      out.params.amount = amount;
+    } else if (f.name == "reason") {
+      out.params.reason = f.value;
+    } else {
+      return unknown_parameter(f.name);
+    }
+  }
+  if (out.payment_intent.empty()) {
+    return invalid_request("Missing required param: payment_intent.", "payment_intent",
+                           "parameter_missing");
   }
   return std::nullopt;
 }

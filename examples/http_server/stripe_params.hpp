@@ -45,6 +45,16 @@ std::optional<api_error> check_return_url(std::string_view url);
 // POST /v1/payment_intents/{id}/cancel: optionally cancellation_reason.
 std::optional<api_error> parse_cancel(const form_fields& form, cancel_params& out);
 
+// POST /v1/payment_intents/{id}/capture: optionally amount_to_capture.
+std::optional<api_error> parse_capture(const form_fields& form, capture_params& out);
+
+// POST /v1/refunds: payment_intent, and optionally amount and reason.
+struct refund_request {
+  std::string payment_intent;
+  refund_params params;
+};
+std::optional<api_error> parse_refund(const form_fields& form, refund_request& out);
+
 // The charge a confirmed create asks for, waiting at most `wait_budget`.
 charge_params as_charge(const create_request& create, std::chrono::milliseconds wait_budget);
 

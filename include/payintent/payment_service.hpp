@@ -316,6 +316,16 @@ class payment_service {
                      CompletionToken&& token);  // void(error_code, payment_response)
 
   template <class CompletionToken>
+  auto async_refund(std::string_view tenant, std::string_view key, std::string_view intent,
+                    const refund_params& params, diagnostics* diag,
+                    CompletionToken&& token);  // void(error_code, refund_response)
+
+  template <class CompletionToken>
+  auto async_retrieve_refund(std::string_view tenant, std::string_view refund_id,
+                             diagnostics* diag,
+                             CompletionToken&& token);  // void(error_code, refund)
+
+  template <class CompletionToken>
   auto async_authenticate(std::string_view tenant, std::string_view key, std::string_view intent,
                           const authenticate_params& params, diagnostics* diag,
                           CompletionToken&& token);  // void(error_code, payment_response)

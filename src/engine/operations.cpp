@@ -81,6 +81,15 @@ result<void> validate_optional_amount(std::string_view field, std::optional<std:
   return make_error_code(errc::invalid_amount);
 }
 
+// A refund's answer: the refund its accepted call started (or, replayed,
+// the first call started), with the intent.
+result<refund_response> refund_answer(result<payment_response> r) {
+  if (!r) return r.error();
+  auto made = refund_of(r.value().intent, r.value().attempt_number);
+  if (!made) return make_error_code(errc::storage_corrupt);  // its claim wrote a refund attempt
+  return refund_response{std::move(*made), std::move(r.value().intent), r.value().replayed};
+}
+
 prepared_mutation ready(mutation m, detail::request what) {
   m.what = std::move(what);
   m.fingerprint = detail::fingerprint_of(m.what, current_fingerprint_version);
@@ -202,7 +211,13 @@ prepared_mutation service_async::prepare(payment_service& s, std::string_view te
 
 void service_async::start(payment_service& s, prepared_mutation m, diagnostics* diag,
                           const completion_ptr<payment_response>& done) {
-  s.impl_->start(std::move(m), diag, done);
+  s.impl_->start(std::move(m), diag, [done](result<payment_response> r) { (*done)(std::move(r)); });
+}
+
+void service_async::start_refund(payment_service& s, prepared_mutation m, diagnostics* diag,
+                                 const completion_ptr<refund_response>& done) {
+  s.impl_->start(std::move(m), diag,
+                 [done](result<payment_response> r) { (*done)(refund_answer(std::move(r))); });
 }
 
 std::function<void()> service_async::track_operation(payment_service& s) {
@@ -260,12 +275,8 @@ result<payment_response> payment_service::capture(std::string_view tenant, std::
 result<refund_response> payment_service::refund(std::string_view tenant, std::string_view key,
                                                 std::string_view intent,
                                                 const refund_params& params, diagnostics* diag) {
-  BOOST_OUTCOME_TRY(auto r,
-                    impl_->run(service_async::prepare(*this, tenant, key, intent, params, diag),
-                               diag));
-  auto made = refund_of(r.intent, r.attempt_number);
-  if (!made) return make_error_code(errc::storage_corrupt);  // the claim wrote a refund attempt
-  return refund_response{std::move(*made), std::move(r.intent), r.replayed};
+  return refund_answer(
+      impl_->run(service_async::prepare(*this, tenant, key, intent, params, diag), diag));
 }
 
 result<payintent::refund> payment_service::retrieve_refund(std::string_view tenant,
@@ -295,18 +306,16 @@ result<payment_response> payment_service::impl::run(prepared_mutation m, diagnos
   return answer(admitted.take(), deadline, diag);
 }
 
-void payment_service::impl::start(prepared_mutation m, diagnostics* diag,
-                                  const service_async::completion_ptr<payment_response>& done) {
+void payment_service::impl::start(prepared_mutation m, diagnostics* diag, answered done) {
   auto entered = m ? enter(diag) : result<detail::activity::scope>(m.error());
   if (!entered) {
     // Never complete inside the initiating call.
-    return post([done, ec = entered.error()] { (*done)(ec); });
+    return post([done = std::move(done), ec = entered.error()] { done(ec); });
   }
   // The budget counts from the call, so queueing for the pool is part of it.
   const auto deadline = world->now() + m.value()->wait_budget;
-  admit_shared(m.value(), true, [this, deadline, diag, done](admission a) {
-    answer_async(std::move(a), deadline, diag,
-                 [done](result<payment_response> r) { (*done)(std::move(r)); });
+  admit_shared(m.value(), true, [this, deadline, diag, done = std::move(done)](admission a) {
+    answer_async(std::move(a), deadline, diag, done);
   });
 }
 

@@ -379,3 +379,24 @@ TEST_CASE("plan_refund: refunds not failed stay reserved, failed ones free their
   CHECK(ok.write->attempt->value.number == 7);
   CHECK(ok.write->intent.status == intent_status::succeeded);
 }
+
+TEST_CASE("async_refund and async_retrieve_refund answer like their synchronous forms") {
+  capture_fixture f;
+  auto paid = f.captured("o", 900);
+  refund_params p;
+  p.amount = 250;
+  auto made = f.service.async_refund("acme", "ar", paid.id.str(), p, nullptr,
+                                     boost::asio::use_future)
+                  .get();
+  CHECK(made.refund.status == refund_status::succeeded);
+  CHECK(made.intent.amount_refunded() == 250);
+  auto found =
+      f.service.async_retrieve_refund("acme", made.refund.id, nullptr, boost::asio::use_future)
+          .get();
+  CHECK(found == made.refund);
+  auto replay = f.service.async_refund("acme", "ar", paid.id.str(), p, nullptr,
+                                       boost::asio::use_future)
+                    .get();
+  CHECK(replay.replayed);
+  CHECK(replay.refund.id == made.refund.id);
+}
