@@ -89,7 +89,8 @@ int main(int argc, char** argv) {
              network.follow_up_calls(attempt_kind::capture),
              network.amount_carried_out(attempt_kind::refund),
              network.follow_up_calls(attempt_kind::refund));
-  const bool ok = verified && !refused && network.amount_carried_out(attempt_kind::capture) == 3000 &&
+  const bool ok = verified && !refused &&
+                  network.amount_carried_out(attempt_kind::capture) == 3000 &&
                   network.follow_up_calls(attempt_kind::capture) == 1 &&
                   network.amount_carried_out(attempt_kind::refund) == 1200 &&
                   network.follow_up_calls(attempt_kind::refund) == 1;

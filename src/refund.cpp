@@ -56,7 +56,8 @@ std::string_view to_string(refund_status s) noexcept {
 
 std::string refund_id(const intent_id& intent, int attempt_number) {
   std::string_view text = intent.str();
-  if (text.substr(0, intent_prefix.size()) == intent_prefix) text.remove_prefix(intent_prefix.size());
+  if (text.substr(0, intent_prefix.size()) == intent_prefix)
+    text.remove_prefix(intent_prefix.size());
   return fmt::format("{}{}_{}", refund_prefix, text, attempt_number);
 }
 

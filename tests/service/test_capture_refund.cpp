@@ -156,9 +156,9 @@ TEST_CASE("cancel of requires_capture releases the hold once, with a cancellatio
   CHECK(r.intent.attempts.back().kind == attempt_kind::release);
   CHECK(f.network.carried_out(attempt_kind::release) == 1);
   CHECK_FALSE(f.network.is_live(held.attempts[0].reference));
-  CHECK(require_ok(f.service.cancel("acme", "x1", held.id.str(),
-                                    {.reason = "requested_by_customer"}))
-            .replayed);
+  CHECK(
+      require_ok(f.service.cancel("acme", "x1", held.id.str(), {.reason = "requested_by_customer"}))
+          .replayed);
   CHECK(f.network.follow_up_calls(attempt_kind::release) == 1);
   CHECK(f.service.capture("acme", "c", held.id.str(), {}).error() == errc::invalid_state);
 
@@ -243,8 +243,8 @@ TEST_CASE("async_capture answers like capture") {
   auto held = f.authorized("o", 800);
   capture_params p;
   p.amount_to_capture = 800;
-  auto fut = f.service.async_capture("acme", "ac", held.id.str(), p, nullptr,
-                                     boost::asio::use_future);
+  auto fut =
+      f.service.async_capture("acme", "ac", held.id.str(), p, nullptr, boost::asio::use_future);
   auto r = fut.get();
   CHECK(r.intent.status == intent_status::succeeded);
   CHECK(r.intent.amount_received() == 800);
@@ -324,8 +324,7 @@ TEST_CASE("refund: 64 threads racing distinct keys never refund more than was ca
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
-      auto r = f.service.refund("acme", "race-" + std::to_string(t), paid.id.str(),
-                                {.amount = 70});
+      auto r = f.service.refund("acme", "race-" + std::to_string(t), paid.id.str(), {.amount = 70});
       if (r && r.value().refund.status == refund_status::succeeded) {
         ++accepted;
       } else if (!r && r.error() == errc::invalid_amount) {
@@ -385,18 +384,18 @@ TEST_CASE("async_refund and async_retrieve_refund answer like their synchronous 
   auto paid = f.captured("o", 900);
   refund_params p;
   p.amount = 250;
-  auto made = f.service.async_refund("acme", "ar", paid.id.str(), p, nullptr,
-                                     boost::asio::use_future)
-                  .get();
+  auto made =
+      f.service.async_refund("acme", "ar", paid.id.str(), p, nullptr, boost::asio::use_future)
+          .get();
   CHECK(made.refund.status == refund_status::succeeded);
   CHECK(made.intent.amount_refunded() == 250);
   auto found =
       f.service.async_retrieve_refund("acme", made.refund.id, nullptr, boost::asio::use_future)
           .get();
   CHECK(found == made.refund);
-  auto replay = f.service.async_refund("acme", "ar", paid.id.str(), p, nullptr,
-                                       boost::asio::use_future)
-                    .get();
+  auto replay =
+      f.service.async_refund("acme", "ar", paid.id.str(), p, nullptr, boost::asio::use_future)
+          .get();
   CHECK(replay.replayed);
   CHECK(replay.refund.id == made.refund.id);
 }
