@@ -71,4 +71,28 @@ void card_network::async_void(const std::string& /*reference*/, void_handler han
   std::move(handler)(make_error_code(errc::not_supported));
 }
 
+void card_network::async_capture(const follow_up_request& /*request*/, follow_up_handler handler) {
+  std::move(handler)(make_error_code(errc::not_supported), network_outcome{});
+}
+
+void card_network::async_release(const follow_up_request& /*request*/, follow_up_handler handler) {
+  std::move(handler)(make_error_code(errc::not_supported), network_outcome{});
+}
+
+void card_network::async_refund(const follow_up_request& /*request*/, follow_up_handler handler) {
+  std::move(handler)(make_error_code(errc::not_supported), network_outcome{});
+}
+
+void card_network::async_lookup_capture(const std::string& /*reference*/, lookup_handler handler) {
+  std::move(handler)(make_error_code(errc::not_supported), lookup_result{});
+}
+
+void card_network::async_lookup_release(const std::string& /*reference*/, lookup_handler handler) {
+  std::move(handler)(make_error_code(errc::not_supported), lookup_result{});
+}
+
+void card_network::async_lookup_refund(const std::string& /*reference*/, lookup_handler handler) {
+  std::move(handler)(make_error_code(errc::not_supported), lookup_result{});
+}
+
 }  // namespace payintent

@@ -23,6 +23,31 @@ void append_utc_time(std::string& out, std::int64_t time_ms) {
 
 }  // namespace
 
+namespace payintent {
+
+std::int64_t payment_intent::amount_received() const noexcept {
+  std::int64_t sum = 0;
+  for (const attempt& a : attempts) {
+    if (a.kind == attempt_kind::authorization && a.state == attempt_state::authorized &&
+        capture_method == payintent::capture_method::automatic) {
+      sum += amount.minor_units;
+    } else if (a.kind == attempt_kind::capture && a.state == attempt_state::succeeded) {
+      sum += a.amount;
+    }
+  }
+  return sum;
+}
+
+std::int64_t payment_intent::amount_refunded() const noexcept {
+  std::int64_t sum = 0;
+  for (const attempt& a : attempts) {
+    if (a.kind == attempt_kind::refund && a.state == attempt_state::succeeded) sum += a.amount;
+  }
+  return sum;
+}
+
+}  // namespace payintent
+
 auto fmt::formatter<payintent::audit_entry>::format(const payintent::audit_entry& e,
                                                     format_context& ctx) const
     -> format_context::iterator {

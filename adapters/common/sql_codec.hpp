@@ -28,18 +28,24 @@
 #define PAYINTENT_SQL_PARAMS_13(P) PAYINTENT_SQL_PARAMS_11(P) ", " P "12, " P "13"
 #define PAYINTENT_SQL_PARAMS_18(P) \
   PAYINTENT_SQL_PARAMS_13(P) ", " P "14, " P "15, " P "16, " P "17, " P "18"
+// Capture and refund (issue 23): the intent's capture_method and
+// cancellation_reason (?19, ?20), the attempt's kind, amount, reason (?14-?16).
+#define PAYINTENT_SQL_PARAMS_16(P) PAYINTENT_SQL_PARAMS_13(P) ", " P "14, " P "15, " P "16"
+#define PAYINTENT_SQL_PARAMS_20(P) PAYINTENT_SQL_PARAMS_18(P) ", " P "19, " P "20"
 
 #define PAYINTENT_SQL_INTENT_COLUMNS                                               \
   "tenant, id, amount, currency, status, payment_method, description, metadata, " \
   "last_error_code, last_error_decline_code, last_error_message, "                \
   "next_action_type, next_action_redirect_url, next_action_sdk_payload, "         \
-  "next_action_3ds_trans_id, version, created_at, updated_at"
-#define PAYINTENT_SQL_INTENT_PARAMS(P) PAYINTENT_SQL_PARAMS_18(P)
+  "next_action_3ds_trans_id, version, created_at, updated_at, "                  \
+  "capture_method, cancellation_reason"
+#define PAYINTENT_SQL_INTENT_PARAMS(P) PAYINTENT_SQL_PARAMS_20(P)
 
 #define PAYINTENT_SQL_ATTEMPT_COLUMNS                                                \
   "tenant, intent_id, number, reference, state, payment_method, decline_code, " \
-  "network_transaction_id, fence, lease_expires_at, node_id, created_at, updated_at"
-#define PAYINTENT_SQL_ATTEMPT_PARAMS(P) PAYINTENT_SQL_PARAMS_13(P)
+  "network_transaction_id, fence, lease_expires_at, node_id, created_at, updated_at, " \
+  "kind, amount, reason"
+#define PAYINTENT_SQL_ATTEMPT_PARAMS(P) PAYINTENT_SQL_PARAMS_16(P)
 
 // "key" is quoted: a keyword in SQLite, a plain name in PostgreSQL.
 #define PAYINTENT_SQL_KEY_COLUMNS                                                        \
@@ -136,7 +142,8 @@ void bind_intent(Binder&& b, const payment_intent& intent, std::uint64_t version
   add_optional(b, action.has_value(), action ? action->redirect_url : "");
   add_optional(b, action.has_value(), action ? action->sdk_payload : "");
   add_optional(b, action.has_value(), action ? action->three_ds_server_trans_id : "");
-  add_all(b, to_i64(version), created_at_ms, updated_at_ms);
+  add_all(b, to_i64(version), created_at_ms, updated_at_ms,
+          static_cast<std::int64_t>(intent.capture_method), intent.cancellation_reason);
 }
 
 template <class Row>
@@ -150,7 +157,7 @@ result<payment_intent> read_intent(const Row& row) {
     if (intent.amount.currency == nullptr) return errc::storage_corrupt;
   }
   const auto status =
-      enum_in_range(row.int_at(4), intent_status::created, intent_status::requires_review);
+      enum_in_range(row.int_at(4), intent_status::created, intent_status::requires_capture);
   if (!status) return errc::storage_corrupt;
   intent.status = *status;
   intent.payment_method = row.text_at(5);
@@ -166,6 +173,11 @@ result<payment_intent> read_intent(const Row& row) {
   intent.version = static_cast<std::uint64_t>(row.int_at(15));
   intent.created_at_ms = row.int_at(16);
   intent.updated_at_ms = row.int_at(17);
+  const auto capture =
+      enum_in_range(row.int_at(18), capture_method::automatic, capture_method::manual);
+  if (!capture) return errc::storage_corrupt;
+  intent.capture_method = *capture;
+  intent.cancellation_reason = row.text_at(19);
   return intent;
 }
 
@@ -175,7 +187,8 @@ void bind_attempt(Binder&& b, const tenant_id& tenant, const intent_id& intent,
   add_all(b, tenant.str(), intent.str(), std::int64_t{value.number}, value.reference,
           static_cast<std::int64_t>(value.state), value.payment_method, value.decline_code,
           value.network_transaction_id, to_i64(value.fence), value.lease_expires_at_ms,
-          value.node_id, value.created_at_ms, value.updated_at_ms);
+          value.node_id, value.created_at_ms, value.updated_at_ms,
+          static_cast<std::int64_t>(value.kind), value.amount, value.reason);
 }
 
 template <class Row>
@@ -183,7 +196,7 @@ result<attempt> read_attempt(const Row& row) {
   attempt value;
   value.number = static_cast<int>(row.int_at(2));
   value.reference = row.text_at(3);
-  const auto state = enum_in_range(row.int_at(4), attempt_state::init, attempt_state::voided);
+  const auto state = enum_in_range(row.int_at(4), attempt_state::init, attempt_state::succeeded);
   if (!state) return errc::storage_corrupt;
   value.state = *state;
   value.payment_method = row.text_at(5);
@@ -194,6 +207,11 @@ result<attempt> read_attempt(const Row& row) {
   value.node_id = row.text_at(10);
   value.created_at_ms = row.int_at(11);
   value.updated_at_ms = row.int_at(12);
+  const auto kind = enum_in_range(row.int_at(13), attempt_kind::authorization, attempt_kind::refund);
+  if (!kind) return errc::storage_corrupt;
+  value.kind = *kind;
+  value.amount = row.int_at(14);
+  value.reason = row.text_at(15);
   return value;
 }
 
@@ -210,7 +228,7 @@ result<key_record> read_key(const Row& row) {
   key_record key;
   key.tenant = tenant_id(row.text_at(0));
   key.key = idempotency_key(row.text_at(1));
-  const auto op = enum_in_range(row.int_at(2), operation::create_intent, operation::authenticate);
+  const auto op = enum_in_range(row.int_at(2), operation::create_intent, operation::refund);
   if (!op) return errc::storage_corrupt;
   key.op = *op;
   key.fingerprint = row.text_at(3);

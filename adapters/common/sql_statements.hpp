@@ -17,11 +17,13 @@
   "description = ?7, metadata = ?8, last_error_code = ?9, last_error_decline_code = ?10, "   \
   "last_error_message = ?11, next_action_type = ?12, next_action_redirect_url = ?13, "       \
   "next_action_sdk_payload = ?14, next_action_3ds_trans_id = ?15, version = ?16, "           \
-  "updated_at = ?18 WHERE tenant = ?1 AND id = ?2"
+  "updated_at = ?18, capture_method = ?19, cancellation_reason = ?20 "                    \
+  "WHERE tenant = ?1 AND id = ?2"
 #define PAYINTENT_SQL_UPDATE_ATTEMPT                                                         \
   "UPDATE attempts SET reference = ?4, state = ?5, payment_method = ?6, decline_code = ?7, " \
   "network_transaction_id = ?8, fence = ?9, lease_expires_at = ?10, node_id = ?11, "         \
-  "updated_at = ?13 WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3"
+  "updated_at = ?13, kind = ?14, amount = ?15, reason = ?16 "                               \
+  "WHERE tenant = ?1 AND intent_id = ?2 AND number = ?3"
 // A purge deletes keys expired by `?1`, at most `?2`, except a key naming an
 // attempt still init/pending/unknown, which guards it until recovery has
 // reconciled it, however old the key. Each store ends the statement: which

@@ -63,11 +63,14 @@ boost::json::object intent_json(const payment_intent& intent) {
   o["id"] = intent.id.str();
   o["object"] = "payment_intent";
   o["amount"] = intent.amount.minor_units;
-  o["amount_received"] = intent.status == intent_status::succeeded ? intent.amount.minor_units : 0;
+  o["amount_received"] = intent.amount_received();
+  o["amount_capturable"] =
+      intent.status == intent_status::requires_capture ? intent.amount.minor_units : 0;
   o["currency"] = intent.amount.currency ? lower(intent.amount.currency->code) : std::string();
   o["status"] = stripe_status(intent);
   o["payintent_status"] = to_string(intent.status);
-  o["capture_method"] = "automatic";
+  o["capture_method"] = to_string(intent.capture_method);
+  o["cancellation_reason"] = text_or_null(intent.cancellation_reason);
   o["created"] = intent.created_at_ms / 1000;
   o["description"] = text_or_null(intent.description);
   o["payment_method"] = text_or_null(intent.payment_method);
@@ -77,6 +80,21 @@ boost::json::object intent_json(const payment_intent& intent) {
   for (const auto& [k, v] : intent.metadata) metadata[k] = v;
   o["metadata"] = std::move(metadata);
   o["livemode"] = false;
+  return o;
+}
+
+boost::json::object refund_json(const refund& r) {
+  boost::json::object o;
+  o["id"] = r.id;
+  o["object"] = "refund";
+  o["amount"] = r.amount.minor_units;
+  o["currency"] = r.amount.currency ? lower(r.amount.currency->code) : std::string();
+  o["payment_intent"] = r.intent.str();
+  o["reason"] = text_or_null(r.reason);
+  o["status"] = r.status == refund_status::requires_review ? "pending" : to_string(r.status);
+  o["payintent_status"] = to_string(r.status);
+  o["failure_reason"] = text_or_null(r.failure_reason);
+  o["created"] = r.attempt.created_at_ms / 1000;
   return o;
 }
 

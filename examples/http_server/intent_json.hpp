@@ -10,6 +10,7 @@
 #pragma once
 
 #include <payintent/records.hpp>
+#include <payintent/refund.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -24,5 +25,11 @@ namespace payintent::http {
 std::string_view stripe_status(const payment_intent& intent) noexcept;
 
 boost::json::object intent_json(const payment_intent& intent);
+
+// A refund as Stripe shows one: {"id":"re_...","object":"refund","amount":500,
+// "currency":"eur","payment_intent":"pi_...","reason":null,"status":"succeeded",
+// "payintent_status":"succeeded","failure_reason":null,"created":...}.
+// requires_review shows as Stripe's pending (a person will settle it).
+boost::json::object refund_json(const refund& r);
 
 }  // namespace payintent::http

@@ -15,6 +15,7 @@ namespace {
 namespace bhttp = boost::beast::http;
 using boost::asio::awaitable;
 constexpr std::string_view intents_path = "/v1/payment_intents";
+constexpr std::string_view refunds_path = "/v1/refunds";
 
 response json_response(int status, const boost::json::object& body) {
   response res(static_cast<bhttp::status>(status), 11);
@@ -136,9 +137,57 @@ awaitable<response> cancel(const request& req, const router_context& ctx, const 
   std::string key;
   cancel_params params;
   if (auto e = read_post(req, key, params, parse_cancel)) co_return error_response(*e);
+  params.wait_budget = ctx.wait_budget;  // a release waits for the network
   diagnostics diag;
   auto [ec, r] = co_await ctx.service.async_cancel(tenant, key, id, params, &diag, use_tuple);
   co_return mutation_response(ec, r, diag, false, viewer{ctx, tenant, {}});
+}
+
+awaitable<response> capture(const request& req, const router_context& ctx,
+                            const std::string& tenant, std::string_view id) {
+  std::string key;
+  capture_params params;
+  if (auto e = read_post(req, key, params, parse_capture)) co_return error_response(*e);
+  params.wait_budget = ctx.wait_budget;
+  diagnostics diag;
+  auto [ec, r] = co_await ctx.service.async_capture(tenant, key, id, params, &diag, use_tuple);
+  co_return mutation_response(ec, r, diag, false, viewer{ctx, tenant, {}});
+}
+
+awaitable<response> create_refund(const request& req, const router_context& ctx,
+                                  const std::string& tenant) {
+  std::string key;
+  refund_request params;
+  if (auto e = read_post(req, key, params, parse_refund)) co_return error_response(*e);
+  params.params.wait_budget = ctx.wait_budget;
+  diagnostics diag;
+  auto [ec, r] = co_await ctx.service.async_refund(tenant, key, params.payment_intent,
+                                                   params.params, &diag, use_tuple);
+  if (ec) co_return error_response(from_library(ec, &diag));
+  response res = json_response(200, refund_json(r.refund));
+  if (r.replayed) res.set("Idempotent-Replayed", "true");
+  co_return res;
+}
+
+awaitable<response> retrieve_refund(const router_context& ctx, const std::string& tenant,
+                                    std::string_view id) {
+  diagnostics diag;
+  auto [ec, r] = co_await ctx.service.async_retrieve_refund(tenant, id, &diag, use_tuple);
+  if (ec) co_return error_response(from_library(ec, &diag));
+  co_return json_response(200, refund_json(r));
+}
+
+// POST /v1/refunds, GET /v1/refunds/{id}.
+awaitable<response> refunds_route(const request& req, const router_context& ctx,
+                                  const std::string& tenant, std::string_view path) {
+  if (path == refunds_path) {
+    if (req.method() != bhttp::verb::post) co_return method_not_allowed("POST");
+    co_return co_await create_refund(req, ctx, tenant);
+  }
+  const std::string_view id = path.substr(refunds_path.size() + 1);
+  if (id.empty() || id.find('/') != std::string_view::npos) co_return unknown_url();
+  if (req.method() != bhttp::verb::get) co_return method_not_allowed("GET");
+  co_return co_await retrieve_refund(ctx, tenant, id);
 }
 
 awaitable<response> retrieve(const router_context& ctx, const std::string& tenant,
@@ -175,12 +224,14 @@ awaitable<response> route(const request& req, const router_context& ctx) {
   if (ctx.acs && path.starts_with(challenge_path)) {
     co_return co_await challenge_route(req, ctx.service, *ctx.acs, ctx.wait_budget);
   }
-  if (path != intents_path && !path.starts_with(std::string(intents_path) + "/")) {
+  const bool refunds = path == refunds_path || path.starts_with(std::string(refunds_path) + "/");
+  if (!refunds && path != intents_path && !path.starts_with(std::string(intents_path) + "/")) {
     co_return unknown_url();
   }
   auto who = ctx.keys.authenticate(req[bhttp::field::authorization]);
   if (auto* e = std::get_if<api_error>(&who)) co_return error_response(*e);
   const std::string& tenant = std::get<std::string>(who);
+  if (refunds) co_return co_await refunds_route(req, ctx, tenant, path);
 
   if (path == intents_path) {
     if (!is_post) co_return method_not_allowed("POST");
@@ -197,9 +248,10 @@ awaitable<response> route(const request& req, const router_context& ctx) {
     if (!is_get) co_return method_not_allowed("GET");
     co_return co_await retrieve(ctx, tenant, id);
   }
-  if (action != "confirm" && action != "cancel") co_return unknown_url();
+  if (action != "confirm" && action != "cancel" && action != "capture") co_return unknown_url();
   if (!is_post) co_return method_not_allowed("POST");
   if (action == "confirm") co_return co_await confirm(req, ctx, tenant, id);
+  if (action == "capture") co_return co_await capture(req, ctx, tenant, id);
   co_return co_await cancel(req, ctx, tenant, id);
 }
 

@@ -3,6 +3,9 @@
 //   POST /v1/payment_intents                 create (confirm=true: charge)
 //   POST /v1/payment_intents/{id}/confirm
 //   POST /v1/payment_intents/{id}/cancel
+//   POST /v1/payment_intents/{id}/capture    (amount_to_capture)
+//   POST /v1/refunds                         (payment_intent, amount, reason)
+//   GET  /v1/refunds/{id}
 //   GET  /v1/payment_intents/{id}
 //   GET  /metrics                            Prometheus text, no auth
 //   GET|POST /3ds/challenge/{id}/{token}     the simulated ACS (challenge_routes.hpp)

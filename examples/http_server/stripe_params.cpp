@@ -13,13 +13,14 @@ api_error unknown_parameter(const std::string& name) {
                          "parameter_unknown");
 }
 
-std::optional<api_error> parse_amount(const std::string& text, std::int64_t& out) {
+std::optional<api_error> parse_amount(const std::string& text, std::int64_t& out,
+                                      const std::string& name = "amount") {
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, out);
   if (text.empty() || ec != std::errc() || ptr != end) {
     return invalid_request(
-        "Invalid integer: amount must be a whole number of minor units (1999 for 19.99)", "amount",
-        "parameter_invalid_integer");
+        "Invalid integer: " + name + " must be a whole number of minor units (1999 for 19.99)",
+        name, "parameter_invalid_integer");
   }
   return std::nullopt;
 }
@@ -67,14 +68,9 @@ std::optional<api_error> parse_create(const form_fields& form, create_request& o
     } else if (f.name == "confirm") {
       if (auto e = parse_bool(f, out.confirm)) return e;
     } else if (f.name == "capture_method") {
-      if (f.value == "manual") {
-        return invalid_request(
-            "capture_method=manual is not supported: payintent captures on authorization", f.name,
-            "parameter_unsupported");
-      }
-      if (f.value != "automatic") {
-        return invalid_request("Invalid capture_method: use automatic", f.name);
-      }
+      const auto method = parse_capture_method(f.value);
+      if (!method) return invalid_request("Invalid capture_method: use automatic or manual", f.name);
+      out.intent.capture_method = *method;
     } else if (auto key = metadata_key(f.name)) {
       out.intent.metadata[*key] = f.value;
     } else {
@@ -135,10 +131,41 @@ std::optional<api_error> parse_cancel(const form_fields& form, cancel_params& ou
   return std::nullopt;
 }
 
+std::optional<api_error> parse_capture(const form_fields& form, capture_params& out) {
+  for (const form_field& f : form) {
+    if (f.name != "amount_to_capture") return unknown_parameter(f.name);
+    std::int64_t amount = 0;
+    if (auto e = parse_amount(f.value, amount, f.name)) return e;
+    out.amount_to_capture = amount;
+  }
+  return std::nullopt;
+}
+
+std::optional<api_error> parse_refund(const form_fields& form, refund_request& out) {
+  for (const form_field& f : form) {
+    if (f.name == "payment_intent") {
+      out.payment_intent = f.value;
+    } else if (f.name == "amount") {
+      std::int64_t amount = 0;
+      if (auto e = parse_amount(f.value, amount)) return e;
+      out.params.amount = amount;
+    } else if (f.name == "reason") {
+      out.params.reason = f.value;
+    } else {
+      return unknown_parameter(f.name);
+    }
+  }
+  if (out.payment_intent.empty()) {
+    return invalid_request("Missing required param: payment_intent.", "payment_intent",
+                           "parameter_missing");
+  }
+  return std::nullopt;
+}
+
 charge_params as_charge(const create_request& create, std::chrono::milliseconds wait_budget) {
   const create_params& c = create.intent;
-  return charge_params{c.amount,      c.currency, c.payment_method,
-                       c.description, c.metadata, wait_budget};
+  return charge_params{c.amount,   c.currency,       c.payment_method, c.description,
+                       c.metadata, c.capture_method, wait_budget};
 }
 
 }  // namespace payintent::http

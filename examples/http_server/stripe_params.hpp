@@ -18,8 +18,8 @@ namespace payintent::http {
 
 // POST /v1/payment_intents: amount (integer minor units), currency, and
 // optionally payment_method, description, metadata[KEY], confirm
-// (true|false, default false), capture_method (automatic only: payintent
-// captures on authorization, so manual is a clear 400) and return_url.
+// (true|false, default false), capture_method (automatic, or manual: the
+// intent stops at requires_capture) and return_url.
 struct create_request {
   create_params intent;
   bool confirm = false;  // true: create and confirm in one idempotent call (a charge)
@@ -44,6 +44,16 @@ std::optional<api_error> check_return_url(std::string_view url);
 
 // POST /v1/payment_intents/{id}/cancel: optionally cancellation_reason.
 std::optional<api_error> parse_cancel(const form_fields& form, cancel_params& out);
+
+// POST /v1/payment_intents/{id}/capture: optionally amount_to_capture.
+std::optional<api_error> parse_capture(const form_fields& form, capture_params& out);
+
+// POST /v1/refunds: payment_intent, and optionally amount and reason.
+struct refund_request {
+  std::string payment_intent;
+  refund_params params;
+};
+std::optional<api_error> parse_refund(const form_fields& form, refund_request& out);
 
 // The charge a confirmed create asks for, waiting at most `wait_budget`.
 charge_params as_charge(const create_request& create, std::chrono::milliseconds wait_budget);

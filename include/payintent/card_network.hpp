@@ -52,6 +52,23 @@ struct authorization_request {
   std::optional<three_ds_authentication> authentication;
 };
 
+// A capture, release or refund of an authorization (attempt_kind says
+// which): one network call under its own reference, sent at most once, after
+// its attempt has been durably written, like an authorization.
+struct follow_up_request {
+  attempt_kind kind = attempt_kind::capture;
+  std::string reference;  // attempt_reference(intent, attempt_number) of this call: stable
+  std::string authorization_reference;  // of the authorization it captures, releases or refunds
+  std::string authorization_transaction_id;  // the network's id of that authorization, if given
+  tenant_id tenant;
+  intent_id intent;
+  int attempt_number = 0;
+  // capture: what to take (the rest of the hold is released by the capture);
+  // refund: what to give back; release: the whole authorized amount.
+  money amount;
+  std::string reason;  // refund: its reason; release: the cancellation_reason; may be empty
+};
+
 enum class outcome_kind : std::uint8_t {
   approved = 1,   // money moved
   declined = 2,   // definitely refused; decline_code says why
@@ -94,6 +111,9 @@ class card_network {
   using authorize_handler = boost::asio::any_completion_handler<void(network_outcome)>;
   using lookup_handler = boost::asio::any_completion_handler<void(error_code, lookup_result)>;
   using void_handler = boost::asio::any_completion_handler<void(error_code)>;
+  // An error means the request was not sent (errc::not_supported: the
+  // network has no such call); otherwise the outcome, as for authorize.
+  using follow_up_handler = boost::asio::any_completion_handler<void(error_code, network_outcome)>;
 
   virtual ~card_network() = default;
   card_network(const card_network&) = delete;
@@ -119,6 +139,24 @@ class card_network {
   // checks by lookup, and hands the intent to requires_review when money
   // stays live (docs/recovery.md). Default: errc::not_supported.
   virtual void async_void(const std::string& reference, void_handler handler);
+
+  // ---- Capture, release, refund (added after the calls above) -------------
+  //
+  // Each moves money (a release lets a hold go) and is sent at most once per
+  // reference, like authorize: approved means carried out (a capture of less
+  // than authorized also releases the rest), declined refused, pending and
+  // unknown are settled by the matching lookup, not_sent never left. Their
+  // lookups answer like async_lookup: found with the outcome, or not found.
+  // async_void(reference) must also hold for these references: recovery
+  // voids one that lookup did not find, and the network then refuses (or
+  // reverses) a capture, release or refund under it that arrives later.
+  // Default of each: errc::not_supported (the intent answers it as not sent).
+  virtual void async_capture(const follow_up_request& request, follow_up_handler handler);
+  virtual void async_release(const follow_up_request& request, follow_up_handler handler);
+  virtual void async_refund(const follow_up_request& request, follow_up_handler handler);
+  virtual void async_lookup_capture(const std::string& reference, lookup_handler handler);
+  virtual void async_lookup_release(const std::string& reference, lookup_handler handler);
+  virtual void async_lookup_refund(const std::string& reference, lookup_handler handler);
 
  protected:
   card_network() = default;

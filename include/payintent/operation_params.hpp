@@ -8,6 +8,8 @@
 // replays, and one with other fields is errc::idempotency_key_reused.
 #pragma once
 
+#include "payintent/status.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -23,6 +25,8 @@ struct create_params {
   std::string payment_method;                   // optional here; required by confirm if empty
   std::string description;                      // optional, <= 1000 bytes
   std::map<std::string, std::string> metadata;  // optional, see validate_metadata
+  // manual: an authorization stops at requires_capture (payment_service::capture).
+  payintent::capture_method capture_method = payintent::capture_method::automatic;
 };
 
 // Sends the intent to the card network as a new attempt.
@@ -39,11 +43,39 @@ struct charge_params {
   std::string payment_method;  // required
   std::string description;
   std::map<std::string, std::string> metadata;
+  payintent::capture_method capture_method = payintent::capture_method::automatic;
   std::optional<std::chrono::milliseconds> wait_budget;
 };
 
+// Cancels an intent; one in requires_capture has its hold released first.
 struct cancel_params {
-  std::string reason;  // optional: "requested_by_customer", "duplicate", "fraudulent", "abandoned"
+  // Optional: "duplicate", "fraudulent", "requested_by_customer" or
+  // "abandoned" (Stripe's cancellation_reason); anything else is
+  // errc::invalid_argument. Kept as the intent's cancellation_reason.
+  std::string reason;
+  // nullopt: service_options::default_wait_budget (a release waits for the
+  // network). Not part of the fingerprint.
+  std::optional<std::chrono::milliseconds> wait_budget;
+};
+
+// Captures a requires_capture intent's hold (payment_service::capture).
+struct capture_params {
+  // Minor units to take, 1..the intent's amount; the rest of the hold is
+  // released by the capture. nullopt: the whole amount.
+  std::optional<std::int64_t> amount_to_capture;
+  // nullopt: service_options::default_wait_budget. Not part of the fingerprint.
+  std::optional<std::chrono::milliseconds> wait_budget;
+};
+
+// Gives captured money back (payment_service::refund).
+struct refund_params {
+  // Minor units, 1..what was captured and is not yet refunded or being
+  // refunded. nullopt: all of that.
+  std::optional<std::int64_t> amount;
+  // Optional: "duplicate", "fraudulent" or "requested_by_customer" (Stripe's).
+  std::string reason;
+  // nullopt: service_options::default_wait_budget. Not part of the fingerprint.
+  std::optional<std::chrono::milliseconds> wait_budget;
 };
 
 // The outcome of the cardholder's 3-D Secure challenge, as the server's

@@ -13,6 +13,7 @@
 #include "payintent/ids.hpp"
 #include "payintent/payment_service.hpp"
 #include "payintent/records.hpp"
+#include "payintent/refund.hpp"
 #include "payintent/status.hpp"
 #include "payintent/store_kit.hpp"
 #include "payintent/transition.hpp"

@@ -70,6 +70,7 @@
 #include "payintent/idempotency_store.hpp"
 #include "payintent/operation_params.hpp"
 #include "payintent/records.hpp"
+#include "payintent/refund.hpp"
 #include "payintent/service_options.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -86,6 +87,16 @@ namespace payintent {
 struct payment_response {
   payment_intent intent;  // as it is now (after the outcome, or at the wait budget)
   bool replayed = false;  // true: this key was answered before; nothing new was done
+  // The attempt the call started (for a replay: the one the first call
+  // started), 0 when it started none.
+  int attempt_number = 0;
+};
+
+// The answer to an accepted refund: the refund and its intent as they are now.
+struct refund_response {
+  payintent::refund refund;
+  payment_intent intent;
+  bool replayed = false;
 };
 
 // What one recovery pass did (see payment_service::recover).
@@ -129,7 +140,12 @@ class payment_service {
   result<payment_response> charge(std::string_view tenant, std::string_view key,
                                   const charge_params& params, diagnostics* diag = nullptr);
 
-  // From created, requires_action or failed; errc::invalid_state otherwise.
+  // From created, requires_action or failed: canceled at once. From
+  // requires_capture (manual capture): the hold is released first, a network
+  // call under the same protocol as capture (below); released, the intent is
+  // canceled; refused or not sent, it stays requires_capture with
+  // last_error. errc::invalid_state from any other status. params.reason is
+  // kept as the intent's cancellation_reason.
   result<payment_response> cancel(std::string_view tenant, std::string_view key,
                                   std::string_view intent, const cancel_params& params,
                                   diagnostics* diag = nullptr);
@@ -155,6 +171,39 @@ class payment_service {
   result<payment_response> authenticate(std::string_view tenant, std::string_view key,
                                         std::string_view intent, const authenticate_params& params,
                                         diagnostics* diag = nullptr);
+
+  // Captures a requires_capture intent's hold (capture_method manual):
+  // params.amount_to_capture (default: all) of the authorized amount; the
+  // capture releases the rest. Like an authorization, the capture is an
+  // attempt written in init before the network is called, sent at most once
+  // under its lease and fence; an unknown outcome is settled by
+  // async_lookup_capture, never by sending again. Answers like confirm:
+  // succeeded (amount_received() says what was taken), processing (the
+  // outcome is not known yet), or requires_capture again with last_error
+  // when the network refused or the call was not sent (capture again with a
+  // new key). Errors: invalid_state (not requires_capture: a second capture
+  // of one intent is refused), invalid_amount (0 or above the authorized
+  // amount), not_found.
+  result<payment_response> capture(std::string_view tenant, std::string_view key,
+                                   std::string_view intent, const capture_params& params,
+                                   diagnostics* diag = nullptr);
+
+  // Refunds a succeeded intent: params.amount (default: all that is left)
+  // of what it received, as a refund of its own (refund.hpp) under the
+  // protocol of capture. Several partial refunds may run at once; the sum of
+  // those not failed never exceeds amount_received(), under any concurrency
+  // of threads, processes and servers: each refund reserves its amount in
+  // the claim that writes its attempt, by compare-and-set on the intent.
+  // Errors: invalid_state (not succeeded), invalid_amount (0, or more than
+  // is left to refund), not_found.
+  result<refund_response> refund(std::string_view tenant, std::string_view key,
+                                 std::string_view intent, const refund_params& params,
+                                 diagnostics* diag = nullptr);
+
+  // A refund by its id, reconciled like retrieve. Another tenant's, or an id
+  // that names no refund, is errc::not_found; a malformed id invalid_argument.
+  result<payintent::refund> retrieve_refund(std::string_view tenant, std::string_view refund_id,
+                                            diagnostics* diag = nullptr);
 
   // The intent as it is now. Another tenant's intent is errc::not_found. An
   // intent whose attempt's lease has expired (its node crashed or paused) is
@@ -260,6 +309,21 @@ class payment_service {
   auto async_cancel(std::string_view tenant, std::string_view key, std::string_view intent,
                     const cancel_params& params, diagnostics* diag,
                     CompletionToken&& token);  // void(error_code, payment_response)
+
+  template <class CompletionToken>
+  auto async_capture(std::string_view tenant, std::string_view key, std::string_view intent,
+                     const capture_params& params, diagnostics* diag,
+                     CompletionToken&& token);  // void(error_code, payment_response)
+
+  template <class CompletionToken>
+  auto async_refund(std::string_view tenant, std::string_view key, std::string_view intent,
+                    const refund_params& params, diagnostics* diag,
+                    CompletionToken&& token);  // void(error_code, refund_response)
+
+  template <class CompletionToken>
+  auto async_retrieve_refund(std::string_view tenant, std::string_view refund_id,
+                             diagnostics* diag,
+                             CompletionToken&& token);  // void(error_code, refund)
 
   template <class CompletionToken>
   auto async_authenticate(std::string_view tenant, std::string_view key, std::string_view intent,

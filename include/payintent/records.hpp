@@ -53,10 +53,15 @@ struct attempt {
   // Caller: what was sent and what came of it.
   int number = 0;                     // 1-based, in order of creation
   std::string reference;              // attempt_reference(intent, number): the network's key
+  attempt_kind kind = attempt_kind::authorization;  // what it asks the network to do
   attempt_state state = attempt_state::init;
   std::string payment_method;         // opaque token sent with this attempt
   std::string decline_code;           // when declined
   std::string network_transaction_id; // when the network gave one
+  // Minor units of the intent's currency a capture takes or a refund gives
+  // back; 0 for an authorization (it asks for the intent's amount) and a release.
+  std::int64_t amount = 0;
+  std::string reason;  // a refund's reason, a release's cancellation_reason; else empty
   // Store: who holds the attempt (docs/recovery.md, "The protocol").
   std::uint64_t fence = 0;            // fencing token of the current holder (>= 1)
   std::int64_t lease_expires_at_ms = 0;  // 0 when no one holds the attempt
@@ -81,6 +86,10 @@ struct payment_intent {
   std::vector<attempt> attempts;  // oldest first
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  payintent::capture_method capture_method = payintent::capture_method::automatic;
+  // Why it was canceled: "duplicate", "fraudulent", "requested_by_customer",
+  // "abandoned", or empty (none given, or not canceled).
+  std::string cancellation_reason;
   // Store: the compare-and-set counter, bumped by every committed change; 1
   // after creation. A caller may order two snapshots of one intent by it (a
   // higher version is newer: a stale webhook can be told from a fresh one).
@@ -90,6 +99,11 @@ struct payment_intent {
   const attempt* latest_attempt() const noexcept {
     return attempts.empty() ? nullptr : &attempts.back();
   }
+  // Minor units the network took: the amount of an authorized authorization
+  // under automatic capture, the amount of a succeeded capture under manual.
+  std::int64_t amount_received() const noexcept;
+  // Minor units given back: the sum of the succeeded refunds.
+  std::int64_t amount_refunded() const noexcept;
   friend bool operator==(const payment_intent&, const payment_intent&) = default;
 };
 
@@ -100,6 +114,8 @@ enum class operation : std::uint8_t {
   charge = 3,
   cancel = 4,
   authenticate = 5,
+  capture = 6,
+  refund = 7,
 };
 std::string_view to_string(operation op) noexcept;
 

@@ -18,6 +18,9 @@ enum class intent_status : std::uint8_t {
   failed = 5,           // last attempt definitely failed; a confirm with a new key may retry
   canceled = 6,         // terminal; allowed from created, requires_action, failed
   requires_review = 7,  // reconciliation could not learn the outcome; a person decides
+  // Authorized with capture_method manual: the hold waits for capture (then
+  // succeeded) or cancel (the hold is released, then canceled).
+  requires_capture = 8,
 };
 
 // One dispatch to the card network. Values are persisted: never renumber.
@@ -31,7 +34,24 @@ enum class attempt_state : std::uint8_t {
   pending = 5,            // the network will decide later
   unknown = 6,            // sent, but no answer (timeout, connection lost)
   not_sent = 7,           // provably never left this process
-  voided = 8,             // an authorization reversed by recovery
+  voided = 8,             // reversed by recovery: an authorization, or a capture, release or
+                          // refund the network did not find (the void refuses a late arrival)
+  succeeded = 9,          // the network carried out a capture, release or refund
+};
+
+// What an attempt asks the network to do (card_network.hpp). Values are
+// persisted: never renumber.
+enum class attempt_kind : std::uint8_t {
+  authorization = 1,  // async_authorize: holds (or, automatic capture, takes) the amount
+  capture = 2,        // async_capture: takes `amount` of a held authorization, releases the rest
+  release = 3,        // async_release: lets a held authorization go (cancel of requires_capture)
+  refund = 4,         // async_refund: gives `amount` of what was captured back
+};
+
+// When an authorized intent's money is taken. Values are persisted.
+enum class capture_method : std::uint8_t {
+  automatic = 1,  // at authorization: the intent ends succeeded
+  manual = 2,     // later, by payment_service::capture: the intent waits in requires_capture
 };
 
 // Terminal intent states never change (invariant 1).
@@ -50,6 +70,9 @@ std::string_view to_string(intent_status s) noexcept;
 std::string_view to_string(attempt_state s) noexcept;
 std::optional<intent_status> parse_intent_status(std::string_view name) noexcept;
 std::optional<attempt_state> parse_attempt_state(std::string_view name) noexcept;
+std::string_view to_string(attempt_kind k) noexcept;
+std::string_view to_string(capture_method m) noexcept;
+std::optional<capture_method> parse_capture_method(std::string_view name) noexcept;
 
 }  // namespace payintent
 
@@ -64,5 +87,19 @@ template <>
 struct fmt::formatter<payintent::attempt_state> : fmt::formatter<std::string_view> {
   auto format(payintent::attempt_state s, format_context& ctx) const {
     return fmt::formatter<std::string_view>::format(payintent::to_string(s), ctx);
+  }
+};
+
+template <>
+struct fmt::formatter<payintent::attempt_kind> : fmt::formatter<std::string_view> {
+  auto format(payintent::attempt_kind k, format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(payintent::to_string(k), ctx);
+  }
+};
+
+template <>
+struct fmt::formatter<payintent::capture_method> : fmt::formatter<std::string_view> {
+  auto format(payintent::capture_method m, format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(payintent::to_string(m), ctx);
   }
 };

@@ -14,14 +14,15 @@ constexpr std::chrono::milliseconds late_backoff_cap{500};
 
 // Voids `reference` and checks by lookup that no money stays live under it
 // (a network that broke the void contract, or whose void did not take).
-late_void void_and_check(const late_outcome_context& c, const std::string& reference) {
+late_void void_and_check(const late_outcome_context& c, attempt_kind kind,
+                         const std::string& reference) {
   late_void v;
   std::string why;
   if (!void_blocking(c.network, c.world, reference, c.network_timeout, &why)) {
     v.failure = why;
     return v;
   }
-  auto found = lookup_blocking(c.network, c.world, reference, c.network_timeout, &why);
+  auto found = lookup_blocking(c.network, c.world, kind, reference, c.network_timeout, &why);
   if (found && found.value().found && !found.value().voided &&
       money_may_have_moved(found.value().outcome.kind)) {
     v.failure = "lookup still finds it live after the void";
@@ -65,7 +66,10 @@ void record_late_outcome(const late_outcome_context& c, const payment_intent& cu
                                  ? snapshot_judgement(current, number, outcome)
                                  : judge_late_outcome(*now, number, outcome);
     if (j == late_judgement::unadopted && !voided) {
-      voided = void_and_check(c, attempt_reference(current.id, number));
+      const attempt_kind kind = number >= 1 && number <= static_cast<int>(now->attempts.size())
+                                    ? now->attempts[static_cast<std::size_t>(number - 1)].kind
+                                    : attempt_kind::authorization;
+      voided = void_and_check(c, kind, attempt_reference(current.id, number));
     }
     intent_write w =
         plan_late_outcome(*now, number, fence, outcome, j, voided ? &*voided : nullptr, c.ctx);

@@ -13,15 +13,30 @@ struct overloaded : F... {
 template <class... F>
 overloaded(F...) -> overloaded<F...>;
 
-// The fields an intent is created with, in their canonical order.
+// The fields an intent is created with, in their canonical order. Manual
+// capture is named only when asked for, so an automatic request keeps the
+// fingerprint it had before capture_method existed (stored keys still match).
 std::string new_intent_fingerprint(operation op, const payment_intent& fresh, int version) {
-  return fingerprint_builder(op, version)
-      .add("amount", fresh.amount.minor_units)
+  fingerprint_builder b(op, version);
+  b.add("amount", fresh.amount.minor_units)
       .add("currency", fresh.amount.currency->code)
       .add("payment_method", fresh.payment_method)
       .add("description", fresh.description)
-      .add("metadata", fresh.metadata)
-      .hex_digest();
+      .add("metadata", fresh.metadata);
+  if (fresh.capture_method != capture_method::automatic) {
+    b.add("capture_method", to_string(fresh.capture_method));
+  }
+  return b.hex_digest();
+}
+
+// An operation on an existing intent with an optional amount of its own.
+fingerprint_builder amount_fingerprint(operation op, const intent_id& intent,
+                                       std::string_view name, std::optional<std::int64_t> amount,
+                                       int version) {
+  fingerprint_builder b(op, version);
+  b.add("intent", intent.str());
+  if (amount) b.add(name, *amount);
+  return b;
 }
 
 // An operation on an existing intent with one field of its own.
@@ -39,6 +54,8 @@ operation operation_of(const request& r) noexcept {
                         [](const confirm_request&) { return operation::confirm; },
                         [](const cancel_request&) { return operation::cancel; },
                         [](const authenticate_request&) { return operation::authenticate; },
+                        [](const capture_request&) { return operation::capture; },
+                        [](const refund_request&) { return operation::refund; },
                     },
                     r);
 }
@@ -68,6 +85,15 @@ std::string fingerprint_of(const request& r, int version) {
           [&](const authenticate_request& a) {
             return authenticate_fingerprint(a.intent, a.fields, version);
           },
+          [&](const capture_request& c) {
+            return amount_fingerprint(op, c.intent, "amount_to_capture", c.amount, version)
+                .hex_digest();
+          },
+          [&](const refund_request& r) {
+            return amount_fingerprint(op, r.intent, "amount", r.amount, version)
+                .add("reason", r.reason)
+                .hex_digest();
+          },
       },
       r);
 }
@@ -89,6 +115,10 @@ plan decide(const request& r, const payment_intent* current, const write_context
           [&](const confirm_request& c) { return plan_confirm(*current, c.payment_method, ctx); },
           [&](const cancel_request& c) { return plan_cancel(*current, c.reason, ctx); },
           [&](const authenticate_request& a) { return plan_authenticate(*current, a.result, ctx); },
+          [&](const capture_request& c) { return plan_capture(*current, c.amount, ctx); },
+          [&](const refund_request& r) {
+            return plan_refund(*current, r.amount, r.reason, ctx);
+          },
       },
       r);
 }

@@ -37,8 +37,17 @@ struct authenticate_request {
   authenticate_params fields;  // authentication_value cleared: never kept past validation
   step_up result;              // what the challenge result means under the policy
 };
+struct capture_request {
+  intent_id intent;
+  std::optional<std::int64_t> amount;  // nullopt: the whole authorized amount
+};
+struct refund_request {
+  intent_id intent;
+  std::optional<std::int64_t> amount;  // nullopt: all that is left to refund
+  std::string reason;
+};
 using request = std::variant<create_request, charge_request, confirm_request, cancel_request,
-                             authenticate_request>;
+                             authenticate_request, capture_request, refund_request>;
 
 operation operation_of(const request& r) noexcept;
 // The existing intent the request acts on; nullopt for a new one.

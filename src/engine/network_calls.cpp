@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/planner.hpp"
 #include "engine/waits.hpp"
 
 #include <exception>
@@ -58,15 +59,72 @@ result<Value> call_blocking(Start&& start, world& w, std::string_view what,
 
 }  // namespace
 
-result<lookup_result> lookup_blocking(card_network& network, world& w, const std::string& reference,
+result<lookup_result> lookup_blocking(card_network& network, world& w, attempt_kind kind,
+                                      const std::string& reference,
                                       std::chrono::milliseconds timeout, std::string* why) {
   return call_blocking<lookup_result>(
       [&](auto deliver) {
-        network.async_lookup(reference, [deliver](error_code ec, lookup_result found) {
+        auto handler = [deliver](error_code ec, lookup_result found) {
           deliver(ec ? result<lookup_result>(ec) : result<lookup_result>(std::move(found)));
-        });
+        };
+        switch (kind) {
+          case attempt_kind::authorization:
+            return network.async_lookup(reference, std::move(handler));
+          case attempt_kind::capture:
+            return network.async_lookup_capture(reference, std::move(handler));
+          case attempt_kind::release:
+            return network.async_lookup_release(reference, std::move(handler));
+          case attempt_kind::refund:
+            return network.async_lookup_refund(reference, std::move(handler));
+        }
       },
-      w, "lookup", timeout, why);
+      w, kind == attempt_kind::authorization ? "lookup" : fmt::format("lookup_{}", kind), timeout,
+      why);
+}
+
+follow_up_request follow_up_of(const payment_intent& intent, const attempt& a) {
+  follow_up_request r;
+  r.kind = a.kind;
+  r.reference = a.reference;
+  if (const attempt* held = held_authorization(intent)) {
+    r.authorization_reference = held->reference;
+    r.authorization_transaction_id = held->network_transaction_id;
+  }
+  r.tenant = intent.tenant;
+  r.intent = intent.id;
+  r.attempt_number = a.number;
+  r.amount = a.kind == attempt_kind::release ? intent.amount : money{a.amount, intent.amount.currency};
+  r.reason = a.reason;
+  return r;
+}
+
+void send_follow_up(card_network& network, const follow_up_request& request,
+                    card_network::follow_up_handler handler) {
+  switch (request.kind) {
+    case attempt_kind::capture:
+      return network.async_capture(request, std::move(handler));
+    case attempt_kind::release:
+      return network.async_release(request, std::move(handler));
+    case attempt_kind::refund:
+      return network.async_refund(request, std::move(handler));
+    case attempt_kind::authorization:
+      break;
+  }
+  std::move(handler)(make_error_code(errc::invalid_argument), network_outcome{});
+}
+
+std::string_view call_name(attempt_kind kind) noexcept {
+  switch (kind) {
+    case attempt_kind::authorization:
+      return "async_authorize";
+    case attempt_kind::capture:
+      return "async_capture";
+    case attempt_kind::release:
+      return "async_release";
+    case attempt_kind::refund:
+      return "async_refund";
+  }
+  return "a call";
 }
 
 result<void> void_blocking(card_network& network, world& w, const std::string& reference,

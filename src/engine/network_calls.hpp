@@ -14,9 +14,22 @@
 namespace payintent::detail {
 
 // errc::not_supported when the network has no lookup; card_network_error when
-// it threw, failed or did not answer within `timeout`.
-result<lookup_result> lookup_blocking(card_network& network, world& w, const std::string& reference,
+// it threw, failed or did not answer within `timeout`. `kind` picks the
+// lookup: async_lookup for an authorization, async_lookup_capture, ...
+result<lookup_result> lookup_blocking(card_network& network, world& w, attempt_kind kind,
+                                      const std::string& reference,
                                       std::chrono::milliseconds timeout, std::string* why);
+
+// What the network is asked for attempt `a` (a capture, release or refund)
+// of `intent`.
+follow_up_request follow_up_of(const payment_intent& intent, const attempt& a);
+
+// Sends `request` by the call its kind names (async_capture, ...).
+void send_follow_up(card_network& network, const follow_up_request& request,
+                    card_network::follow_up_handler handler);
+
+// "async_authorize", "async_capture", ...: what a message names.
+std::string_view call_name(attempt_kind kind) noexcept;
 
 result<void> void_blocking(card_network& network, world& w, const std::string& reference,
                            std::chrono::milliseconds timeout, std::string* why);

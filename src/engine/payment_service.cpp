@@ -193,10 +193,10 @@ result<payment_response> payment_service::impl::answer(admission o, steady::time
                                                        diagnostics* diag) {
   if (diag) *diag = o.diag;
   BOOST_OUTCOME_TRY(auto a, std::move(o.accepted));
-  if (a.attempt_number == 0) return payment_response{std::move(*a.intent), a.replayed};
+  if (a.attempt_number == 0) return payment_response{std::move(*a.intent), a.replayed, 0};
   auto now = runner.await(a.tenant, a.id, a.attempt_number, deadline, diag, a.own);
   if (!now) return now.error();
-  return payment_response{std::move(now).value(), a.replayed};
+  return payment_response{std::move(now).value(), a.replayed, a.attempt_number};
 }
 
 void payment_service::impl::answer_async(admission o, steady::time_point deadline,
@@ -204,11 +204,12 @@ void payment_service::impl::answer_async(admission o, steady::time_point deadlin
   if (diag) *diag = o.diag;
   if (!o.accepted) return done(o.accepted.error());
   admitted& a = o.accepted.value();
-  if (a.attempt_number == 0) return done(payment_response{std::move(*a.intent), a.replayed});
+  if (a.attempt_number == 0) return done(payment_response{std::move(*a.intent), a.replayed, 0});
   runner.async_await(a.tenant, a.id, a.attempt_number, deadline, diag, a.own,
-                     [done = std::move(done), replayed = a.replayed](result<payment_intent> r) {
+                     [done = std::move(done), replayed = a.replayed,
+                      number = a.attempt_number](result<payment_intent> r) {
                        if (!r) return done(r.error());
-                       done(payment_response{std::move(r).value(), replayed});
+                       done(payment_response{std::move(r).value(), replayed, number});
                      });
 }
 

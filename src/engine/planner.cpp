@@ -33,11 +33,13 @@ audit_event attempt_event(int number, std::optional<attempt_state> from, attempt
 // field added to payment_intent breaks the build here until it is copied.
 payment_intent without_attempts(const payment_intent& current) {
   const auto& [id, tenant, amount, status, payment_method, description, metadata, last_error,
-               next_action, attempts, created_at_ms, updated_at_ms, version] = current;
+               next_action, attempts, created_at_ms, updated_at_ms, capture_method,
+               cancellation_reason, version] = current;
   static_cast<void>(attempts);
-  return payment_intent{id,          tenant,    amount,       status, payment_method,
-                        description, metadata,  last_error,   next_action,
-                        {},          created_at_ms, updated_at_ms, version};
+  return payment_intent{id,           tenant,        amount,         status,
+                        payment_method, description, metadata,       last_error,
+                        next_action,  {},            created_at_ms,  updated_at_ms,
+                        capture_method, cancellation_reason, version};
 }
 
 intent_write update_of(const payment_intent& current, const write_context& ctx) {
@@ -65,6 +67,31 @@ void start_attempt(intent_write& w, intent_status from, int number, const write_
   w.audit.push_back(attempt_event(number, std::nullopt, attempt_state::init));
 }
 
+// Appends a capture, release or refund attempt in init to `w`, numbered
+// after `current`'s attempts. A capture or release moves the intent to
+// processing; a refund leaves it as it is (succeeded).
+void start_follow_up(intent_write& w, const payment_intent& current, attempt_kind kind,
+                     std::int64_t amount, std::string reason, const write_context& ctx) {
+  attempt a;
+  a.number = static_cast<int>(current.attempts.size()) + 1;
+  a.reference = attempt_reference(w.intent.id, a.number);
+  a.kind = kind;
+  a.state = attempt_state::init;
+  a.amount = amount;
+  a.reason = std::move(reason);
+  a.fence = 1;
+  a.node_id = ctx.node_id;
+  if (kind != attempt_kind::refund) {
+    w.intent.status = intent_status::processing;
+    w.intent.last_error.reset();
+    w.audit.push_back(intent_event(current.status, intent_status::processing,
+                                   std::string(to_string(kind))));
+  }
+  w.audit.push_back(attempt_event(a.number, std::nullopt, attempt_state::init,
+                                  fmt::format("{} {}", kind, amount)));
+  w.attempt = attempt_write{std::move(a), std::nullopt, false, ctx.lease_ttl_ms};
+}
+
 intent_write insert_of(payment_intent fresh, const write_context& ctx) {
   intent_write w;
   fresh.status = intent_status::created;
@@ -83,10 +110,13 @@ struct outcome_effect {
   std::optional<payment_error> error;
 };
 
-outcome_effect effect_of(const network_outcome& o) {
+outcome_effect authorization_effect(const payment_intent& current, const network_outcome& o) {
   switch (o.kind) {
     case outcome_kind::approved:
-      return {attempt_state::authorized, intent_status::succeeded, std::nullopt};
+      return {attempt_state::authorized,
+              current.capture_method == capture_method::manual ? intent_status::requires_capture
+                                                               : intent_status::succeeded,
+              std::nullopt};
     case outcome_kind::declined:
       return {attempt_state::declined, intent_status::failed,
               payment_error{"card_declined", o.decline_code, "The card was declined."}};
@@ -103,6 +133,49 @@ outcome_effect effect_of(const network_outcome& o) {
       break;
   }
   return {attempt_state::unknown, intent_status::processing, std::nullopt};
+}
+
+// A capture or release that did not happen leaves the hold as it was: the
+// intent back in requires_capture, saying why. A refund never moves its
+// intent: it stays succeeded, its last_error untouched.
+outcome_effect follow_up_effect(const payment_intent& current, const attempt& held,
+                                const network_outcome& o) {
+  const bool refund = held.kind == attempt_kind::refund;
+  const intent_status unsettled = refund ? current.status : intent_status::processing;
+  auto refused = [&](attempt_state state, std::string code, std::string message) {
+    if (refund) return outcome_effect{state, current.status, current.last_error};
+    return outcome_effect{state, intent_status::requires_capture,
+                          payment_error{std::move(code), o.decline_code, std::move(message)}};
+  };
+  switch (o.kind) {
+    case outcome_kind::approved: {
+      if (refund) return {attempt_state::succeeded, current.status, current.last_error};
+      return {attempt_state::succeeded,
+              held.kind == attempt_kind::capture ? intent_status::succeeded
+                                                 : intent_status::canceled,
+              std::nullopt};
+    }
+    case outcome_kind::declined:
+    case outcome_kind::challenge:  // no challenge is asked of these: a refusal
+      return refused(attempt_state::declined, fmt::format("{}_declined", held.kind),
+                     fmt::format("The card network declined the {}.", held.kind));
+    case outcome_kind::not_sent:
+      return refused(attempt_state::not_sent, "network_not_sent",
+                     fmt::format("The card network could not be reached; the {} was not sent. "
+                                 "Try again.",
+                                 held.kind));
+    case outcome_kind::pending:
+      return {attempt_state::pending, unsettled, refund ? current.last_error : std::nullopt};
+    case outcome_kind::unknown:
+      break;
+  }
+  return {attempt_state::unknown, unsettled, refund ? current.last_error : std::nullopt};
+}
+
+outcome_effect effect_of(const payment_intent& current, const attempt& held,
+                         const network_outcome& o) {
+  if (held.kind == attempt_kind::authorization) return authorization_effect(current, o);
+  return follow_up_effect(current, held, o);
 }
 
 // When `current`'s latest attempt awaits a 3-D Secure challenge, ends it in
@@ -163,6 +236,15 @@ plan plan_confirm(const payment_intent& current, const std::string& payment_meth
 plan plan_cancel(const payment_intent& current, const std::string& reason,
                  const write_context& ctx) {
   const auto s = current.status;
+  if (s == intent_status::requires_capture) {
+    const attempt* held = held_authorization(current);
+    if (!held) return plan::reject(errc::invalid_state, "no authorization holds money to release");
+    plan p;
+    p.write = update_of(current, ctx);
+    start_follow_up(*p.write, current, attempt_kind::release, 0, reason, ctx);
+    p.started_attempt = p.write->attempt->value.number;
+    return p;
+  }
   if (s != intent_status::created && s != intent_status::requires_action &&
       s != intent_status::failed) {
     return plan::reject(errc::invalid_state,
@@ -171,9 +253,81 @@ plan plan_cancel(const payment_intent& current, const std::string& reason,
   plan p;
   p.write = update_of(current, ctx);
   p.write->intent.status = intent_status::canceled;
+  p.write->intent.cancellation_reason = reason;
   p.write->intent.next_action.reset();
   end_challenge(*p.write, current, "canceled", "canceled");
   p.write->audit.push_back(intent_event(s, intent_status::canceled, reason));
+  return p;
+}
+
+const attempt* held_authorization(const payment_intent& intent) noexcept {
+  for (auto it = intent.attempts.rbegin(); it != intent.attempts.rend(); ++it) {
+    if (it->kind == attempt_kind::authorization && it->state == attempt_state::authorized) {
+      return &*it;
+    }
+  }
+  return nullptr;
+}
+
+std::int64_t refundable_amount(const payment_intent& intent) noexcept {
+  std::int64_t reserved = 0;
+  for (const attempt& a : intent.attempts) {
+    const bool failed = a.state == attempt_state::declined || a.state == attempt_state::not_sent ||
+                        a.state == attempt_state::voided;
+    if (a.kind == attempt_kind::refund && !failed) reserved += a.amount;
+  }
+  return intent.amount_received() - reserved;
+}
+
+plan plan_capture(const payment_intent& current, std::optional<std::int64_t> amount,
+                  const write_context& ctx) {
+  if (current.status != intent_status::requires_capture) {
+    return plan::reject(errc::invalid_state,
+                        fmt::format("cannot capture a payment intent in status {}; only "
+                                    "requires_capture holds an uncaptured authorization",
+                                    current.status));
+  }
+  const std::int64_t take = amount.value_or(current.amount.minor_units);
+  if (take <= 0 || take > current.amount.minor_units) {
+    return plan::reject(errc::invalid_amount,
+                        fmt::format("amount_to_capture must be between 1 and the authorized "
+                                    "amount ({})",
+                                    current.amount.minor_units));
+  }
+  if (!held_authorization(current)) {
+    return plan::reject(errc::invalid_state, "no authorization holds money to capture");
+  }
+  plan p;
+  p.write = update_of(current, ctx);
+  start_follow_up(*p.write, current, attempt_kind::capture, take, {}, ctx);
+  p.started_attempt = p.write->attempt->value.number;
+  return p;
+}
+
+plan plan_refund(const payment_intent& current, std::optional<std::int64_t> amount,
+                 const std::string& reason, const write_context& ctx) {
+  if (current.status != intent_status::succeeded || current.amount_received() <= 0) {
+    return plan::reject(errc::invalid_state,
+                        fmt::format("cannot refund a payment intent in status {}; only a "
+                                    "succeeded one has money to give back",
+                                    current.status));
+  }
+  const std::int64_t left = refundable_amount(current);
+  const std::int64_t give = amount.value_or(left);
+  if (left <= 0) {
+    return plan::reject(errc::invalid_amount,
+                        "the payment intent's received amount is already refunded (or being "
+                        "refunded) in full");
+  }
+  if (give <= 0 || give > left) {
+    return plan::reject(errc::invalid_amount,
+                        fmt::format("amount must be between 1 and what is left to refund ({})",
+                                    left));
+  }
+  plan p;
+  p.write = update_of(current, ctx);
+  start_follow_up(*p.write, current, attempt_kind::refund, give, reason, ctx);
+  p.started_attempt = p.write->attempt->value.number;
   return p;
 }
 
@@ -183,9 +337,11 @@ std::optional<intent_write> plan_outcome(const payment_intent& current, int numb
   if (number < 1 || number > static_cast<int>(current.attempts.size())) return std::nullopt;
   const attempt& held = current.attempts[static_cast<std::size_t>(number - 1)];
   if (held.fence != fence || !is_unresolved(held.state)) return std::nullopt;
-  if (is_terminal(current.status)) return std::nullopt;  // invariant 1, defensively
+  // Invariant 1, defensively: a terminal intent's status never changes; only
+  // a refund's outcome lands on one, and leaves its status as it is.
+  if (is_terminal(current.status) && held.kind != attempt_kind::refund) return std::nullopt;
 
-  const outcome_effect e = effect_of(outcome);
+  const outcome_effect e = effect_of(current, held, outcome);
   intent_write w = update_of(current, ctx);
   attempt a = held;
   a.state = e.attempt_to;
@@ -197,7 +353,13 @@ std::optional<intent_write> plan_outcome(const payment_intent& current, int numb
   a.lease_expires_at_ms = 0;
   w.intent.status = e.intent_to;
   w.intent.last_error = e.error;
-  w.intent.next_action = outcome.kind == outcome_kind::challenge ? outcome.action : std::nullopt;
+  if (held.kind == attempt_kind::authorization) {
+    w.intent.next_action =
+        outcome.kind == outcome_kind::challenge ? outcome.action : std::nullopt;
+  }
+  if (held.kind == attempt_kind::release && e.intent_to == intent_status::canceled) {
+    w.intent.cancellation_reason = held.reason;
+  }
   w.audit.reserve(2);
   if (held.state != a.state) {
     w.audit.push_back(attempt_event(number, held.state, a.state, outcome.decline_code));
@@ -284,26 +446,49 @@ intent_write plan_voided(const payment_intent& current, int number, std::uint64_
                          const write_context& ctx) {
   intent_write w = attempt_update(current, number, fence, 0, ctx);
   const attempt_state from = w.attempt->value.state;
+  const attempt_kind kind = w.attempt->value.kind;
   w.attempt->value.state = attempt_state::voided;
-  w.intent.status = intent_status::failed;
-  w.intent.last_error = payment_error{
-      "authorization_not_found", "",
-      "The card network has no record of the attempt; it was voided so a late arrival is "
-      "reversed. Confirm again to retry."};
   w.audit.push_back(attempt_event(number, from, attempt_state::voided, "not found by lookup"));
-  w.audit.push_back(intent_event(current.status, intent_status::failed));
+  if (kind == attempt_kind::refund) return w;  // the refund failed; the intent is as it was
+  if (kind == attempt_kind::authorization) {
+    w.intent.status = intent_status::failed;
+    w.intent.last_error = payment_error{
+        "authorization_not_found", "",
+        "The card network has no record of the attempt; it was voided so a late arrival is "
+        "reversed. Confirm again to retry."};
+  } else {
+    // The hold is as it was before the capture or release was asked for.
+    w.intent.status = intent_status::requires_capture;
+    w.intent.last_error = payment_error{
+        fmt::format("{}_not_found", kind), "",
+        fmt::format("The card network has no record of the {}; it was voided so a late arrival "
+                    "is refused. Try again.",
+                    kind)};
+  }
+  w.audit.push_back(intent_event(current.status, w.intent.status));
   return w;
 }
 
 intent_write plan_review(const payment_intent& current, int number, std::uint64_t fence,
                          std::string reason, const write_context& ctx) {
   intent_write w = attempt_update(current, number, fence, review_parking_ms, ctx);
+  if (w.attempt->value.kind == attempt_kind::refund) {
+    // The refund waits for a person (refund_status::requires_review); the
+    // intent's own status is untouched.
+    const std::string state(to_string(w.attempt->value.state));
+    w.audit.push_back({number, "refund.requires_review", state, state, std::move(reason)});
+    return w;
+  }
   w.intent.status = intent_status::requires_review;
   w.intent.last_error = payment_error{"requires_review", "",
                                       "The outcome could not be learned from the card network; "
                                       "a person must decide."};
   w.audit.push_back(intent_event(current.status, intent_status::requires_review, std::move(reason)));
   return w;
+}
+
+bool parked_for_review(const attempt& a) noexcept {
+  return is_unresolved(a.state) && a.lease_expires_at_ms - a.updated_at_ms >= review_parking_ms;
 }
 
 intent_write plan_void_decided(const payment_intent& current, int number, std::uint64_t fence,
@@ -442,7 +627,9 @@ late_judgement judge_late_outcome(const payment_intent& current, int number,
     return late_judgement::unadopted;
   }
   const attempt& now = current.attempts[static_cast<std::size_t>(number - 1)];
-  if (now.state == attempt_state::authorized) return late_judgement::adopted;
+  if (now.state == attempt_state::authorized || now.state == attempt_state::succeeded) {
+    return late_judgement::adopted;
+  }
   if (!is_unresolved(now.state)) return late_judgement::unadopted;
   return current.status == intent_status::requires_review ? late_judgement::in_review
                                                           : late_judgement::held;

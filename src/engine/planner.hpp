@@ -37,9 +37,34 @@ intent_write plan_charge(payment_intent fresh, const write_context& ctx);
 plan plan_confirm(const payment_intent& current, const std::string& payment_method,
                   const write_context& ctx);
 
-// Cancel from created, requires_action or failed.
+// Cancel from created, requires_action or failed: canceled with `reason`.
+// From requires_capture: a release attempt in init (carrying `reason`), the
+// intent processing until the network lets the hold go.
 plan plan_cancel(const payment_intent& current, const std::string& reason,
                  const write_context& ctx);
+
+// Capture from requires_capture: a capture attempt in init for `amount`
+// (nullopt: the intent's amount; 1..the intent's amount, else
+// invalid_amount), the intent processing.
+plan plan_capture(const payment_intent& current, std::optional<std::int64_t> amount,
+                  const write_context& ctx);
+
+// A refund of a succeeded intent: a refund attempt in init for `amount`
+// (nullopt: all that is refundable), the intent's status unchanged. The
+// amount must fit in what was received less every refund not failed
+// (refundable_amount), else invalid_amount: because the write is planned on
+// the intent's version and the store applies it by compare-and-set, no
+// interleaving of refunds can reserve more than was received.
+plan plan_refund(const payment_intent& current, std::optional<std::int64_t> amount,
+                 const std::string& reason, const write_context& ctx);
+
+// What `intent` can still refund: amount_received less the refunds that
+// succeeded or may yet (init, pending, unknown, in review).
+std::int64_t refundable_amount(const payment_intent& intent) noexcept;
+
+// The authorization a capture, release or refund of `intent` acts on: its
+// newest authorized authorization attempt, or nullptr.
+const attempt* held_authorization(const payment_intent& intent) noexcept;
 
 // How an outcome lands on the attempt `number` held under `fence`.
 // nullopt when the attempt is no longer this holder's to write (its fence
@@ -127,17 +152,22 @@ namespace payintent::detail {
 // lease is alive, so two recoverers never both hold an attempt.
 intent_write plan_takeover(const payment_intent& current, int number, const write_context& ctx);
 
-// The network has no authorization under the reference and it was voided, so
-// a late arrival is reversed: the attempt is voided, the intent failed and
-// retryable with a new confirm.
+// The network has nothing under the reference and it was voided, so a late
+// arrival is reversed or refused: the attempt is voided. An authorization's
+// intent fails, retryable with a new confirm; a capture's or release's goes
+// back to requires_capture; a refund's stays as it is (the refund failed).
 intent_write plan_voided(const payment_intent& current, int number, std::uint64_t fence,
                          const write_context& ctx);
 
 // Recovery could not learn the outcome: a person decides. The attempt keeps
 // its state; its lease is parked for decades, held by review, so recovery
-// passes skip it and nothing else may touch it.
+// passes skip it and nothing else may touch it. The intent goes to
+// requires_review, except for a refund's attempt: the refund alone waits.
 intent_write plan_review(const payment_intent& current, int number, std::uint64_t fence,
                          std::string reason, const write_context& ctx);
+
+// True when plan_review parked `a` for a person.
+bool parked_for_review(const attempt& a) noexcept;
 
 // Lookup found nothing: this recoverer will void the reference. Recorded
 // under its fence before the void is sent (void_decided_event), so that a

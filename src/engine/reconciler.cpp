@@ -33,8 +33,16 @@ reconciler::reconciler(const committer& commits, card_network& network, write_co
 
 bool reconciler::needs_reconciling(const payment_intent& intent, std::int64_t now_ms) noexcept {
   const attempt* a = intent.latest_attempt();
-  return a && is_unresolved(a->state) && a->lease_expires_at_ms <= now_ms &&
-         intent.status != intent_status::requires_review;
+  return a && needs_reconciling(intent, *a, now_ms);
+}
+
+bool reconciler::needs_reconciling(const payment_intent& intent, const attempt& a,
+                                   std::int64_t now_ms) noexcept {
+  if (!is_unresolved(a.state) || a.lease_expires_at_ms > now_ms) return false;
+  // Refunds run side by side, so any of them may be the one to settle; the
+  // other kinds hold the intent, and only its latest attempt can be open.
+  if (a.kind == attempt_kind::refund) return true;
+  return &a == intent.latest_attempt() && intent.status != intent_status::requires_review;
 }
 
 result<verdict> reconciler::reconcile(const tenant_id& tenant, const intent_id& id, int number,
@@ -43,10 +51,7 @@ result<verdict> reconciler::reconcile(const tenant_id& tenant, const intent_id& 
   if (!loaded) return verdict::skipped;
   const attempt* a = attempt_of(*loaded, number);
   BOOST_OUTCOME_TRY(auto now, store_kit::guard([&] { return store_.now_ms(); }));
-  if (!a || a->number != static_cast<int>(loaded->attempts.size()) ||
-      !needs_reconciling(*loaded, now)) {
-    return verdict::skipped;
-  }
+  if (!a || !needs_reconciling(*loaded, *a, now)) return verdict::skipped;
   // The store checks the lease again, by its own clock, in the same
   // transaction: of two recoverers racing here only one gets the new fence.
   intent_write takeover = plan_takeover(*loaded, number, ctx_);
@@ -71,7 +76,9 @@ result<verdict> reconciler::settle(const payment_intent& taken, int number, std:
   const bool undecided_voids = testing::rule_broken(testing::broken_rule::void_without_decision);
   BOOST_OUTCOME_TRY(const recovery_history past, history(current, number));
   if (undecided_voids || !past.void_decided) {
-    auto found = lookup_blocking(network_, world_, reference, policy_.network_timeout, &failure);
+    const attempt_kind kind = attempt_of(current, number)->kind;
+    auto found =
+        lookup_blocking(network_, world_, kind, reference, policy_.network_timeout, &failure);
     crash_point("recovery.looked_up");
     if (!found) {
       if (found.error() == errc::not_supported) {

@@ -48,6 +48,11 @@ class reconciler {
   // True when `intent`'s latest attempt is unresolved and its lease has
   // expired at store time `now_ms` (and no person holds it).
   static bool needs_reconciling(const payment_intent& intent, std::int64_t now_ms) noexcept;
+  // True when attempt `a` of `intent` is unresolved, its lease has expired
+  // at `now_ms`, and it is the intent's open one: any refund, else the
+  // latest attempt (and no person holds it).
+  static bool needs_reconciling(const payment_intent& intent, const attempt& a,
+                                std::int64_t now_ms) noexcept;
 
  private:
   result<verdict> settle(const payment_intent& taken, int number, std::uint64_t fence,

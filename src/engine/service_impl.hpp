@@ -42,8 +42,7 @@ struct payment_service::impl {
   // A prepared mutation, run for a synchronous call: admitted, then answered.
   result<payment_response> run(detail::prepared_mutation m, diagnostics* diag);
   // The same for an async_ operation; `done` gets the answer.
-  void start(detail::prepared_mutation m, diagnostics* diag,
-             const detail::service_async::completion_ptr<payment_response>& done);
+  void start(detail::prepared_mutation m, diagnostics* diag, answered done);
 
   // Admits `m`: load (reconciled), decide, the store's claim of the key with
   // the write; dispatches the attempt it started. Blocks on the store.

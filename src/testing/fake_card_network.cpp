@@ -50,6 +50,11 @@ struct reference_ledger {
   std::uint32_t authorizations = 0;
   bool voided = false;
   std::optional<recorded_outcome> recorded;
+  // A capture, release or refund: what it was, and how often and how much it
+  // was carried out (calls counts it too).
+  std::optional<attempt_kind> follow_up;
+  std::uint32_t carried_out = 0;
+  std::int64_t amount = 0;
 };
 
 // A reference with its hash computed once: a load test grows the ledger to
@@ -80,6 +85,8 @@ struct fake_card_network::state {
   // two threads charging at once share no lock and no counter.
   mutable std::mutex mutex;  // guards what follows, up to the ledger
   std::deque<network_outcome> script;
+  // Per follow-up kind: the scripted answers; nullopt throws.
+  std::map<attempt_kind, std::deque<std::optional<network_outcome>>> follow_up_script;
   std::size_t voids = 0;
   std::unordered_map<std::string, minted_authentication> minted;
   std::vector<authorization_request> requests;
@@ -121,6 +128,9 @@ struct fake_card_network::state {
       out->authorizations += l.authorizations;
       out->voided = out->voided || l.voided;
       if (l.recorded) out->recorded = l.recorded;
+      if (l.follow_up) out->follow_up = l.follow_up;
+      out->carried_out += l.carried_out;
+      out->amount += l.amount;
     });
     return out;
   }
@@ -180,14 +190,23 @@ struct fake_card_network::state {
     return std::chrono::milliseconds{dist(rng())};
   }
 
-  // The sum of `field` over every reference's ledger.
-  std::size_t total(std::uint32_t reference_ledger::*field) const {
-    std::size_t sum = 0;
+  // The sum of `field` over the ledgers of follow-up `kind`'s references
+  // (nullopt: of authorizations).
+  template <class Sum = std::size_t, class Field>
+  Sum total(Field reference_ledger::*field, std::optional<attempt_kind> kind = std::nullopt) const {
+    Sum sum = 0;
     by_reference.for_each_shard([&](const auto& map) {
-      for (const auto& [reference, ledger] : map) sum += ledger.*field;
+      for (const auto& [reference, ledger] : map) {
+        if (ledger.follow_up == kind) sum += ledger.*field;
+      }
     });
     return sum;
   }
+
+  // A lookup of `reference` in the ledger, then the journal. Takes `mutex`.
+  lookup_result find(const std::string& reference) const;
+  // A capture, release or refund, decided and recorded as it arrives.
+  void follow_up(const follow_up_request& request, card_network::follow_up_handler handler);
 
   // Runs `fn` inline for zero latency, else on the pool after the delay. The
   // callback holds no reference to this state, so the pool can be joined in
@@ -224,6 +243,91 @@ struct fake_card_network::state {
                        r.amount.currency ? r.amount.currency->code : std::string_view{"???"});
   }
 };
+
+lookup_result fake_card_network::state::find(const std::string& reference) const {
+  lookup_result found;
+  if (const auto known = merged(reference)) {
+    if (known->recorded) {
+      found.found = true;
+      found.outcome = known->recorded->outcome();
+      found.voided = known->voided;
+    }
+  } else if (!options.journal_path.empty()) {
+    // Another process (perhaps one that crashed) may have sent it: the
+    // journal is the network's durable memory.
+    const journal_entry seen = read_journal_entry(options.journal_path, reference);
+    if (seen.authorized) {
+      found.found = true;
+      found.outcome = network_outcome::approved();
+      found.voided = seen.voided;
+    }
+  }
+  return found;
+}
+
+void fake_card_network::state::follow_up(const follow_up_request& request,
+                                         card_network::follow_up_handler handler) {
+  std::optional<network_outcome> outcome;
+  bool scripted = false;
+  std::chrono::milliseconds delay{0};
+  {
+    std::lock_guard lock(mutex);
+    delay = pick_latency();
+    auto& queue = follow_up_script[request.kind];
+    if (!queue.empty()) {
+      outcome = std::move(queue.front());
+      queue.pop_front();
+      scripted = true;
+    }
+  }
+  const auto previous = merged(request.reference);
+  if (scripted && !outcome) {
+    record(request.reference, [&](reference_ledger& l) {
+      ++l.calls;
+      l.follow_up = request.kind;
+    });
+    throw std::runtime_error("fake card network: scripted throw");
+  }
+  if (!accepting) {
+    delay = std::chrono::milliseconds{0};
+    outcome = network_outcome::not_sent("fake card network is shutting down");
+  } else if (previous && previous->voided) {
+    outcome = network_outcome::declined("reference_voided");  // the void refuses late arrivals
+  } else if (!outcome) {
+    outcome = network_outcome::approved(generate_id("ntx_"));
+  }
+  const bool moved = outcome->kind == outcome_kind::approved ||
+                     outcome->kind == outcome_kind::pending ||
+                     outcome->kind == outcome_kind::unknown;
+  std::optional<recorded_outcome> recorded;
+  if (moved) {
+    std::string txn = outcome->network_transaction_id.empty() ? generate_id("ntx_")
+                                                               : outcome->network_transaction_id;
+    if (outcome->kind == outcome_kind::approved) outcome->network_transaction_id = txn;
+    recorded = recorded_outcome{true, std::move(txn)};
+  } else if (outcome->kind == outcome_kind::declined) {
+    recorded = recorded_outcome{false, outcome->decline_code};
+  }
+  const std::int64_t amount = request.amount.minor_units;
+  record(request.reference, [&](reference_ledger& l) {
+    ++l.calls;
+    l.follow_up = request.kind;
+    if (moved) {
+      ++l.carried_out;
+      l.amount += amount;
+    }
+    if (recorded) l.recorded = std::move(recorded);
+  });
+  if (moved && request.kind == attempt_kind::release) {
+    record(request.authorization_reference, [](reference_ledger& l) { l.voided = true; });
+  }
+  if (moved) {
+    journal(fmt::format("{} {} {}\n", to_string(request.kind), request.reference, amount));
+  }
+  complete_after(delay, [h = std::move(handler), o = std::move(*outcome)]() mutable {
+    std::move(h)(error_code{}, std::move(o));
+  });
+}
 
 fake_card_network::fake_card_network(fake_network_options options)
     : state_(std::make_shared<state>(std::move(options))) {
@@ -340,26 +444,52 @@ void fake_card_network::async_lookup(const std::string& reference, lookup_handle
     delay = s.pick_latency();
     if (!s.options.supports_lookup) {
       ec = errc::not_supported;
-    } else if (const auto known = s.merged(reference)) {
-      if (known->recorded) {
-        found.found = true;
-        found.outcome = known->recorded->outcome();
-        found.voided = known->voided;
-      }
-    } else if (!s.options.journal_path.empty()) {
-      // Another process (perhaps one that crashed) may have sent it: the
-      // journal is the network's durable memory.
-      const journal_entry seen = read_journal_entry(s.options.journal_path, reference);
-      if (seen.authorized) {
-        found.found = true;
-        found.outcome = network_outcome::approved();
-        found.voided = seen.voided;
-      }
+    } else {
+      found = s.find(reference);
     }
   }
   s.complete_after(delay, [h = std::move(handler), ec, found = std::move(found)]() mutable {
     std::move(h)(ec, std::move(found));
   });
+}
+
+void fake_card_network::async_capture(const follow_up_request& request,
+                                      follow_up_handler handler) {
+  state_->follow_up(request, std::move(handler));
+}
+
+void fake_card_network::async_release(const follow_up_request& request,
+                                      follow_up_handler handler) {
+  state_->follow_up(request, std::move(handler));
+}
+
+void fake_card_network::async_refund(const follow_up_request& request, follow_up_handler handler) {
+  state_->follow_up(request, std::move(handler));
+}
+
+void fake_card_network::async_lookup_capture(const std::string& reference,
+                                             lookup_handler handler) {
+  async_lookup(reference, std::move(handler));
+}
+
+void fake_card_network::async_lookup_release(const std::string& reference,
+                                             lookup_handler handler) {
+  async_lookup(reference, std::move(handler));
+}
+
+void fake_card_network::async_lookup_refund(const std::string& reference,
+                                            lookup_handler handler) {
+  async_lookup(reference, std::move(handler));
+}
+
+void fake_card_network::script_next(attempt_kind kind, network_outcome outcome) {
+  std::lock_guard lock(state_->mutex);
+  state_->follow_up_script[kind].emplace_back(std::move(outcome));
+}
+
+void fake_card_network::script_throw(attempt_kind kind) {
+  std::lock_guard lock(state_->mutex);
+  state_->follow_up_script[kind].emplace_back(std::nullopt);
 }
 
 void fake_card_network::async_void(const std::string& reference, void_handler handler) {
@@ -439,6 +569,23 @@ bool fake_card_network::is_live(const std::string& reference) const {
   return l && l->authorizations > 0 && !l->voided;
 }
 
+std::size_t fake_card_network::follow_up_calls(attempt_kind kind) const {
+  return state_->total(&reference_ledger::calls, kind);
+}
+
+std::size_t fake_card_network::carried_out(attempt_kind kind) const {
+  return state_->total(&reference_ledger::carried_out, kind);
+}
+
+std::size_t fake_card_network::carried_out(const std::string& reference) const {
+  const auto l = state_->merged(reference);
+  return l ? l->carried_out : 0;
+}
+
+std::int64_t fake_card_network::amount_carried_out(attempt_kind kind) const {
+  return state_->total<std::int64_t>(&reference_ledger::amount, kind);
+}
+
 std::vector<authorization_request> fake_card_network::requests() const {
   std::lock_guard lock(state_->mutex);
   return state_->requests;
@@ -451,10 +598,28 @@ journal_entry read_journal_entry(const std::string& path, const std::string& ref
   while (std::getline(in, line)) {
     std::istringstream fields(line);
     if (!(fields >> verb >> ref) || ref != reference) continue;
-    if (verb == "authorize") entry.authorized = true;
+    if (verb == "authorize" || verb == "capture" || verb == "release" || verb == "refund") {
+      entry.authorized = true;  // found: something was carried out under it
+    }
     if (verb == "void") entry.voided = true;
   }
   return entry;
+}
+
+journal_total read_journal_total(const std::string& path, const std::string& verb) {
+  journal_total total;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string seen, reference;
+    std::int64_t amount = 0;
+    if (fields >> seen >> reference >> amount && seen == verb) {
+      total.amount += amount;
+      ++total.per_reference[reference];
+    }
+  }
+  return total;
 }
 
 std::map<std::string, std::size_t> read_journal_authorizations(const std::string& path) {

@@ -46,6 +46,24 @@ class child_network final : public card_network {
   void async_void(const std::string& reference, void_handler handler) override {
     fake_.async_void(reference, std::move(handler));
   }
+  void async_capture(const follow_up_request& request, follow_up_handler handler) override {
+    fake_.async_capture(request, std::move(handler));
+  }
+  void async_release(const follow_up_request& request, follow_up_handler handler) override {
+    fake_.async_release(request, std::move(handler));
+  }
+  void async_refund(const follow_up_request& request, follow_up_handler handler) override {
+    fake_.async_refund(request, std::move(handler));
+  }
+  void async_lookup_capture(const std::string& reference, lookup_handler handler) override {
+    fake_.async_lookup_capture(reference, std::move(handler));
+  }
+  void async_lookup_release(const std::string& reference, lookup_handler handler) override {
+    fake_.async_lookup_release(reference, std::move(handler));
+  }
+  void async_lookup_refund(const std::string& reference, lookup_handler handler) override {
+    fake_.async_lookup_refund(reference, std::move(handler));
+  }
 
  private:
   testing::fake_card_network fake_;

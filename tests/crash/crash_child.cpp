@@ -21,6 +21,12 @@
 //       lease: network answers take 0-600 ms (past the 300 ms lease) and one
 //       store commit in four takes up to 150 ms more, so holders wake late
 //       and meet attempts recovery took over.
+//   crash_child follow_up <db> <journal> <capture|release|refund> <crash point>
+//       Authorizes one manual intent (and, for refund, captures it), then
+//       captures part of it, cancels it (a release) or refunds part of it,
+//       dying at the named point of that call (claim.committed,
+//       <kind>.sent, outcome.received, outcome.committed). Prints
+//       "survived" and exits 3 when the point was never reached.
 //   crash_child hold <db> <journal> <in_network|in_transit|stale_commit>
 //       Charges one key whose authorization takes 2 s, announcing "sent" when
 //       it has left, so the parent can SIGSTOP it past its lease. in_network:
@@ -132,7 +138,43 @@ void charge_all(payment_service& payments, std::string_view prefix,
   }
 }
 
+int run_follow_up(const std::string& db, const std::string& journal, const std::string& kind,
+                  const std::string& point) {
+  auto store = open_spec(db);
+  // Latency, so the outcome arrives on a network thread after <kind>.sent.
+  child_network network(network_options(journal, 5, 20), 0ms);
+  payment_service payments(*store, network, child_options("child-fu-" + kind));
+  const auto key = [&](std::string_view step) { return follow_up_key(kind, point, step); };
+  say("use " + key("auth"));
+  auto held = payments.charge(tenant, key("auth"), follow_up_charge());
+  if (!held || held.value().intent.status != intent_status::requires_capture) return 4;
+  const std::string id = held.value().intent.id.str();
+  say(fmt::format("ack {} {} {}", key("auth"), id, to_string(held.value().intent.status)));
+  if (kind == "refund") {
+    auto captured = payments.capture(tenant, key("capture"), id, follow_up_capture(kind));
+    if (!captured || captured.value().intent.status != intent_status::succeeded) return 4;
+  }
+  // Only the call under test may die.
+  target_point = point;
+  kill_at_hit = 1;
+  testing::set_crash_hook(&kill_at_target);
+  if (kind == "capture") {
+    (void)payments.capture(tenant, key(kind), id, follow_up_capture(kind));
+  } else if (kind == "release") {
+    (void)payments.cancel(tenant, key(kind), id, follow_up_cancel());
+  } else {
+    (void)payments.refund(tenant, key(kind), id, follow_up_refund());
+  }
+  say("survived");
+  return 3;
+}
+
 int run_point(const std::string& db, const std::string& journal, const std::string& point) {
+  for (const std::string_view kind : {"capture", "release", "refund"}) {
+    if (point == std::string(kind) + ".sent") {
+      return run_follow_up(db, journal, std::string(kind), point);
+    }
+  }
   auto store = open_spec(db);
   const std::string prefix = "cp-" + point;
   target_point = point;
@@ -284,6 +326,9 @@ int main(int argc, char** argv) {
               std::stoull(args[6]), args[0] == "pause_storm");
   }
   if (args.size() == 4 && args[0] == "hold") return run_hold(args[1], args[2], args[3]);
+  if (args.size() == 5 && args[0] == "follow_up") {
+    return run_follow_up(args[1], args[2], args[3], args[4]);
+  }
   const bool help = args.size() == 1 && args[0] == "--help";
   fmt::print(help ? stdout : stderr,
              "usage: crash_child point|storm|hold ... (see crash_child.cpp)\n");

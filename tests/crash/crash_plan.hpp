@@ -61,4 +61,38 @@ inline charge_params params_for_key(std::string_view key) {
   return p;
 }
 
+// A capture, release or refund the child was making when it died
+// (crash_child follow_up): keys "fu-<kind>-<point>.<step>", so the survivor
+// can retry each with exactly the parameters the child used.
+inline std::string follow_up_key(std::string_view kind, std::string_view point,
+                                 std::string_view step) {
+  return "fu-" + std::string(kind) + "-" + std::string(point) + "." + std::string(step);
+}
+// The manual charge every follow-up scenario starts from.
+inline charge_params follow_up_charge() {
+  charge_params p;
+  p.amount = 1000;
+  p.currency = "EUR";
+  p.payment_method = testing::pm_approve;
+  p.capture_method = capture_method::manual;
+  return p;
+}
+inline capture_params follow_up_capture(std::string_view kind) {
+  capture_params p;
+  // The refund scenario captures all first; the capture scenario takes part.
+  if (kind == "capture") p.amount_to_capture = 600;
+  return p;
+}
+inline cancel_params follow_up_cancel() {
+  cancel_params p;
+  p.reason = "requested_by_customer";
+  return p;
+}
+inline refund_params follow_up_refund() {
+  refund_params p;
+  p.amount = 400;
+  p.reason = "requested_by_customer";
+  return p;
+}
+
 }  // namespace payintent::crash_test

@@ -19,6 +19,9 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "payintent/audit.hpp"
+
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -95,6 +98,107 @@ void crash_and_recover(std::string_view point) {
       f.recovered.voided, f.keys_replayed, f.keys_fresh);
 }
 
+// The kind whose call `point` follows ("capture.sent": capture), or empty.
+std::string follow_up_kind(std::string_view point) {
+  for (const std::string_view kind : {"capture", "release", "refund"}) {
+    if (point == std::string(kind) + ".sent") return std::string(kind);
+  }
+  return {};
+}
+
+// A capture, release or refund killed at `point` (crash_child follow_up):
+// the survivor recovers, retries the child's key (it replays), and the
+// call's reference was carried out at most once, by the child, never by
+// recovery. Killed before the call (claim.committed), recovery finds
+// nothing, voids the reference, and the operation is done anew under a
+// new key: once in all.
+void crash_follow_up(const std::string& kind, std::string_view point) {
+  INFO("follow-up " << kind << " killed at " << point);
+  scratch_dir dir;
+  const auto db = crash_store(dir);
+  const auto journal = dir.file("network.journal");
+  const auto out = dir.file("child.out");
+  const pid_t pid = spawn_child({"follow_up", db, journal, kind, std::string(point)}, out);
+  const int status = wait_child(pid);
+  child_log log;
+  log.read(out);
+  REQUIRE_MESSAGE(killed_by_sigkill(status),
+                  "the child was not killed at the point: " << describe(status));
+  REQUIRE(log.acks.size() == 1);
+  const std::string id = log.acks[0].intent;
+
+  survivor s(db, journal);
+  s.advance_clock(child_lease + std::chrono::milliseconds(100));
+  const recovery_report recovered = s.recover_until_settled();
+  auto& service = s.service();
+  const auto key = follow_up_key(kind, point, kind);
+  // The key was claimed with the attempt: its retry replays, sending nothing.
+  if (kind == "capture") {
+    auto r = service.capture(tenant, key, id, follow_up_capture(kind));
+    REQUIRE(r.has_value());
+    CHECK(r.value().replayed);
+  } else if (kind == "release") {
+    auto r = service.cancel(tenant, key, id, follow_up_cancel());
+    REQUIRE(r.has_value());
+    CHECK(r.value().replayed);
+  } else {
+    auto r = service.refund(tenant, key, id, follow_up_refund());
+    REQUIRE(r.has_value());
+    CHECK(r.value().replayed);
+  }
+  CHECK(s.network().follow_up_calls(kind == "capture"   ? attempt_kind::capture
+                                    : kind == "release" ? attempt_kind::release
+                                                        : attempt_kind::refund) == 0);
+
+  const bool before_call = point == "claim.committed";
+  auto now = service.retrieve(tenant, id);
+  REQUIRE(now.has_value());
+  const payment_intent& intent = now.value();
+  const attempt& call = intent.attempts.back();
+  CHECK(to_string(call.kind) == kind);
+  CHECK(call.state == (before_call ? attempt_state::voided : attempt_state::succeeded));
+  if (before_call) {
+    // Done anew, under a new key and a new reference.
+    const auto again = follow_up_key(kind, point, "again");
+    bool done = false;
+    if (kind == "capture") {
+      auto r = service.capture(tenant, again, id, follow_up_capture(kind));
+      done = r && r.value().intent.status == intent_status::succeeded;
+    } else if (kind == "release") {
+      auto r = service.cancel(tenant, again, id, follow_up_cancel());
+      done = r && r.value().intent.status == intent_status::canceled;
+    } else {
+      auto r = service.refund(tenant, again, id, follow_up_refund());
+      done = r && r.value().refund.status == refund_status::succeeded;
+    }
+    CHECK(done);
+  }
+  const auto final_intent = service.retrieve(tenant, id);
+  REQUIRE(final_intent.has_value());
+  const payment_intent& f = final_intent.value();
+  if (kind == "capture") {
+    CHECK(f.status == intent_status::succeeded);
+    CHECK(f.amount_received() == 600);
+  } else if (kind == "release") {
+    CHECK(f.status == intent_status::canceled);
+    CHECK(f.cancellation_reason == "requested_by_customer");
+  } else {
+    CHECK(f.amount_refunded() == 400);
+  }
+  // The journal: each reference carried out at most once, once in all.
+  std::size_t carried_out = 0;
+  for (const auto& [reference, seen] : read_journal(journal)) {
+    INFO("reference " << reference);
+    const auto n = static_cast<std::size_t>(std::count(seen.verbs.begin(), seen.verbs.end(), kind));
+    CHECK(n <= 1);
+    carried_out += n;
+  }
+  CHECK(carried_out == 1);
+  CHECK(verify_audit(service.audit_trail(tenant, id).value()).ok);
+  fmt::print("follow-up {:<8} killed at {:<18} recovery adopted {}, voided {}; carried out {}\n",
+             kind, point, recovered.adopted, recovered.voided, carried_out);
+}
+
 }  // namespace
 
 TEST_CASE("crash points: killed at each, a fresh process recovers; nothing lost or doubled") {
@@ -102,7 +206,22 @@ TEST_CASE("crash points: killed at each, a fresh process recovers; nothing lost 
   // does not hide the others.
   for (const std::string_view point : testing::all_crash_points) {
     SUBCASE(std::string(point).c_str()) {
-      crash_and_recover(point);
+      if (const auto kind = follow_up_kind(point); !kind.empty()) {
+        crash_follow_up(kind, point);
+      } else {
+        crash_and_recover(point);
+      }
+    }
+  }
+}
+
+TEST_CASE("crash points of captures, releases and refunds: money moves once") {
+  for (const std::string kind : {"capture", "release", "refund"}) {
+    for (const std::string_view point :
+         {"claim.committed", "outcome.received", "outcome.committed"}) {
+      SUBCASE((kind + " " + std::string(point)).c_str()) {
+        crash_follow_up(kind, point);
+      }
     }
   }
 }

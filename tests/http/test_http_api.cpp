@@ -73,6 +73,54 @@ TEST_CASE("create, confirm, retrieve, cancel on one keep-alive connection") {
   CHECK(canceled.text("status") == "canceled");
 }
 
+TEST_CASE("manual capture, partial capture and refunds in Stripe's shapes") {
+  server_process server;
+  http_client client(server.port());
+  auto held = client.post(
+      "/v1/payment_intents",
+      "amount=1000&currency=eur&payment_method=pm_card_visa&confirm=true&capture_method=manual",
+      acme_key, "m-1");
+  REQUIRE(held.status == 200);
+  CHECK(held.text("status") == "requires_capture");
+  CHECK(held.text("capture_method") == "manual");
+  CHECK(held.json().at("amount_capturable") == 1000);
+  CHECK(held.json().at("amount_received") == 0);
+  const std::string id = held.text("id");
+
+  auto too_much = client.post("/v1/payment_intents/" + id + "/capture", "amount_to_capture=1001",
+                              acme_key, "m-2");
+  CHECK(too_much.status == 400);
+  auto captured = client.post("/v1/payment_intents/" + id + "/capture", "amount_to_capture=600",
+                              acme_key, "m-3");
+  REQUIRE(captured.status == 200);
+  CHECK(captured.text("status") == "succeeded");
+  CHECK(captured.json().at("amount_received") == 600);
+  auto again = client.post("/v1/payment_intents/" + id + "/capture", "amount_to_capture=600",
+                           acme_key, "m-3");
+  CHECK(again.status == 200);
+  CHECK(again.header("idempotent-replayed") == "true");
+
+  auto refund = client.post("/v1/refunds", "payment_intent=" + id + "&amount=250&reason=duplicate",
+                            acme_key, "m-4");
+  REQUIRE(refund.status == 200);
+  CHECK(refund.text("object") == "refund");
+  CHECK(refund.text("status") == "succeeded");
+  CHECK(refund.json().at("amount") == 250);
+  CHECK(refund.text("payment_intent") == id);
+  CHECK(refund.text("reason") == "duplicate");
+  const std::string refund_id = refund.text("id");
+  CHECK(refund_id.starts_with("re_"));
+  auto fetched = client.get("/v1/refunds/" + refund_id, acme_key);
+  REQUIRE(fetched.status == 200);
+  CHECK(fetched.text("id") == refund_id);
+  auto over = client.post("/v1/refunds", "payment_intent=" + id + "&amount=351", acme_key, "m-5");
+  CHECK(over.status == 400);
+  auto missing = client.post("/v1/refunds", "amount=1", acme_key, "m-6");
+  CHECK(missing.status == 400);
+  CHECK(client.get("/v1/refunds/" + refund_id, other_key).status == 404);
+  CHECK(client.get("/v1/refunds", acme_key).status == 405);
+}
+
 TEST_CASE("a declined charge is a 402 card_error carrying the intent") {
   server_process server;
   http_client client(server.port());

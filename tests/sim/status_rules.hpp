@@ -19,6 +19,7 @@ enum class money_rule : std::uint8_t {
 constexpr money_rule money_rule_of(intent_status s) noexcept {
   switch (s) {
     case intent_status::succeeded:
+    case intent_status::requires_capture:  // the hold waits for capture or release
       return money_rule::exactly_one;
     case intent_status::created:
     case intent_status::requires_action:

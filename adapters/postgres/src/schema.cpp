@@ -92,6 +92,16 @@ CREATE TABLE audit (
     {2, 1, R"sql(
 CREATE INDEX IF NOT EXISTS intents_requires_action ON intents (updated_at) WHERE status = 3;
 )sql"},
+    // Manual capture and refunds: an intent's capture_method (1 automatic)
+    // and cancellation_reason; an attempt's kind (1 authorization), amount
+    // and reason. Rows written before keep the defaults, which are theirs.
+    {3, 1, R"sql(
+ALTER TABLE intents ADD COLUMN capture_method bigint NOT NULL DEFAULT 1;
+ALTER TABLE intents ADD COLUMN cancellation_reason text NOT NULL DEFAULT '';
+ALTER TABLE attempts ADD COLUMN kind bigint NOT NULL DEFAULT 1;
+ALTER TABLE attempts ADD COLUMN amount bigint NOT NULL DEFAULT 0;
+ALTER TABLE attempts ADD COLUMN reason text NOT NULL DEFAULT '';
+)sql"},
 };
 
 // Any constant serves, as long as every payintent build uses the same one.

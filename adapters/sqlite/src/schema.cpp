@@ -100,6 +100,16 @@ DROP INDEX attempts_unresolved;
 CREATE INDEX attempts_unresolved ON attempts (lease_expires_at)
   WHERE state = 1 OR state = 5 OR state = 6;
 )sql"},
+    // Manual capture and refunds: an intent's capture_method (1 automatic)
+    // and cancellation_reason; an attempt's kind (1 authorization), amount
+    // and reason. Rows written before keep the defaults, which are theirs.
+    {4, R"sql(
+ALTER TABLE intents ADD COLUMN capture_method INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE intents ADD COLUMN cancellation_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE attempts ADD COLUMN kind INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE attempts ADD COLUMN amount INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attempts ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 result<void> enable_wal(transaction_runner& runner) {

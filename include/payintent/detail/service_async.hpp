@@ -43,9 +43,18 @@ struct service_async {
   static prepared_mutation prepare(payment_service& s, std::string_view tenant,
                                    std::string_view key, std::string_view intent,
                                    const authenticate_params& params, diagnostics* diag);
+  static prepared_mutation prepare(payment_service& s, std::string_view tenant,
+                                   std::string_view key, std::string_view intent,
+                                   const capture_params& params, diagnostics* diag);
+  static prepared_mutation prepare(payment_service& s, std::string_view tenant,
+                                   std::string_view key, std::string_view intent,
+                                   const refund_params& params, diagnostics* diag);
   // Runs a prepared mutation on the service's pool; `done` gets its answer.
   static void start(payment_service& s, prepared_mutation m, diagnostics* diag,
                     const completion_ptr<payment_response>& done);
+  // The same for a refund: `done` gets the refund its answer started.
+  static void start_refund(payment_service& s, prepared_mutation m, diagnostics* diag,
+                           const completion_ptr<refund_response>& done);
   static void on_pool(payment_service& s, std::function<void()> job);
   // Counts an async_ operation as started; the returned hook ends it.
   static std::function<void()> track_operation(payment_service& s);
@@ -119,6 +128,38 @@ auto payment_service::async_cancel(std::string_view tenant, std::string_view key
                                    diagnostics* diag, CompletionToken&& token) {
   return detail::service_async::mutate(*this, diag, std::forward<CompletionToken>(token), tenant,
                                        key, intent, params);
+}
+
+template <class CompletionToken>
+auto payment_service::async_capture(std::string_view tenant, std::string_view key,
+                                    std::string_view intent, const capture_params& params,
+                                    diagnostics* diag, CompletionToken&& token) {
+  return detail::service_async::mutate(*this, diag, std::forward<CompletionToken>(token), tenant,
+                                       key, intent, params);
+}
+
+template <class CompletionToken>
+auto payment_service::async_refund(std::string_view tenant, std::string_view key,
+                                   std::string_view intent, const refund_params& params,
+                                   diagnostics* diag, CompletionToken&& token) {
+  using async = detail::service_async;
+  return async::initiate<refund_response>(
+      *this, std::forward<CompletionToken>(token),
+      [this, m = async::prepare(*this, tenant, key, intent, params, diag),
+       diag](async::completion_ptr<refund_response> done) mutable {
+        async::start_refund(*this, std::move(m), diag, done);
+      });
+}
+
+template <class CompletionToken>
+auto payment_service::async_retrieve_refund(std::string_view tenant, std::string_view refund_id,
+                                            diagnostics* diag, CompletionToken&& token) {
+  return detail::service_async::read<payintent::refund>(
+      *this,
+      [this, t = std::string(tenant), r = std::string(refund_id), diag] {
+        return retrieve_refund(t, r, diag);
+      },
+      std::forward<CompletionToken>(token));
 }
 
 template <class CompletionToken>

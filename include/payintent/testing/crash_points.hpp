@@ -19,10 +19,14 @@ using crash_hook = void (*)(std::string_view point) noexcept;
 // Installs `hook` for the whole process (nullptr removes it). Thread-safe.
 void set_crash_hook(crash_hook hook) noexcept;
 
-// Every crash point, in protocol order.
-inline constexpr std::array<std::string_view, 10> all_crash_points = {
+// Every crash point, in protocol order. claim.committed, outcome.received and
+// outcome.committed are reached by captures, releases and refunds too.
+inline constexpr std::array<std::string_view, 13> all_crash_points = {
     "claim.committed",        // key, intent, attempt(init) durable; authorize not yet called
     "authorize.sent",         // authorize called; its outcome not yet recorded
+    "capture.sent",           // capture called; its outcome not yet recorded
+    "release.sent",           // release called (cancel of requires_capture); outcome not recorded
+    "refund.sent",            // refund called; its outcome not yet recorded
     "outcome.received",       // the network answered; the outcome not yet committed
     "outcome.committed",      // outcome durable; the caller not yet answered
     "recovery.taken_over",    // recovery holds the attempt under a new fence; no lookup yet

@@ -7,6 +7,12 @@
 // appends one line per authorization, so several processes can be counted
 // from outside their memory.
 //
+// Captures, releases and refunds are approved unless scripted
+// (script_next(kind, ...)) or their reference was voided first (declined
+// "reference_voided", nothing moved); an approved release voids the
+// authorization it names. Each has its ledger per reference like an
+// authorization, and lookup_capture/_release/_refund answer like lookup.
+//
 // lookup answers found (approved or declined), found voided, or not found;
 // void reverses what arrived and, by default, what arrives later (the
 // card_network contract).
@@ -53,7 +59,8 @@ struct fake_network_options {
   std::chrono::milliseconds max_latency{0};
   // When set, every authorization that moved money is appended as one line
   // "authorize <reference> <amount> <currency>\n" (and "void <reference>\n"
-  // for voids), with O_APPEND so many processes can share it. Default: none.
+  // for voids; "capture|release|refund <reference> <amount>\n" for those),
+  // with O_APPEND so many processes can share it. Default: none.
   std::string journal_path;
   // Whether lookup and void are supported. Default: true.
   bool supports_lookup = true;
@@ -79,6 +86,19 @@ class fake_card_network final : public card_network {
   void async_authorize(const authorization_request& request, authorize_handler handler) override;
   void async_lookup(const std::string& reference, lookup_handler handler) override;
   void async_void(const std::string& reference, void_handler handler) override;
+  void async_capture(const follow_up_request& request, follow_up_handler handler) override;
+  void async_release(const follow_up_request& request, follow_up_handler handler) override;
+  void async_refund(const follow_up_request& request, follow_up_handler handler) override;
+  void async_lookup_capture(const std::string& reference, lookup_handler handler) override;
+  void async_lookup_release(const std::string& reference, lookup_handler handler) override;
+  void async_lookup_refund(const std::string& reference, lookup_handler handler) override;
+
+  // Script the next capture, release or refund calls (by kind, in order):
+  // they answer `outcome`; approved, pending and unknown carry it out (money
+  // moves, as a token's would). script_throw: the next call of `kind` throws
+  // std::runtime_error without carrying anything out.
+  void script_next(attempt_kind kind, network_outcome outcome);
+  void script_throw(attempt_kind kind);
 
   // Script: the next authorization calls (in order, any reference) answer
   // these outcomes instead of the token's. An approved/unknown/pending
@@ -105,6 +125,13 @@ class fake_card_network final : public card_network {
   bool is_live(const std::string& reference) const;
   std::vector<authorization_request> requests() const;  // every call, in order
                                                         // (empty unless keep_requests)
+  // Captures, releases and refunds: calls made, calls carried out (money
+  // moved or, for a release, the hold let go) in all or under one reference,
+  // and the minor units carried out.
+  std::size_t follow_up_calls(attempt_kind kind) const;
+  std::size_t carried_out(attempt_kind kind) const;
+  std::size_t carried_out(const std::string& reference) const;
+  std::int64_t amount_carried_out(attempt_kind kind) const;
 
  private:
   struct state;
@@ -119,6 +146,14 @@ struct journal_entry {
   bool voided = false;
 };
 journal_entry read_journal_entry(const std::string& path, const std::string& reference);
+
+// The minor units of the "<verb> <reference> <amount>" lines of a journal
+// file ("capture", "refund"), summed, and how many there were per reference.
+struct journal_total {
+  std::int64_t amount = 0;
+  std::map<std::string, std::size_t> per_reference;
+};
+journal_total read_journal_total(const std::string& path, const std::string& verb);
 
 // Counts the "authorize" lines of a journal file, per reference.
 std::map<std::string, std::size_t> read_journal_authorizations(const std::string& path);

@@ -41,6 +41,7 @@
 // read-only, corruption, lock timeouts).
 #pragma once
 
+#include "payintent/testing/conformance/capture_cases.hpp"
 #include "payintent/testing/conformance/claim_cases.hpp"
 #include "payintent/testing/conformance/concurrency_cases.hpp"
 #include "payintent/testing/conformance/fixtures.hpp"
@@ -81,4 +82,6 @@
                                    factory_expr)                                                   \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "distinct keys", distinct_keys, factory_expr)             \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "concurrent fenced commits", concurrent_fenced_commits,   \
-                                   factory_expr)
+                                   factory_expr)                                                   \
+  PAYINTENT_STORE_CONFORMANCE_CASE(name, "capture records", capture_records, factory_expr)         \
+  PAYINTENT_STORE_CONFORMANCE_CASE(name, "racing refund claims", racing_refund_claims, factory_expr)
