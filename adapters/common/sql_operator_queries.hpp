@@ -1,5 +1,5 @@
-// The operators' queries (idempotency_store::list_by_status, scan_audit,
-// count_records), written once for both SQL stores over one primitive each
+// The operators' queries (idempotency_store::list_by_status, keys_of_intent,
+// scan_audit, count_records), written once for both SQL stores over one primitive each
 // store supplies, found by argument-dependent lookup in the namespace of its
 // connection:
 //   for_each_row<Text>(conn, bind, on_row) -> result<void>
@@ -32,6 +32,10 @@ inline constexpr char scan_audit_sql[] =
     "SELECT " PAYINTENT_SQL_AUDIT_COLUMNS
     " FROM audit WHERE (tenant, intent_id, sequence) > (?1, ?2, ?3) "
     "ORDER BY tenant, intent_id, sequence LIMIT ?4";
+inline constexpr char select_keys_of_intent_sql[] =
+    "SELECT " PAYINTENT_SQL_KEY_COLUMNS
+    " FROM idempotency_keys WHERE tenant = ?1 AND "
+    "result_intent = ?2 ORDER BY created_at, \"key\"";
 inline constexpr char count_intents_sql[] =
     "SELECT status, COUNT(*) FROM intents GROUP BY status ORDER BY status";
 inline constexpr char count_unresolved_sql[] =
@@ -54,6 +58,21 @@ result<std::vector<payment_intent>> select_by_status(Connection& conn, intent_st
       [&](const auto& row) -> result<void> {
         BOOST_OUTCOME_TRY(auto intent, read_intent(row));
         out.push_back(std::move(intent));
+        return outcome::success();
+      }));
+  return out;
+}
+
+template <class Connection>
+result<std::vector<key_record>> select_keys_of_intent(Connection& conn, const tenant_id& tenant,
+                                                      const intent_id& id) {
+  std::vector<key_record> out;
+  BOOST_OUTCOME_TRY(for_each_row<select_keys_of_intent_sql>(
+      conn,
+      [&](auto& b) { add_all(b, std::string_view(tenant.str()), std::string_view(id.str())); },
+      [&](const auto& row) -> result<void> {
+        BOOST_OUTCOME_TRY(auto key, read_key(row));
+        out.push_back(std::move(key));
         return outcome::success();
       }));
   return out;

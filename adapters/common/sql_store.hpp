@@ -82,6 +82,12 @@ class sql_store final : public Base {
       return adapter_detail::select_audit_page(c, after, limit);
     });
   }
+  result<std::vector<key_record>> keys_of_intent(const tenant_id& tenant,
+                                                 const intent_id& id) override {
+    return read([&](connection& c, std::int64_t) {
+      return adapter_detail::select_keys_of_intent(c, tenant, id);
+    });
+  }
   result<store_counts> count_records() override {
     return read(
         [&](connection& c, std::int64_t now) { return adapter_detail::select_counts(c, now); });

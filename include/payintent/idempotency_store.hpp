@@ -230,6 +230,17 @@ class idempotency_store {
     return make_error_code(errc::not_supported);
   }
 
+  // The idempotency keys of `tenant` whose stored result names intent `id`
+  // (those that created, confirmed, canceled or authenticated it, and the
+  // rejections against it), oldest first (created_at_ms, ties by key);
+  // empty when none is left (purged) or there is no such intent.
+  virtual result<std::vector<key_record>> keys_of_intent(const tenant_id& tenant,
+                                                         const intent_id& id) {
+    (void)tenant;
+    (void)id;
+    return make_error_code(errc::not_supported);
+  }
+
   // Counts what the store holds (store_counts), in one read transaction.
   virtual result<store_counts> count_records() { return make_error_code(errc::not_supported); }
 
@@ -274,6 +285,9 @@ class store_wrapper : public idempotency_store {
   result<std::vector<audit_entry>> scan_audit(const audit_position& after,
                                               std::size_t limit) override {
     return target_.scan_audit(after, limit);
+  }
+  result<std::vector<key_record>> keys_of_intent(const tenant_id& t, const intent_id& id) override {
+    return target_.keys_of_intent(t, id);
   }
   result<store_counts> count_records() override { return target_.count_records(); }
 

@@ -531,6 +531,23 @@ result<std::vector<audit_entry>> memory_store::scan_audit(const audit_position& 
   });
 }
 
+result<std::vector<key_record>> memory_store::keys_of_intent(const tenant_id& tenant,
+                                                             const intent_id& id) {
+  return store_kit::guard([&]() -> result<std::vector<key_record>> {
+    std::vector<key_record> out;
+    for (key_shard& ks : state_->key_shards) {
+      std::lock_guard lock(ks.mutex);
+      for (const auto& [name, record] : ks.keys) {
+        if (record->tenant == tenant && record->result.intent == id) out.push_back(*record);
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const key_record& a, const key_record& b) {
+      return std::tie(a.created_at_ms, a.key) < std::tie(b.created_at_ms, b.key);
+    });
+    return out;
+  });
+}
+
 result<store_counts> memory_store::count_records() {
   return store_kit::guard([&]() -> result<store_counts> {
     auto& s = *state_;

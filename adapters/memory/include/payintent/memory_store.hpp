@@ -51,6 +51,8 @@ class memory_store final : public idempotency_store {
                                                      std::size_t limit) override;
   result<std::vector<audit_entry>> scan_audit(const audit_position& after,
                                               std::size_t limit) override;
+  result<std::vector<key_record>> keys_of_intent(const tenant_id& tenant,
+                                                 const intent_id& id) override;
   result<store_counts> count_records() override;
 
   // Test hook: replaces the stored audit entry (tenant, intent, sequence) with

@@ -1,6 +1,6 @@
 // payintent::testing — conformance cases of the operators' queries
-// (idempotency_store::list_by_status, scan_audit, count_records), which a
-// store may leave not_supported. A store that implements them adds
+// (idempotency_store::list_by_status, keys_of_intent, scan_audit,
+// count_records), which a store may leave not_supported. A store that implements them adds
 //
 //   PAYINTENT_STORE_OPERATOR_CONFORMANCE_SUITE("my_store", make_my_store())
 //
@@ -76,6 +76,32 @@ inline void list_by_status(const store_factory& make) {
   REQUIRE(failed.size() == 1);
   CHECK(failed[0].id == intent_id{"pi_ls_failed"});
   CHECK(expect_ok(store.list_by_status(intent_status::failed, tenant_b, 100)).empty());
+}
+
+// The keys whose result names the intent, of its tenant only, oldest first.
+inline void keys_of_intent(const store_factory& make) {
+  auto sut = make();
+  auto& store = *sut.store;
+  const auto pi = create_stored(store, new_intent(tenant_a, "pi_ki_one"));
+  create_stored(store, new_intent(tenant_a, "pi_ki_other"));
+  sut.advance_clock_ms(1'000);
+  claim_request rejected;  // a rejection against the intent: a key, no write
+  rejected.key = new_key(tenant_a, "confirm-1", fingerprint_2, pi.id);
+  rejected.key.op = operation::confirm;
+  rejected.key.result.code = static_cast<int>(errc::invalid_state);
+  rejected.retention_ms = retention_ms;
+  REQUIRE(expect_ok(store.claim(rejected)).status == claim_status::claimed);
+  claim_request foreign = rejected;  // another tenant's key naming the same id
+  foreign.key.tenant = tenant_b;
+  REQUIRE(expect_ok(store.claim(foreign)).status == claim_status::claimed);
+
+  const auto keys = expect_ok(store.keys_of_intent(tenant_a, pi.id));
+  REQUIRE(keys.size() == 2);
+  CHECK(keys[0] == *expect_ok(store.load_key(tenant_a, idempotency_key{"create-pi_ki_one"})));
+  CHECK(keys[1] == *expect_ok(store.load_key(tenant_a, idempotency_key{"confirm-1"})));
+  CHECK(keys[1].result.code == static_cast<int>(errc::invalid_state));
+  CHECK(expect_ok(store.keys_of_intent(tenant_b, intent_id{"pi_ki_other"})).empty());
+  CHECK(expect_ok(store.keys_of_intent(tenant_a, intent_id{"pi_ki_none"})).empty());
 }
 
 // A scan in pages of any size reads every entry once, in (tenant, intent,
@@ -156,5 +182,6 @@ inline void count_records(const store_factory& make) {
 // The operators' queries' cases, for the store named `name`.
 #define PAYINTENT_STORE_OPERATOR_CONFORMANCE_SUITE(name, factory_expr)                   \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "list by status", list_by_status, factory_expr) \
+  PAYINTENT_STORE_CONFORMANCE_CASE(name, "keys of intent", keys_of_intent, factory_expr) \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "scan audit", scan_audit, factory_expr)         \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "count records", count_records, factory_expr)
