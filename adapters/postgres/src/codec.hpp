@@ -36,7 +36,9 @@ result<void> for_each_row(connection& conn, Bind&& bind, OnRow&& on_row) {
   params p;
   bind(p);
   BOOST_OUTCOME_TRY(auto r, conn.query(pg_sql<Text>, p));
-  for (int i = 0; i < r.size(); ++i) BOOST_OUTCOME_TRY(on_row(row_view{r, i}));
+  for (int i = 0; i < r.size(); ++i) {
+    BOOST_OUTCOME_TRY(on_row(row_view{r, i}));
+  }
   return outcome::success();
 }
 
