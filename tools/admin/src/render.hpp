@@ -14,7 +14,7 @@
 
 namespace payintent::admin_detail {
 
-// "2026-12-05T19:37:20.123Z"; "-" for 0.
+// "2026-12-05T19:37:20Z" (UTC); "-" for 0.
 std::string iso_time(std::int64_t ms);
 
 // Who holds an attempt, by the store clock `now_ms`: "none" (released),
