@@ -5,6 +5,7 @@
 #include "payintent/audit.hpp"
 
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -309,8 +310,12 @@ TEST_CASE("settle_review as failed: voided, failed, retryable; refused outside r
             .error() == errc::not_found);
   CHECK(require_ok(n.store.load(reviewed.tenant, reviewed.id))->version == reviewed.version);
 
-  auto settled = require_ok(
-      n.survivor->settle_review("acme", reviewed.id.str(), settle_as(intent_status::failed)));
+  // The async_ form runs the same rule.
+  auto settled = n.survivor
+                     ->async_settle_review("acme", reviewed.id.str(),
+                                           settle_as(intent_status::failed), nullptr,
+                                           boost::asio::use_future)
+                     .get();
   CHECK(settled.status == intent_status::failed);
   CHECK(settled.last_error->code == "review_settled_failed");
   CHECK(settled.attempts.at(0).state == attempt_state::voided);

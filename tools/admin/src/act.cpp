@@ -32,6 +32,7 @@ service_options admin_service_options() {
 std::string operator_of(const session& s) {
   if (auto name = s.cl.flag("--operator")) return *name;
   for (const char* var : {"USER", "LOGNAME"}) {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing sets the environment meanwhile
     if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return v;
   }
   return {};

@@ -61,6 +61,7 @@ std::variant<command_line, std::string> parse_command_line(int argc, const char*
   cl.help = cl.flags.erase("--help") > 0;
   if (auto store = cl.flags.extract("--store")) {
     cl.store = store.mapped();
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread starts
   } else if (const char* env = std::getenv("PAYINTENT_STORE")) {
     cl.store = env;
   }

@@ -113,8 +113,7 @@ boost::json::object verification_json(const audit_verification& v) {
 
 void print_json(const boost::json::value& value) {
   const std::string text = boost::json::serialize(value);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fputc('\n', stdout);
+  fmt::print("{}\n", text);
 }
 
 void table::print(const std::string& indent) const {

@@ -7,10 +7,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
-#include <set>
 
 namespace payintent {
 namespace {
@@ -21,9 +21,9 @@ using admin_detail::session;
 struct command {
   std::array<std::string_view, 2> words;  // the second empty for one-word commands
   int (*run)(session&);
-  bool writes;                       // opens the store read-write
-  std::set<std::string_view> flags;  // the flags it takes (beyond --store, --json)
-  std::size_t arguments;             // words after its own
+  bool writes;                            // opens the store read-write
+  std::array<std::string_view, 5> flags;  // the flags it takes (beyond --store, --json)
+  std::size_t arguments;                  // words after its own
 };
 
 const std::array<command, 8> commands = {{
@@ -51,8 +51,7 @@ const command* find_command(const command_line& cl) {
 }
 
 int usage_error(const admin_options& o, std::string_view why) {
-  std::fprintf(stderr, "%s: %.*s (--help for the usage)\n", o.program.c_str(),
-               static_cast<int>(why.size()), why.data());
+  fmt::print(stderr, "{}: {} (--help for the usage)\n", o.program, why);
   return admin_refused;
 }
 
@@ -97,7 +96,7 @@ int run_admin(int argc, const char* const* argv, const admin_options& options) {
   const command_line& cl = std::get<command_line>(parsed);
   if (cl.help) {
     const std::string usage = admin_detail::admin_usage(options.program);
-    std::fwrite(usage.data(), 1, usage.size(), stdout);
+    fmt::print("{}", usage);
     return admin_ok;
   }
   if (cl.words.empty()) return usage_error(options, "no command given");
@@ -113,7 +112,7 @@ int run_admin(int argc, const char* const* argv, const admin_options& options) {
   const std::string name = c->words[1].empty() ? std::string(c->words[0])
                                                : fmt::format("{} {}", c->words[0], c->words[1]);
   for (const auto& [flag, value] : cl.flags) {
-    if (c->flags.count(flag) == 0) {
+    if (std::find(c->flags.begin(), c->flags.end(), flag) == c->flags.end()) {
       return usage_error(options, fmt::format("{} does not take {}", name, flag));
     }
   }
@@ -136,18 +135,16 @@ int run_admin(int argc, const char* const* argv, const admin_options& options) {
 namespace payintent::admin_detail {
 
 int session::refuse(std::string_view message) const {
-  std::fprintf(stderr, "%s: %.*s\n", options.program.c_str(), static_cast<int>(message.size()),
-               message.data());
+  fmt::print(stderr, "{}: {}\n", options.program, message);
   return admin_refused;
 }
 
 int session::failed(std::string_view what, const error_code& ec, const diagnostics& diag) const {
   const std::string why = diag.message.empty() ? ec.message() : diag.message;
-  std::fprintf(stderr, "%s: %.*s: %s (%s)\n", options.program.c_str(),
-               static_cast<int>(what.size()), what.data(), why.c_str(),
-               ec.category() == payintent_category()
-                   ? fmt::format("{}", static_cast<errc>(ec.value())).c_str()
-                   : ec.message().c_str());
+  const std::string code = ec.category() == payintent_category()
+                               ? fmt::format("{}", static_cast<errc>(ec.value()))
+                               : ec.message();
+  fmt::print(stderr, "{}: {}: {} ({})\n", options.program, what, why, code);
   return is_retryable(ec) ? admin_store_trouble : admin_refused;
 }
 
