@@ -241,7 +241,9 @@ class idempotency_store {
     return make_error_code(errc::not_supported);
   }
 
-  // Counts what the store holds (store_counts), in one read transaction.
+  // Counts what the store holds (store_counts): in one read transaction on
+  // the SQL stores; shard by shard on the memory store, so counts taken
+  // while it is written may not add up to one moment.
   virtual result<store_counts> count_records() { return make_error_code(errc::not_supported); }
 
  protected:

@@ -133,8 +133,9 @@ int review_list(session& s) {
   for (const payment_intent& row : listed.value()) {
     auto intent = s.store->load(row.tenant, row.id);
     auto trail = s.store->audit_trail(row.tenant, row.id);
-    if (!intent || !intent.value()) continue;  // gone meanwhile
+    if (!intent) return s.failed("cannot load an intent", intent.error(), none);
     if (!trail) return s.failed("cannot read an audit trail", trail.error(), none);
+    if (!intent.value()) continue;  // gone meanwhile
     const attempt* last = intent.value()->latest_attempt();
     const std::string reason = review_reason(trail.value());
     if (s.cl.json) {
