@@ -37,6 +37,14 @@ if(TARGET payintent_postgres)
                               HEADERS ${PROJECT_SOURCE_DIR}/adapters/postgres/include)
 endif()
 
+# The operator's command line (docs/operations.md): the program, and the
+# library a deployment links with its card_network into a recovery binary.
+if(TARGET payintent_admin)
+  payintent_install_component(admin payintent_admin
+                              HEADERS ${PROJECT_SOURCE_DIR}/tools/admin/include)
+  install(TARGETS payintent_admin_tool RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/payintent-config.cmake.in
   ${PROJECT_BINARY_DIR}/payintent-config.cmake INSTALL_DESTINATION ${PAYINTENT_CONFIG_DIR})
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/payintent-config-version.cmake

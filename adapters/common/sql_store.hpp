@@ -5,6 +5,7 @@
 #pragma once
 
 #include "payintent/idempotency_store.hpp"
+#include "sql_operator_queries.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +29,7 @@ namespace payintent::adapter_detail {
 //   select_requires_action(conn, updated_at_or_before_ms, limit)
 //   select_audit(conn, tenant, id)
 //   delete_expired_keys(conn, limit, now_ms)
+// and for the operators' queries for_each_row (sql_operator_queries.hpp).
 template <class Base, class State>
 class sql_store final : public Base {
  public:
@@ -64,6 +66,31 @@ class sql_store final : public Base {
     return read([&](connection& c, std::int64_t) {
       return select_requires_action(c, updated_at_or_before_ms, limit);
     });
+  }
+
+  // Operating a store: the operators' queries (sql_operator_queries.hpp),
+  // each in a read transaction of its own.
+  result<std::vector<payment_intent>> list_by_status(intent_status status, const tenant_id& tenant,
+                                                     std::size_t limit) override {
+    return read([&](connection& c, std::int64_t) {
+      return adapter_detail::select_by_status(c, status, tenant, limit);
+    });
+  }
+  result<std::vector<audit_entry>> scan_audit(const audit_position& after,
+                                              std::size_t limit) override {
+    return read([&](connection& c, std::int64_t) {
+      return adapter_detail::select_audit_page(c, after, limit);
+    });
+  }
+  result<std::vector<key_record>> keys_of_intent(const tenant_id& tenant,
+                                                 const intent_id& id) override {
+    return read([&](connection& c, std::int64_t) {
+      return adapter_detail::select_keys_of_intent(c, tenant, id);
+    });
+  }
+  result<store_counts> count_records() override {
+    return read(
+        [&](connection& c, std::int64_t now) { return adapter_detail::select_counts(c, now); });
   }
 
  private:

@@ -38,6 +38,7 @@ result<std::unique_ptr<idempotency_store>> open_store(const store_spec& spec, di
     case store_kind::sqlite: {
       sqlite_store_options options;
       options.path = spec.target;
+      options.read_only = spec.read_only;
       if (spec.clock) options.clock = spec.clock;
       auto opened = sqlite_store::open(std::move(options));
       if (!opened) {

@@ -29,6 +29,9 @@ struct store_spec {
   // Replaces the store clock (sqlite, postgres; ms since the Unix epoch);
   // empty: the store's own. For tests that move past leases without sleeping.
   std::function<std::int64_t()> clock;
+  // Opens a SQLite file read-only (sqlite_store_options::read_only): for
+  // tools that only look. Ignored by the other stores.
+  bool read_only = false;
 
   // Whether processes that each open this spec share one store. A memory
   // store lives in one process's memory, so several processes would each

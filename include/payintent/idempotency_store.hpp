@@ -33,6 +33,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -120,6 +121,27 @@ struct requires_action_intent {
   std::int64_t updated_at_ms = 0;  // the intent's last change (store clock)
 };
 
+// ---- Operating a store: what payintent-admin reads (docs/operations.md) ----
+
+// A place in the scan of every audit chain (idempotency_store::scan_audit):
+// the last entry read. The default, empty tenant and intent and sequence 0,
+// stands before the first entry.
+struct audit_position {
+  tenant_id tenant;
+  intent_id intent;
+  std::uint64_t sequence = 0;
+};
+
+// What a store holds, counted in one read (idempotency_store::count_records).
+struct store_counts {
+  std::int64_t now_ms = 0;                          // the store clock when counted
+  std::map<intent_status, std::uint64_t> intents;   // by status; a status with none is absent
+  std::uint64_t unresolved_attempts = 0;            // attempts init, pending or unknown
+  std::uint64_t keys = 0;                           // idempotency keys stored
+  std::uint64_t keys_expired = 0;                   // of them, expires_at <= now_ms
+  std::uint64_t audit_entries = 0;                  // across every chain
+};
+
 class idempotency_store {
  public:
   virtual ~idempotency_store() = default;
@@ -175,6 +197,55 @@ class idempotency_store {
     return make_error_code(errc::not_supported);
   }
 
+  // ---- Operating a store (payintent-admin, docs/operations.md) ------------
+  // Queries for operators and their tools, added after the operations above;
+  // each default answers errc::not_supported. They read across tenants and
+  // may scan whole tables (the SQL stores have no index for them): run them
+  // from a tool, never on a request's path. The engine never calls them.
+
+  // Up to `limit` intents in `status`, of `tenant` alone unless it is empty,
+  // least recently changed first (updated_at_ms, ties by tenant and id).
+  // Their `attempts` are left empty: load() an intent for them.
+  virtual result<std::vector<payment_intent>> list_by_status(intent_status status,
+                                                             const tenant_id& tenant,
+                                                             std::size_t limit) {
+    (void)status;
+    (void)tenant;
+    (void)limit;
+    return make_error_code(errc::not_supported);
+  }
+
+  // Up to `limit` audit entries after `after`, in (tenant, intent, sequence)
+  // order across every chain, as stored (not verified: that is the caller's
+  // business, verify_audit). Pass the last entry read as the next `after`; an
+  // answer shorter than `limit` is the end. A chain may span two answers.
+  // Tenant and intent order by the store's own text collation (bytewise on
+  // the memory and SQLite stores, the database's on PostgreSQL); a scan of
+  // one tenant starts at {tenant, {}, 0} and stops at the first entry of
+  // another.
+  virtual result<std::vector<audit_entry>> scan_audit(const audit_position& after,
+                                                      std::size_t limit) {
+    (void)after;
+    (void)limit;
+    return make_error_code(errc::not_supported);
+  }
+
+  // The idempotency keys of `tenant` whose stored result names intent `id`
+  // (those that created, confirmed, canceled or authenticated it, and the
+  // rejections against it), oldest first (created_at_ms, ties by key);
+  // empty when none is left (purged) or there is no such intent.
+  virtual result<std::vector<key_record>> keys_of_intent(const tenant_id& tenant,
+                                                         const intent_id& id) {
+    (void)tenant;
+    (void)id;
+    return make_error_code(errc::not_supported);
+  }
+
+  // Counts what the store holds (store_counts): in one read transaction on
+  // the SQL stores; shard by shard on the memory store, so counts taken
+  // while it is written may not add up to one moment.
+  virtual result<store_counts> count_records() { return make_error_code(errc::not_supported); }
+
  protected:
   idempotency_store() = default;
 };
@@ -208,6 +279,19 @@ class store_wrapper : public idempotency_store {
                                                                    std::size_t limit) override {
     return target_.list_requires_action(before, limit);
   }
+  // Operating a store.
+  result<std::vector<payment_intent>> list_by_status(intent_status status, const tenant_id& t,
+                                                     std::size_t limit) override {
+    return target_.list_by_status(status, t, limit);
+  }
+  result<std::vector<audit_entry>> scan_audit(const audit_position& after,
+                                              std::size_t limit) override {
+    return target_.scan_audit(after, limit);
+  }
+  result<std::vector<key_record>> keys_of_intent(const tenant_id& t, const intent_id& id) override {
+    return target_.keys_of_intent(t, id);
+  }
+  result<store_counts> count_records() override { return target_.count_records(); }
 
  protected:
   idempotency_store& target() noexcept { return target_; }

@@ -78,6 +78,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -109,6 +110,28 @@ struct recovery_report {
   std::size_t skipped = 0;   // lease still held, already resolved, or another node won
   std::size_t errors = 0;    // store errors: left for the next pass
   std::size_t challenges_expired = 0;  // 3-D Secure challenges past challenge_expiry: failed
+};
+
+// ---- Settling a review (docs/operations.md) --------------------------------
+
+// What a person decided about an intent in requires_review, after checking
+// the card network (payment_service::settle_review).
+struct review_settlement {
+  // succeeded (money moved under the intent's latest attempt) or failed (no
+  // money stands under it). Default: failed.
+  intent_status as = intent_status::failed;
+  // Who decided: 1-100 bytes of text, recorded in the audit entry.
+  std::string operator_name;
+  // Why: 1-500 bytes of text, recorded in the audit entry.
+  std::string reason;
+  // What was checked (a ticket, a dashboard entry): at most 1,000 bytes,
+  // recorded in the audit entry. Default: none.
+  std::string evidence;
+  // The card network's own id of the authorization the person found (its
+  // transaction id for the attempt's reference): required to settle as
+  // succeeded, 1-255 printable ASCII; stored as the attempt's
+  // network_transaction_id. Optional for failed (recorded when given).
+  std::string network_reference;
 };
 
 namespace detail {
@@ -258,6 +281,28 @@ class payment_service {
   // new calls and returns at once; the destructor does the waiting.
   void shutdown() noexcept;
 
+  // A person's decision on an intent in requires_review (review_settlement),
+  // applied as one fenced, audited transition: the intent's latest attempt
+  // is written under its current fencing token, handing it a new one (so a
+  // writer still holding the old token is fenced out), and the intent's
+  // version is checked. As succeeded: the attempt authorized with
+  // network_reference as its network_transaction_id, the intent succeeded
+  // (terminal). As failed: an attempt still init/pending/unknown is voided,
+  // the intent failed (last_error.code "review_settled_failed"), retryable
+  // by a new confirm. The intent's audit entry names the operator, the
+  // reason, the evidence and the reference. No idempotency key: a second
+  // settle finds the intent settled and answers invalid_state. The caller
+  // authorizes the person; the service records who they said they are.
+  // Errors: invalid_argument (as neither succeeded nor failed, an empty or
+  // malformed field, succeeded without network_reference), raw_card_number
+  // (a field holds one; not stored), not_found, invalid_state (not in
+  // requires_review, or another attempt is authorized already), and the
+  // store's (busy, store_unavailable, storage_read_only, ...), with nothing
+  // written. Returns the intent as settled.
+  result<payment_intent> settle_review(std::string_view tenant, std::string_view intent,
+                                       const review_settlement& settlement,
+                                       diagnostics* diag = nullptr);
+
   const service_options& options() const noexcept;
 
   // ---- Asynchronous forms -------------------------------------------------
@@ -337,6 +382,11 @@ class payment_service {
   template <class CompletionToken>
   auto async_audit_trail(std::string_view tenant, std::string_view intent, diagnostics* diag,
                          CompletionToken&& token);  // void(error_code, std::vector<audit_entry>)
+
+  template <class CompletionToken>
+  auto async_settle_review(std::string_view tenant, std::string_view intent,
+                           const review_settlement& settlement, diagnostics* diag,
+                           CompletionToken&& token);  // void(error_code, payment_intent)
 
  private:
   friend struct detail::service_async;  // the async_ forms' machinery

@@ -2,6 +2,8 @@
 #include "payintent/memory_store.hpp"
 #include "payintent/testing/store_conformance.hpp"
 
+#include "payintent/testing/conformance/operator_cases.hpp"
+
 #include <doctest/doctest.h>
 
 namespace {
@@ -18,3 +20,4 @@ payintent::testing::store_under_test memory_under_test() {
 }  // namespace
 
 PAYINTENT_STORE_CONFORMANCE_SUITE("memory", memory_under_test())
+PAYINTENT_STORE_OPERATOR_CONFORMANCE_SUITE("memory", memory_under_test())

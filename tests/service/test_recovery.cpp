@@ -5,6 +5,7 @@
 #include "payintent/audit.hpp"
 
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -218,4 +219,116 @@ TEST_CASE("the background recovery loop resolves expired attempts on its own") {
   n.survivor->stop_recovery();
   CHECK(require_ok(n.store.load(stuck.tenant, stuck.id))->status == intent_status::succeeded);
   pool.join();
+}
+
+// ---- A person settles what recovery handed to review (docs/operations.md) ----
+
+namespace {
+
+// An intent recovery handed to review: lookup unsupported.
+payment_intent in_review(two_nodes& n) {
+  n.network.lookup_mode = held_network::mode::unsupported;
+  auto stuck = n.stuck_charge("k");
+  n.now += 1001;
+  REQUIRE(require_ok(n.survivor->recover()).reviewed == 1);
+  auto now = require_ok(n.survivor->retrieve("acme", stuck.id.str()));
+  REQUIRE(now.status == intent_status::requires_review);
+  return now;
+}
+
+review_settlement settle_as(intent_status as, std::string reference = {}) {
+  return {.as = as, .operator_name = "alice", .reason = "checked the network dashboard",
+          .evidence = "ticket OPS-7", .network_reference = std::move(reference)};
+}
+
+}  // namespace
+
+TEST_CASE("settle_review as succeeded: fenced, audited, terminal") {
+  two_nodes n;
+  const auto reviewed = in_review(n);
+  const attempt& held = reviewed.attempts.at(0);
+
+  // Succeeded needs the reference the operator checked; nothing is written without.
+  diagnostics diag;
+  auto refused = n.survivor->settle_review("acme", reviewed.id.str(),
+                                           settle_as(intent_status::succeeded), &diag);
+  CHECK(refused.error() == errc::invalid_argument);
+  CHECK(diag.message.find("network reference") != std::string::npos);
+  CHECK(require_ok(n.store.load(reviewed.tenant, reviewed.id))->version == reviewed.version);
+
+  auto settled = require_ok(n.survivor->settle_review(
+      "acme", reviewed.id.str(), settle_as(intent_status::succeeded, "ch_123"), &diag));
+  CHECK(settled.status == intent_status::succeeded);
+  CHECK_FALSE(settled.last_error.has_value());
+  CHECK(settled.attempts.at(0).state == attempt_state::authorized);
+  CHECK(settled.attempts.at(0).network_transaction_id == "ch_123");
+  CHECK(settled.attempts.at(0).fence == held.fence + 1);
+  CHECK(settled.attempts.at(0).lease_expires_at_ms == 0);
+  CHECK(*require_ok(n.store.load(reviewed.tenant, reviewed.id)) == settled);
+
+  const auto trail = require_ok(n.store.audit_trail(reviewed.tenant, reviewed.id));
+  CHECK(verify_audit(trail).ok);
+  const audit_entry& last = trail.back();
+  CHECK(last.event == "intent.succeeded");
+  CHECK(last.from == "requires_review");
+  CHECK(last.fence == held.fence + 1);
+  for (const char* said : {"alice", "checked the network dashboard", "ticket OPS-7", "ch_123"}) {
+    CHECK(last.detail.find(said) != std::string::npos);
+  }
+  CHECK(trail[trail.size() - 2].event == "attempt.authorized");
+
+  // Settled is settled: a second settle is refused, nothing written.
+  CHECK(n.survivor->settle_review("acme", reviewed.id.str(), settle_as(intent_status::failed))
+            .error() == errc::invalid_state);
+  CHECK(require_ok(n.store.audit_trail(reviewed.tenant, reviewed.id)).size() == trail.size());
+
+  // The paused holder wakes with "approved": fenced out by the settlement's
+  // token, it reports late and voids nothing a person adopted.
+  CHECK(n.network.release(network_outcome::approved()) == 1);
+  n.crashed.reset();
+  CHECK(contains(n.events(reviewed), "late_outcome"));
+  CHECK_FALSE(n.network.voided(held.reference));
+  CHECK(require_ok(n.survivor->retrieve("acme", reviewed.id.str())).status ==
+        intent_status::succeeded);
+}
+
+TEST_CASE("settle_review as failed: voided, failed, retryable; refused outside review") {
+  two_nodes n;
+  const auto reviewed = in_review(n);
+
+  // Bad fields and a card number are refused before the store is touched.
+  CHECK(n.survivor->settle_review("acme", reviewed.id.str(),
+                                  {.as = intent_status::failed, .operator_name = "alice"})
+            .error() == errc::invalid_argument);
+  auto with_card = settle_as(intent_status::failed);
+  with_card.evidence = "card 4242424242424242";
+  CHECK(n.survivor->settle_review("acme", reviewed.id.str(), with_card).error() ==
+        errc::raw_card_number);
+  CHECK(n.survivor->settle_review("acme", reviewed.id.str(), settle_as(intent_status::canceled))
+            .error() == errc::invalid_argument);
+  CHECK(n.survivor->settle_review("other", reviewed.id.str(), settle_as(intent_status::failed))
+            .error() == errc::not_found);
+  CHECK(require_ok(n.store.load(reviewed.tenant, reviewed.id))->version == reviewed.version);
+
+  // The async_ form runs the same rule.
+  auto settled = n.survivor
+                     ->async_settle_review("acme", reviewed.id.str(),
+                                           settle_as(intent_status::failed), nullptr,
+                                           boost::asio::use_future)
+                     .get();
+  CHECK(settled.status == intent_status::failed);
+  CHECK(settled.last_error->code == "review_settled_failed");
+  CHECK(settled.attempts.at(0).state == attempt_state::voided);
+  CHECK(verify_audit(require_ok(n.store.audit_trail(reviewed.tenant, reviewed.id))).ok);
+
+  // Failed is retryable: a new confirm makes attempt 2.
+  n.network.release(network_outcome::unknown("holder gone"));
+  n.crashed.reset();
+  confirm_params p{.payment_method = "pm_card_visa", .wait_budget = 0ms};
+  auto second = require_ok(n.survivor->confirm("acme", "k2", reviewed.id.str(), p));
+  CHECK(second.intent.attempts.size() == 2);
+
+  // Only requires_review waits for a person.
+  CHECK(n.survivor->settle_review("acme", reviewed.id.str(), settle_as(intent_status::failed))
+            .error() == errc::invalid_state);
 }

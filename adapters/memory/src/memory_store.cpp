@@ -457,4 +457,120 @@ bool memory_store::tamper_audit_entry_for_testing(const tenant_id& tenant, const
   return false;
 }
 
+// ---- Operating a store --------------------------------------------------
+
+result<std::vector<payment_intent>> memory_store::list_by_status(intent_status status,
+                                                                 const tenant_id& tenant,
+                                                                 std::size_t limit) {
+  return store_kit::guard([&]() -> result<std::vector<payment_intent>> {
+    std::vector<intent_ptr> rows;
+    for (intent_shard& is : state_->intent_shards) {
+      std::lock_guard lock(is.mutex);
+      for (const auto& [name, slot] : is.intents) {
+        const payment_intent& row = *slot->row;
+        if (row.status == status && (tenant.empty() || row.tenant == tenant)) {
+          rows.push_back(slot->row);
+        }
+      }
+    }
+    auto older = [](const intent_ptr& a, const intent_ptr& b) {
+      return std::tie(a->updated_at_ms, a->tenant, a->id) <
+             std::tie(b->updated_at_ms, b->tenant, b->id);
+    };
+    const std::size_t kept = std::min(limit, rows.size());
+    std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(kept), rows.end(),
+                      older);
+    std::vector<payment_intent> out;
+    out.reserve(kept);
+    for (std::size_t i = 0; i < kept; ++i) {
+      out.push_back(*rows[i]);  // rows are immutable: copied unlocked
+      out.back().attempts.clear();
+    }
+    return out;
+  });
+}
+
+result<std::vector<audit_entry>> memory_store::scan_audit(const audit_position& after,
+                                                          std::size_t limit) {
+  return store_kit::guard([&]() -> result<std::vector<audit_entry>> {
+    // Every chain at or after `after`'s, in (tenant, intent) order.
+    struct chain {
+      tenant_id tenant;
+      intent_id intent;
+      intent_shard* shard;
+      intent_slot* slot;
+    };
+    std::vector<chain> chains;
+    const auto from = std::tie(after.tenant, after.intent);
+    for (intent_shard& is : state_->intent_shards) {
+      std::lock_guard lock(is.mutex);
+      for (const auto& [name, slot] : is.intents) {
+        if (std::tie(name.tenant, name.name) >= from) {
+          chains.push_back({name.tenant, name.name, &is, slot.get()});
+        }
+      }
+    }
+    std::sort(chains.begin(), chains.end(), [](const chain& a, const chain& b) {
+      return std::tie(a.tenant, a.intent) < std::tie(b.tenant, b.intent);
+    });
+    std::vector<audit_entry> out;
+    for (const chain& c : chains) {
+      if (out.size() >= limit) break;
+      std::lock_guard lock(c.shard->mutex);
+      const bool same_chain = c.tenant == after.tenant && c.intent == after.intent;
+      sha256_digest prev{};  // the genesis hash
+      for (const kept_audit& e : c.slot->audit) {
+        if (out.size() >= limit) break;
+        if (!same_chain || e.sequence > after.sequence) {
+          out.push_back(e.restore(c.tenant, c.intent, c.slot->text(), prev));
+        }
+        prev = e.hash;
+      }
+    }
+    return out;
+  });
+}
+
+result<std::vector<key_record>> memory_store::keys_of_intent(const tenant_id& tenant,
+                                                             const intent_id& id) {
+  return store_kit::guard([&]() -> result<std::vector<key_record>> {
+    std::vector<key_record> out;
+    for (key_shard& ks : state_->key_shards) {
+      std::lock_guard lock(ks.mutex);
+      for (const auto& [name, record] : ks.keys) {
+        if (record->tenant == tenant && record->result.intent == id) out.push_back(*record);
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const key_record& a, const key_record& b) {
+      return std::tie(a.created_at_ms, a.key) < std::tie(b.created_at_ms, b.key);
+    });
+    return out;
+  });
+}
+
+result<store_counts> memory_store::count_records() {
+  return store_kit::guard([&]() -> result<store_counts> {
+    auto& s = *state_;
+    store_counts counts;
+    counts.now_ms = s.now();
+    for (intent_shard& is : s.intent_shards) {
+      std::lock_guard lock(is.mutex);
+      counts.unresolved_attempts += is.unresolved.size();
+      for (const auto& [name, slot] : is.intents) {
+        ++counts.intents[slot->row->status];
+        counts.audit_entries += slot->audit.size();
+      }
+    }
+    for (key_shard& ks : s.key_shards) {
+      std::lock_guard lock(ks.mutex);
+      counts.keys += ks.keys.size();
+      // Every stored key has one entry in the heap until purge erases both.
+      for (const expiry& e : ks.expiries) {
+        if (e.first <= counts.now_ms) ++counts.keys_expired;
+      }
+    }
+    return counts;
+  });
+}
+
 }  // namespace payintent

@@ -28,4 +28,18 @@ struct row_view {
 template <const auto& Text>
 inline constexpr const char* pg_sql = adapter_detail::marked<'$', Text>.c_str();
 
+// The operators' queries' primitive (sql_operator_queries.hpp): statement
+// `Text` with PostgreSQL's parameters, bound by `bind(params&)`, each row
+// handed to `on_row`, whose first error stops and is answered.
+template <const auto& Text, class Bind, class OnRow>
+result<void> for_each_row(connection& conn, Bind&& bind, OnRow&& on_row) {
+  params p;
+  bind(p);
+  BOOST_OUTCOME_TRY(auto r, conn.query(pg_sql<Text>, p));
+  for (int i = 0; i < r.size(); ++i) {
+    BOOST_OUTCOME_TRY(on_row(row_view{r, i}));
+  }
+  return outcome::success();
+}
+
 }  // namespace payintent::postgres_detail

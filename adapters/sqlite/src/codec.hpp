@@ -59,4 +59,19 @@ class parameters {
   std::size_t held_count_ = 0;
 };
 
+// The operators' queries' primitive (sql_operator_queries.hpp): statement
+// `Text` bound by `bind(parameters&)`, each row (the statement as it stands)
+// handed to `on_row`, whose first error stops and is answered.
+template <const auto& Text, class Bind, class OnRow>
+result<void> for_each_row(connection& conn, Bind&& bind, OnRow&& on_row) {
+  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(Text));
+  parameters p(stmt);
+  bind(p);
+  for (;;) {
+    BOOST_OUTCOME_TRY(auto row, stmt.step());
+    if (!row) return outcome::success();
+    BOOST_OUTCOME_TRY(on_row(static_cast<const statement&>(stmt)));
+  }
+}
+
 }  // namespace payintent::sqlite_detail

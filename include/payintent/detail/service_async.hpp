@@ -192,4 +192,16 @@ auto payment_service::async_audit_trail(std::string_view tenant, std::string_vie
       std::forward<CompletionToken>(token));
 }
 
+template <class CompletionToken>
+auto payment_service::async_settle_review(std::string_view tenant, std::string_view intent,
+                                          const review_settlement& settlement, diagnostics* diag,
+                                          CompletionToken&& token) {
+  return detail::service_async::read<payment_intent>(
+      *this,
+      [this, t = std::string(tenant), i = std::string(intent), settlement, diag] {
+        return settle_review(t, i, settlement, diag);
+      },
+      std::forward<CompletionToken>(token));
+}
+
 }  // namespace payintent

@@ -45,6 +45,15 @@ class memory_store final : public idempotency_store {
   result<std::int64_t> now_ms() override;
   result<std::vector<requires_action_intent>> list_requires_action(
       std::int64_t updated_at_or_before_ms, std::size_t limit) override;
+  // Operating a store: each a pass over every shard, under one shard's lock
+  // at a time (scan_audit sorts every intent's name on each call).
+  result<std::vector<payment_intent>> list_by_status(intent_status status, const tenant_id& tenant,
+                                                     std::size_t limit) override;
+  result<std::vector<audit_entry>> scan_audit(const audit_position& after,
+                                              std::size_t limit) override;
+  result<std::vector<key_record>> keys_of_intent(const tenant_id& tenant,
+                                                 const intent_id& id) override;
+  result<store_counts> count_records() override;
 
   // Test hook: replaces the stored audit entry (tenant, intent, sequence) with
   // `entry`, to show that verify_audit detects tampering. Returns false when
