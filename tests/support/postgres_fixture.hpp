@@ -124,11 +124,15 @@ class test_database {
   const std::string& conninfo() const noexcept { return conninfo_; }
 
   // A new, empty schema in the database, and a conninfo whose search_path
-  // starts with it: a store opened with it sees only its own tables.
+  // starts with it: a store opened with it sees only its own tables. The
+  // settings in PGOPTIONS (which an explicit `options` would hide) are kept:
+  // the conformance_postgres_serializable run sets the isolation there.
   std::string fresh_schema() {
     const auto schema = "s" + std::to_string(++schemas_);
     raw_pg(conninfo_).exec("CREATE SCHEMA " + schema);
-    return conninfo_with(conninfo_, {{"options", "-csearch_path=" + schema}});
+    const char* pgoptions = std::getenv("PGOPTIONS");
+    const std::string settings = pgoptions != nullptr ? std::string(" ") + pgoptions : "";
+    return conninfo_with(conninfo_, {{"options", "-csearch_path=" + schema + settings}});
   }
 
   ~test_database() {

@@ -204,7 +204,9 @@ result<rows> connection::check(PGresult* res) noexcept {
   const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   // No SQLSTATE: libpq itself failed, almost always a lost connection.
   if (state == nullptr) return errc::store_unavailable;
-  return map_sqlstate(state);
+  const std::string_view sqlstate(state);
+  conflicted_ = sqlstate == "40001" || sqlstate == "40P01";
+  return map_sqlstate(sqlstate);
 }
 
 result<rows> connection::query(const char* sql, const params& p) noexcept {
@@ -245,6 +247,7 @@ result<rows> connection::exec(const char* sql) noexcept {
 
 void connection::rollback() noexcept {
   deferred_.clear();
+  conflicted_ = false;
   const auto status = PQtransactionStatus(conn_);
   if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) PQclear(PQexec(conn_, "ROLLBACK"));
 }

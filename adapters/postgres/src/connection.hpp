@@ -109,6 +109,12 @@ class connection {
   // and must not go back to the pool.
   bool broken() const noexcept;
 
+  // The last failure was a serialization failure or a deadlock (40001,
+  // 40P01): rolling back to a savepoint keeps the transaction's snapshot (at
+  // REPEATABLE READ and SERIALIZABLE) and its other locks, so only the whole
+  // transaction, run again, can succeed.
+  bool needs_new_transaction() const noexcept { return conflicted_; }
+
  private:
   explicit connection(pg_conn* conn) noexcept : conn_(conn) {}
   result<rows> check(pg_result* res) noexcept;
@@ -121,6 +127,7 @@ class connection {
   std::unordered_map<const char*, std::string> prepared_;  // sql -> statement name
   std::size_t names_ = 0;
   bool poisoned_ = false;  // a batch's results could not be read in order
+  bool conflicted_ = false;  // the last failure was 40001 or 40P01
 };
 
 }  // namespace payintent::postgres_detail

@@ -4,7 +4,10 @@
 // of app servers: a charge in flight on several servers at once is
 // arbitrated by the database, not by a host. It honours the whole store
 // contract (idempotency_store.hpp) across threads, processes and servers:
-//  - Every operation is one transaction at READ COMMITTED. A claim inserts its
+//  - Every write is one transaction at the session's default isolation: READ
+//    COMMITTED unless the server, the role or the conninfo sets
+//    default_transaction_isolation (REPEATABLE READ and SERIALIZABLE work too,
+//    their conflicts being retried as below). A claim inserts its
 //    key with INSERT ... ON CONFLICT DO NOTHING first: of two servers claiming
 //    one key, the second waits on the first's uncommitted row and then reads
 //    it (replay or mismatch). Every write to an intent locks the intent's row
@@ -15,9 +18,12 @@
 //    primary key and the loser answers version_conflict.
 //  - Times are the database's clock (clock_timestamp(), read in the
 //    transaction), so leases agree between servers whatever their own clocks.
-//  - Serialization failures, deadlocks, lock and statement timeouts and
-//    "too many connections" retry the whole transaction with jittered
-//    backoff; when the retries run out the call answers errc::busy.
+//  - Serialization failures and deadlocks (40001, 40P01) run the whole
+//    transaction again (with its whole write group: a new snapshot, none of
+//    the old locks); lock and statement timeouts and "too many connections"
+//    retry the failed write; both with jittered backoff, and when the retries
+//    run out the call answers errc::busy. Reads are one REPEATABLE READ READ
+//    ONLY transaction each.
 //  - A lost connection is dropped and reopened: a call whose transaction
 //    failed before COMMIT was sent is retried on a fresh connection; one that
 //    loses the connection during COMMIT answers store_unavailable (the commit
@@ -35,7 +41,7 @@
 // one process while a transaction is committing share the next transaction,
 // on one connection, each in its own savepoint, as on the SQLite store: one
 // whose preconditions fail or that errors is rolled back alone and gets its
-// own answer; a deadlock victim reruns alone; no write is answered before the
+// own answer; a deadlock victim reruns its group; no write is answered before the
 // group's COMMIT returned; a failed BEGIN or COMMIT or a lost connection
 // fails every write of the group (a lost connection before COMMIT was sent
 // runs the group again). A write costs two round trips: one pipeline with
@@ -43,7 +49,7 @@
 // its rows (intent, attempt, audit entries) once the checks have passed.
 // Groups of different servers lock rows in their members' order, so two may
 // deadlock on the same intents: PostgreSQL breaks that after its
-// deadlock_timeout and the victim member reruns.
+// deadlock_timeout and the victim's group runs again.
 //
 // Schema: `open` applies missing migrations under a transaction-scoped
 // advisory lock, so servers opening at the same moment apply each once.
