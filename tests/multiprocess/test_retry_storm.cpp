@@ -38,7 +38,10 @@ namespace {
 struct storm_store {
   explicit storm_store(const temp_dir&) {}
   std::string conninfo = payintent::postgres_test::test_database::get().fresh_schema();
-  std::string spec() const { return "postgres:" + conninfo; }
+  std::string spec() const {
+    return (payintent::postgres_test::test_database::pooled() ? "postgres-pooled:" : "postgres:") +
+           conninfo;
+  }
   payintent::postgres_test::raw_pg probe() const {
     return payintent::postgres_test::raw_pg(conninfo);
   }

@@ -28,9 +28,8 @@ result<std::int64_t> transactions::now() noexcept {
 
 result<std::int64_t> transactions::begin(connection& conn, tx_kind kind) noexcept {
   if (clock_) {
-    BOOST_OUTCOME_TRY(conn.exec(kind == tx_kind::write
-                                    ? "BEGIN"
-                                    : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    BOOST_OUTCOME_TRY(conn.exec(
+        kind == tx_kind::write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
     try {
       return clock_();
     } catch (...) {

@@ -34,8 +34,15 @@
 //  - Any failure rolls the transaction back: nothing is ever half-written.
 //    disk full (53100) answers storage_full, read-only transactions (25006)
 //    storage_read_only, data corruption (XX001, XX002) storage_corrupt.
-//  - All SQL is prepared statements with bound parameters, prepared once per
-//    connection; keys and metadata are data, never query text.
+//  - All SQL with values is statements with bound parameters (named and
+//    prepared once per connection, or unnamed: `prepared_statements`); keys
+//    and metadata are data, never query text.
+//  - No session state: nothing is SET, the migration's advisory lock is
+//    transaction-scoped, and a transaction never spans two calls. With
+//    prepared_statements off the store runs behind a pooler in transaction
+//    mode (PgBouncer's pool_mode = transaction); such a pooler passes no
+//    `options` from the conninfo, so a schema is chosen by `ALTER ROLE ... SET
+//    search_path` there.
 //
 // Group commit: the writes (claim, commit, purge_expired_keys) that queue in
 // one process while a transaction is committing share the next transaction,
@@ -124,6 +131,14 @@ struct postgres_store_options {
   // reads beyond this wait for one. The write groups use `group_lanes` more
   // connections of their own. Default: 4. Values below 1 are treated as 1.
   std::size_t pool_size = 4;
+
+  // Named prepared statements, prepared once per connection. false: every
+  // statement is sent with its text as the unnamed statement (one more parse
+  // per statement on the server), which a pooler in transaction mode needs
+  // when it does not carry prepared statements from one server connection to
+  // another (PgBouncer before 1.21: "prepared statement ... does not exist").
+  // Default: true.
+  bool prepared_statements = true;
 
   // Replaces the database clock (ms since the Unix epoch; thread-safe). For
   // tests that move time by hand (the conformance suite); every server
