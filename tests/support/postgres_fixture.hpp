@@ -74,7 +74,8 @@ inline std::string conninfo_with(const std::string& conninfo,
 class raw_pg {
  public:
   explicit raw_pg(const std::string& conninfo) : conn_(PQconnectdb(conninfo.c_str())) {
-    REQUIRE_MESSAGE(PQstatus(conn_) == CONNECTION_OK, "cannot connect: " << PQerrorMessage(conn_));
+    REQUIRE_MESSAGE(PQstatus(conn_) == CONNECTION_OK,
+                    "cannot connect: " << std::string(PQerrorMessage(conn_)));
     PQsetNoticeProcessor(
         conn_, [](void*, const char*) {}, nullptr);
   }

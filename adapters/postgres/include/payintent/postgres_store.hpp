@@ -90,7 +90,11 @@ struct postgres_store_options {
   // A libpq connection string, "host=db1 port=5432 dbname=pay user=app" or a
   // "postgresql://" URI. Default: none; open() answers invalid_argument when
   // empty. A connect_timeout in it bounds how long a call waits for an
-  // unreachable server; without one the store uses `connect_timeout`.
+  // unreachable server; without one the store uses `connect_timeout`. With
+  // a standby: every node, "host=db1,db2 port=5432,5432 ...
+  // target_session_attrs=read-write"; each new connection goes to the node
+  // that accepts writes, so after a failover the store finds the promoted
+  // node by itself (calls answer store_unavailable until there is one).
   std::string conninfo;
 
   // How long opening one connection may take before the call answers
