@@ -188,7 +188,8 @@ result<std::unique_ptr<postgres_store>> postgres_store::open(postgres_store_opti
         return first.error();
       }
     }
-    if (auto migrated = postgres_detail::migrate(s->runner, schema_version); !migrated) {
+    if (auto migrated = postgres_detail::migrate(s->runner, postgres_detail::newest_version());
+        !migrated) {
       if (diag != nullptr) {
         diag->message = migrated.error() == errc::not_supported
                             ? "the database schema needs a newer payintent"
