@@ -14,9 +14,9 @@ export CCACHE_BASEDIR="$PAYINTENT_ROOT" CCACHE_NOHASHDIR=true
 PAYINTENT_BUILD_PACKAGES=(g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libsqlite3-dev libfmt-dev doctest-dev libssl-dev)
 # What scripts/test needs besides: the PostgreSQL store and a server for its
-# tests, the hardening tools (scripts/fuzz, tidy, model), and headless
-# Chromium for tests/browser.
-PAYINTENT_TEST_PACKAGES=(libpq-dev postgresql-15
+# tests (PgBouncer in front of it, pg_auto_failover around it), the hardening
+# tools (scripts/fuzz, tidy, model), and headless Chromium for tests/browser.
+PAYINTENT_TEST_PACKAGES=(libpq-dev postgresql-15 pgbouncer postgresql-15-auto-failover
   clang libclang-rt-14-dev clang-tidy spin
   python3 chromium chromium-driver)
 # Only bench/http_load.sh --plot needs it.

@@ -19,11 +19,15 @@ std::variant<store_spec, std::string> parse_store_spec(std::string_view text) {
     return store_spec{store_kind::sqlite, std::move(path)};
   }
   constexpr std::string_view postgres_prefix = "postgres:";
-  if (text.starts_with(postgres_prefix)) {
+  constexpr std::string_view pooled_prefix = "postgres-pooled:";
+  const bool pooled = text.starts_with(pooled_prefix);
+  if (pooled || text.starts_with(postgres_prefix)) {
 #ifdef PAYINTENT_STORM_POSTGRES
-    std::string conninfo(text.substr(postgres_prefix.size()));
+    std::string conninfo(text.substr(pooled ? pooled_prefix.size() : postgres_prefix.size()));
     if (conninfo.empty()) return std::string("--store postgres:CONNINFO needs a connection string");
-    return store_spec{store_kind::postgres, std::move(conninfo)};
+    store_spec spec{store_kind::postgres, std::move(conninfo)};
+    spec.pooled = pooled;
+    return spec;
 #else
     return std::string("--store postgres:CONNINFO: built without the PostgreSQL store");
 #endif
@@ -51,6 +55,7 @@ result<std::unique_ptr<idempotency_store>> open_store(const store_spec& spec, di
 #ifdef PAYINTENT_STORM_POSTGRES
       postgres_store_options options;
       options.conninfo = spec.target;
+      options.prepared_statements = !spec.pooled;
       if (spec.connections > 0) options.pool_size = spec.connections;
       if (spec.clock) options.clock = spec.clock;
       diagnostics why;

@@ -1,8 +1,9 @@
 // retry_storm — which store to run against, as given on the command line.
 //
-// One place knows the spellings: "memory", "sqlite:PATH" and
+// One place knows the spellings: "memory", "sqlite:PATH",
 // "postgres:CONNINFO" (a libpq connection string or postgresql:// URI; only
-// when built with the PostgreSQL store). retry_storm, payintent_bench and the
+// when built with the PostgreSQL store) and "postgres-pooled:CONNINFO" (the
+// same behind a pooler in transaction mode: no named prepared statements). retry_storm, payintent_bench and the
 // multi-process and crash tests all open their stores through it.
 #pragma once
 
@@ -24,6 +25,8 @@ enum class store_kind { memory, sqlite, postgres };
 struct store_spec {
   store_kind kind = store_kind::memory;
   std::string target;  // the file (sqlite), the conninfo (postgres); empty for memory
+  // postgres through a pooler in transaction mode ("postgres-pooled:").
+  bool pooled = false;
   // Connections a postgres store keeps; 0: the store's default.
   std::size_t connections = 0;
   // Replaces the store clock (sqlite, postgres; ms since the Unix epoch);
@@ -39,7 +42,8 @@ struct store_spec {
   bool shared_between_processes() const noexcept { return kind != store_kind::memory; }
 };
 
-// Parses "memory", "sqlite:PATH" or "postgres:CONNINFO" (non-empty). On failure returns a
+// Parses "memory", "sqlite:PATH", "postgres:CONNINFO" or
+// "postgres-pooled:CONNINFO" (non-empty). On failure returns a
 // message saying what is wrong, for the usage error.
 std::variant<store_spec, std::string> parse_store_spec(std::string_view text);
 

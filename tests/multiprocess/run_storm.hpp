@@ -22,8 +22,10 @@ struct storm_run {
   }
 };
 
-inline storm_run run_storm(const std::vector<std::string>& args) {
-  std::string command = PAYINTENT_RETRY_STORM;
+// `program`: retry_storm, or a build of it on another version of a store.
+inline storm_run run_storm(const std::vector<std::string>& args,
+                           const std::string& program = PAYINTENT_RETRY_STORM) {
+  std::string command = program;
   for (const auto& a : args) {  // each argument single-quoted for the shell
     command += " '";
     for (char c : a) command += c == '\'' ? std::string("'\\''") : std::string(1, c);

@@ -9,6 +9,7 @@
 // attempt the crash left open. Needs PAYINTENT_TEST_PG and
 // PAYINTENT_PG_CLUSTER (set by ./scripts/test); runs alone (RUN_SERIAL), as it
 // takes the shared server down.
+#include "multiprocess/recover_storm.hpp"
 #include "multiprocess/run_storm.hpp"
 #include "postgres_fixture.hpp"
 #include "sqlite/sqlite_fixture.hpp"
@@ -144,27 +145,9 @@ TEST_CASE("postgres: pg_ctl restart -m immediate mid-storm loses no acknowledged
   CHECK(witness_errors.load() > 0);  // it charged through the outage
   CHECK(witnessed.size() > 0);
 
-  // Recovery: the storm's processes are gone, so their leases stand for
-  // holders that will never come back; they are expired by hand instead of
-  // waiting out the 60 s lease, then a recovery pass resolves them.
   const auto open_attempts = db.integer("SELECT count(*) FROM attempts WHERE state IN (1, 5, 6)");
   MESSAGE("attempts the crash left open: " << open_attempts);
-  REQUIRE(db.exec("UPDATE attempts SET lease_expires_at = 1 WHERE state IN (1, 5, 6)"));
-  postgres_store_options o;
-  o.conninfo = conninfo;
-  auto store = postgres_test::must_open(o);
-  testing::fake_card_network network({.journal_path = journal});
-  service_options so;
-  so.node_id = "recovery";
-  payment_service recovery(*store, network, so);
-  for (int pass = 0;
-       pass < 20 && db.integer("SELECT count(*) FROM attempts WHERE state IN (1, 5, 6)") > 0;
-       ++pass) {
-    const auto report = recovery.recover(10'000);
-    REQUIRE(report.has_value());
-  }
-  CHECK(db.integer("SELECT count(*) FROM attempts WHERE state IN (1, 5, 6)") == 0);
-  CHECK(db.integer("SELECT count(*) FROM intents WHERE status = 2") == 0);  // processing
+  const auto store = storm_test::recover_storm(conninfo, journal);
 
   // No reference authorized twice, and money moved exactly where the store
   // says an attempt was authorized.

@@ -19,12 +19,15 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 using payintent::sqlite_test::temp_dir;
@@ -38,7 +41,10 @@ namespace {
 struct storm_store {
   explicit storm_store(const temp_dir&) {}
   std::string conninfo = payintent::postgres_test::test_database::get().fresh_schema();
-  std::string spec() const { return "postgres:" + conninfo; }
+  std::string spec() const {
+    return (payintent::postgres_test::test_database::pooled() ? "postgres-pooled:" : "postgres:") +
+           conninfo;
+  }
   payintent::postgres_test::raw_pg probe() const {
     return payintent::postgres_test::raw_pg(conninfo);
   }
@@ -157,6 +163,66 @@ TEST_CASE("storm: 8 processes x 500 keys each lose none and authorize each once"
   CHECK(run["replayed"] + run["in_use"] == 32000 - 4000);
   check_exactly_once(db, journal, 4000);
 }
+
+#ifdef PAYINTENT_RETRY_STORM_NEXT
+// A rolling upgrade: app servers of version N charge while servers of
+// version N+1 (the store with one more additive migration) start beside
+// them, migrate the schema under N's load, replay N's keys and charge new
+// ones; then version N starts again (a deploy rolled back) and replays
+// everything N+1 wrote. No request of any may end in an error, and every key
+// is charged once across all (their journals together).
+TEST_CASE("storm: versions N and N+1 side by side through a migration, no error, each key once") {
+  temp_dir dir;
+  const storm_store db(dir);
+  const auto old_journal = dir.file("n.journal"), new_journal = dir.file("n1.journal"),
+             back_journal = dir.file("n-again.journal");
+  auto load = [](int keys) {
+    return std::vector<std::string>{
+        "--processes",          "2",  "--threads", "2", "--keys", std::to_string(keys),
+        "--network-latency-ms", "0-2"};
+  };
+  std::atomic<bool> old_done{false};
+  storm_run old_run;
+  std::thread old_servers([&] {
+    old_run = run_storm(storm_args(db, old_journal, load(300)));
+    old_done = true;
+  });
+  auto probe = db.probe();
+  for (int i = 0; i < 400 && !(probe.exec("SELECT 1 FROM idempotency_keys") &&
+                               probe.integer("SELECT count(*) FROM idempotency_keys") >= 50);
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const bool overlapped = !old_done;  // N+1 migrates while N is under load
+  const auto new_run =
+      run_storm(storm_args(db, new_journal, load(600)), PAYINTENT_RETRY_STORM_NEXT);
+  old_servers.join();
+  const auto back_run = run_storm(storm_args(db, back_journal, load(600)));
+  CHECK(overlapped);
+  const std::initializer_list<std::pair<const storm_run*, int>> runs{
+      {&old_run, 300}, {&new_run, 600}, {&back_run, 600}};
+  for (const auto& [run, keys] : runs) {
+    REQUIRE_FALSE(run->summary.empty());
+    CHECK((*run)["errors"] == 0);
+    CHECK((*run)["failed"] == 0);
+    CHECK((*run)["succeeded"] == keys);
+  }
+  CHECK(new_run["authorizations"] >= 300);  // N+1 charged keys of its own
+  CHECK(back_run["authorizations"] == 0);   // N found every one N+1 wrote
+  CHECK(probe.integer("SELECT max(version) FROM payintent_schema") ==
+        payintent::postgres_store::schema_version + 1);
+  CHECK(probe.integer("SELECT count(*) FROM intents WHERE upgrade_note = ''") == 600);
+  // The journals as one card network.
+  const auto all = dir.file("all.journal");
+  {
+    std::ofstream out(all);
+    for (const auto& path : {old_journal, new_journal, back_journal}) {
+      for (const auto& line : journal_lines(path)) out << line << '\n';
+    }
+  }
+  check_exactly_once(db, all, 600);
+}
+#endif
 
 #ifndef PAYINTENT_STORM_ON_POSTGRES
 TEST_CASE("storm: a memory store runs in one process only") {

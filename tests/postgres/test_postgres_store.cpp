@@ -245,3 +245,37 @@ TEST_CASE(
     CHECK(audit_count(*store, tenant_a, intent_id{id}) == 2);
   }
 }
+
+TEST_CASE("postgres: at SERIALIZABLE a serialization failure runs the whole transaction again") {
+  postgres_store_options o;
+  o.conninfo = test_database::get().fresh_schema();
+  const auto conninfo = o.conninfo;
+  const auto schema = raw_pg(conninfo).text("SELECT current_schema()");
+  o.conninfo = conninfo_with(
+      conninfo,
+      {{"options", "-csearch_path=" + schema + " -cdefault_transaction_isolation=serializable"}});
+  o.group_lanes = 1;
+  auto store = must_open(o);
+  REQUIRE(raw_pg(o.conninfo).text("SHOW default_transaction_isolation") == "serializable");
+  const auto created = create_stored(*store, new_intent(tenant_a, "pi_serial"));
+
+  // Another server changes the intent's row and holds its lock. The store's
+  // commit begins (its snapshot is taken with the clock read), then waits on
+  // that lock; once the other commits, the row it locks changed after its
+  // snapshot: 40001. Rolling back to the member's savepoint keeps that
+  // snapshot, so only a new transaction gets through.
+  raw_pg other(conninfo);
+  REQUIRE(other.exec("BEGIN"));
+  REQUIRE(other.exec(fmt::format(
+      "UPDATE intents SET updated_at = updated_at WHERE tenant = '{}' AND id = 'pi_serial'",
+      tenant_a.str())));
+  auto write = std::async(std::launch::async,
+                          [&] { return store->commit(start_attempt_write(created, 1, 1)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(other.exec("COMMIT"));
+  CHECK(outcome_of(write.get()) == "ok");
+  const auto after = must_load(*store, tenant_a, created.id);
+  CHECK(after.version == created.version + 1);
+  CHECK(after.attempts.size() == 1);
+  CHECK(audit_count(*store, tenant_a, created.id) == 2);  // created, then one attempt
+}

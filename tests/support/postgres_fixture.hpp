@@ -74,7 +74,8 @@ inline std::string conninfo_with(const std::string& conninfo,
 class raw_pg {
  public:
   explicit raw_pg(const std::string& conninfo) : conn_(PQconnectdb(conninfo.c_str())) {
-    REQUIRE_MESSAGE(PQstatus(conn_) == CONNECTION_OK, "cannot connect: " << PQerrorMessage(conn_));
+    REQUIRE_MESSAGE(PQstatus(conn_) == CONNECTION_OK,
+                    "cannot connect: " << std::string(PQerrorMessage(conn_)));
     PQsetNoticeProcessor(
         conn_, [](void*, const char*) {}, nullptr);
   }
@@ -123,18 +124,41 @@ class test_database {
 
   const std::string& conninfo() const noexcept { return conninfo_; }
 
+  // PAYINTENT_TEST_PG is a pooler in transaction mode (scripts/pgbouncer run
+  // says so in PAYINTENT_TEST_PG_POOLER): stores need prepared_statements
+  // off, and a conninfo can carry no `options`.
+  static bool pooled() {
+    const char* pooler = std::getenv("PAYINTENT_TEST_PG_POOLER");
+    return pooler != nullptr && std::string(pooler) == "transaction";
+  }
+
   // A new, empty schema in the database, and a conninfo whose search_path
-  // starts with it: a store opened with it sees only its own tables.
+  // starts with it: a store opened with it sees only its own tables. The
+  // settings in PGOPTIONS (which an explicit `options` would hide) are kept:
+  // the conformance_postgres_serializable run sets the isolation there.
+  // Behind a pooler the search_path is the setting of a login role made for
+  // the schema (dropped at exit).
   std::string fresh_schema() {
     const auto schema = "s" + std::to_string(++schemas_);
     raw_pg(conninfo_).exec("CREATE SCHEMA " + schema);
-    return conninfo_with(conninfo_, {{"options", "-csearch_path=" + schema}});
+    if (pooled()) {
+      const auto role = name_ + "_" + schema;
+      raw_pg db(conninfo_);
+      REQUIRE(db.exec("CREATE ROLE " + role + " LOGIN SUPERUSER"));
+      REQUIRE(db.exec("ALTER ROLE " + role + " SET search_path = " + schema));
+      roles_.push_back(role);
+      return conninfo_with(conninfo_, {{"user", role}});
+    }
+    const char* pgoptions = std::getenv("PGOPTIONS");
+    const std::string settings = pgoptions != nullptr ? std::string(" ") + pgoptions : "";
+    return conninfo_with(conninfo_, {{"options", "-csearch_path=" + schema + settings}});
   }
 
   ~test_database() {
     if (::getpid() != owner_) return;  // a forked child exiting must not drop it
     PGconn* admin = PQconnectdb(server_.c_str());
     PQclear(PQexec(admin, ("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)").c_str()));
+    for (const auto& role : roles_) PQclear(PQexec(admin, ("DROP ROLE " + role).c_str()));
     PQfinish(admin);
   }
 
@@ -156,6 +180,7 @@ class test_database {
   std::string name_;
   std::string conninfo_;
   int schemas_ = 0;
+  std::vector<std::string> roles_;
 };
 
 inline std::unique_ptr<postgres_store> must_open(postgres_store_options options) {
@@ -172,6 +197,7 @@ inline testing::store_under_test postgres_under_test() {
   testing::manual_clock clock;
   postgres_store_options o;
   o.conninfo = test_database::get().fresh_schema();
+  o.prepared_statements = !test_database::pooled();
   o.clock = clock.as_function();
   testing::store_under_test s;
   s.store = must_open(std::move(o));

@@ -36,6 +36,14 @@ params& params::add_null() {
   return *this;
 }
 
+const char* const* params::values() const {
+  pointers_.clear();
+  for (std::size_t i = 0; i < values_.size(); ++i) {
+    pointers_.push_back(null_[i] ? nullptr : values_[i].c_str());
+  }
+  return pointers_.data();
+}
+
 rows::rows(rows&& other) noexcept : res_(std::exchange(other.res_, nullptr)) {
 }
 
@@ -75,7 +83,7 @@ bool rows::is_null(int row, int column) const noexcept {
   return PQgetisnull(res_, row, column) != 0;
 }
 
-result<std::unique_ptr<connection>> connection::open(const std::string& conninfo,
+result<std::unique_ptr<connection>> connection::open(const std::string& conninfo, statements how,
                                                      std::string* why) noexcept {
   PGconn* conn = PQconnectdb(conninfo.c_str());
   if (conn == nullptr) return errc::store_unavailable;
@@ -94,7 +102,7 @@ result<std::unique_ptr<connection>> connection::open(const std::string& conninfo
   PQsetNoticeProcessor(
       conn, [](void*, const char*) {}, nullptr);
   try {
-    return std::unique_ptr<connection>(new connection(conn));
+    return std::unique_ptr<connection>(new connection(conn, how));
   } catch (...) {
     PQfinish(conn);
     return errc::store_unavailable;
@@ -135,23 +143,7 @@ result<std::vector<rows>> connection::pipeline(const std::vector<batched>& batch
       answers.push_back(-1);
     }
     deferred_.clear();
-    for (const auto& b : batch) {
-      std::string fresh_name;
-      bool fresh = false;
-      const std::string& name = name_for(b.sql, fresh_name, fresh);
-      if (fresh) {
-        sent = sent && PQsendPrepare(conn_, name.c_str(), b.sql, 0, nullptr) == 1;
-        answers.push_back(-1);
-        prepared_now.emplace_back(b.sql, name);
-      }
-      b.values.pointers_.clear();
-      for (std::size_t i = 0; i < b.values.values_.size(); ++i) {
-        b.values.pointers_.push_back(b.values.null_[i] ? nullptr : b.values.values_[i].c_str());
-      }
-      sent = sent && PQsendQueryPrepared(conn_, name.c_str(), b.values.size(), b.values.values(),
-                                         nullptr, nullptr, 0) == 1;
-      answers.push_back(static_cast<int>(answers.size()));  // any value >= 0
-    }
+    for (const auto& b : batch) sent = sent && send(b, answers, prepared_now);
     sent = sent && PQpipelineSync(conn_) == 1;
     if (!sent) {
       poisoned_ = true;
@@ -197,6 +189,26 @@ result<std::vector<rows>> connection::pipeline(const std::vector<batched>& batch
   }
 }
 
+bool connection::send(const batched& b, std::vector<int>& answers,
+                      std::vector<std::pair<const char*, std::string>>& prepared_now) {
+  answers.push_back(static_cast<int>(answers.size()));  // any value >= 0
+  if (how_ == statements::unnamed) {
+    return PQsendQueryParams(conn_, b.sql, b.values.size(), nullptr, b.values.values(), nullptr,
+                             nullptr, 0) == 1;
+  }
+  std::string fresh_name;
+  bool fresh = false;
+  const std::string& name = name_for(b.sql, fresh_name, fresh);
+  if (fresh) {
+    answers.back() = -1;  // the prepare's answer comes first
+    if (PQsendPrepare(conn_, name.c_str(), b.sql, 0, nullptr) != 1) return false;
+    prepared_now.emplace_back(b.sql, name);
+    answers.push_back(static_cast<int>(answers.size()));
+  }
+  return PQsendQueryPrepared(conn_, name.c_str(), b.values.size(), b.values.values(), nullptr,
+                             nullptr, 0) == 1;
+}
+
 result<rows> connection::check(PGresult* res) noexcept {
   rows out(res);  // frees it on every path
   const auto status = PQresultStatus(res);
@@ -204,7 +216,9 @@ result<rows> connection::check(PGresult* res) noexcept {
   const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   // No SQLSTATE: libpq itself failed, almost always a lost connection.
   if (state == nullptr) return errc::store_unavailable;
-  return map_sqlstate(state);
+  const std::string_view sqlstate(state);
+  conflicted_ = sqlstate == "40001" || sqlstate == "40P01";
+  return map_sqlstate(sqlstate);
 }
 
 result<rows> connection::query(const char* sql, const params& p) noexcept {
@@ -213,15 +227,14 @@ result<rows> connection::query(const char* sql, const params& p) noexcept {
       BOOST_OUTCOME_TRY(auto all, pipeline({{sql, p}}));
       return std::move(all.front());
     }
+    if (how_ == statements::unnamed) {
+      return check(PQexecParams(conn_, sql, p.size(), nullptr, p.values(), nullptr, nullptr, 0));
+    }
     auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
       std::string name = "payintent_" + std::to_string(++names_);
       BOOST_OUTCOME_TRY(check(PQprepare(conn_, name.c_str(), sql, 0, nullptr)));
       it = prepared_.emplace(sql, std::move(name)).first;
-    }
-    p.pointers_.clear();
-    for (std::size_t i = 0; i < p.values_.size(); ++i) {
-      p.pointers_.push_back(p.null_[i] ? nullptr : p.values_[i].c_str());
     }
     return check(
         PQexecPrepared(conn_, it->second.c_str(), p.size(), p.values(), nullptr, nullptr, 0));
@@ -245,6 +258,7 @@ result<rows> connection::exec(const char* sql) noexcept {
 
 void connection::rollback() noexcept {
   deferred_.clear();
+  conflicted_ = false;
   const auto status = PQtransactionStatus(conn_);
   if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) PQclear(PQexec(conn_, "ROLLBACK"));
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 struct pg_conn;
@@ -32,13 +33,14 @@ class params {
   params& add(std::string_view text);
   params& add_null();
   int size() const noexcept { return static_cast<int>(values_.size()); }
-  const char* const* values() const noexcept { return pointers_.data(); }
+  // The values as libpq takes them (nullptr for NULL); valid until the
+  // next call. May throw (allocation).
+  const char* const* values() const;
 
  private:
   std::vector<std::string> values_;
   std::vector<bool> null_;
   mutable std::vector<const char*> pointers_;
-  friend class connection;
 };
 
 // The rows of one statement; frees the PGresult when dropped.
@@ -65,16 +67,24 @@ class rows {
 
 class connection {
  public:
+  // How statements with parameters reach the server.
+  enum class statements : std::uint8_t {
+    prepared,  // named, prepared once per connection (PQprepare), then executed
+    unnamed,   // sent with their text each time (PQexecParams): nothing outlives
+               // the transaction, as a pooler in transaction mode requires
+  };
+
   // Connects with `conninfo` (already holding a connect_timeout). On failure
   // `why` gets libpq's message (which never holds a password).
-  static result<std::unique_ptr<connection>> open(const std::string& conninfo,
+  static result<std::unique_ptr<connection>> open(const std::string& conninfo, statements how,
                                                   std::string* why) noexcept;
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
-  // Runs `sql` as a prepared statement (prepared on first use on this
-  // connection; `sql` must have static storage: it is keyed by address).
+  // Runs `sql` with parameters: as a prepared statement (prepared on first
+  // use on this connection; `sql` must have static storage: it is keyed by
+  // address), or unnamed (see `statements`).
   result<rows> query(const char* sql, const params& p) noexcept;
 
   // One statement of a pipeline.
@@ -109,18 +119,31 @@ class connection {
   // and must not go back to the pool.
   bool broken() const noexcept;
 
+  // The last failure was a serialization failure or a deadlock (40001,
+  // 40P01): rolling back to a savepoint keeps the transaction's snapshot (at
+  // REPEATABLE READ and SERIALIZABLE) and its other locks, so only the whole
+  // transaction, run again, can succeed.
+  bool needs_new_transaction() const noexcept { return conflicted_; }
+
  private:
-  explicit connection(pg_conn* conn) noexcept : conn_(conn) {}
+  connection(pg_conn* conn, statements how) noexcept : conn_(conn), how_(how) {}
   result<rows> check(pg_result* res) noexcept;
   // The statement name for `sql`; `fresh` tells whether it must be prepared.
   // Names are never reused, so a prepare lost in a failed batch is harmless.
   const std::string& name_for(const char* sql, std::string& fresh_name, bool& fresh);
 
+  // Queues `b` in pipeline mode: its prepare first when `prepared_now` gets
+  // a new name. False when libpq refused.
+  bool send(const batched& b, std::vector<int>& answers,
+            std::vector<std::pair<const char*, std::string>>& prepared_now);
+
   pg_conn* conn_;
+  statements how_;
   std::vector<const char*> deferred_;
   std::unordered_map<const char*, std::string> prepared_;  // sql -> statement name
   std::size_t names_ = 0;
-  bool poisoned_ = false;  // a batch's results could not be read in order
+  bool poisoned_ = false;    // a batch's results could not be read in order
+  bool conflicted_ = false;  // the last failure was 40001 or 40P01
 };
 
 }  // namespace payintent::postgres_detail

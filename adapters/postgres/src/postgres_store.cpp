@@ -144,11 +144,14 @@ namespace {
 
 // What an open store owns: its connections and the runner of its transactions.
 struct postgres_state {
-  postgres_state(std::string conninfo, std::size_t pool_size, adapter_detail::retry_policy policy,
+  postgres_state(std::string conninfo, postgres_detail::connection::statements how,
+                 std::size_t pool_size, adapter_detail::retry_policy policy,
                  adapter_detail::group_limits group, std::function<std::int64_t()> clock)
-      : pool([conninfo = std::move(conninfo)](
-                 std::string* why) { return postgres_detail::connection::open(conninfo, why); },
-             pool_size),
+      : pool(
+            [conninfo = std::move(conninfo), how](std::string* why) {
+              return postgres_detail::connection::open(conninfo, how, why);
+            },
+            pool_size),
         runner(pool, policy, group, std::move(clock)) {}
 
   postgres_detail::connection_pool pool;
@@ -173,8 +176,10 @@ result<std::unique_ptr<postgres_store>> postgres_store::open(postgres_store_opti
         std::clamp<std::size_t>(options.max_group_size, 1, 32),
         std::max(options.max_group_wait, std::chrono::microseconds{0}),
         std::max<std::size_t>(options.group_lanes, 1)};
-    auto s = std::make_unique<postgres_state>(std::move(conninfo), options.pool_size, policy, group,
-                                              std::move(options.clock));
+    const auto how = options.prepared_statements ? postgres_detail::connection::statements::prepared
+                                                 : postgres_detail::connection::statements::unnamed;
+    auto s = std::make_unique<postgres_state>(std::move(conninfo), how, options.pool_size, policy,
+                                              group, std::move(options.clock));
     {
       std::string why;  // the first connection, for libpq's reason if it fails
       auto first = s->pool.borrow(&why);
@@ -183,7 +188,8 @@ result<std::unique_ptr<postgres_store>> postgres_store::open(postgres_store_opti
         return first.error();
       }
     }
-    if (auto migrated = postgres_detail::migrate(s->runner, schema_version); !migrated) {
+    if (auto migrated = postgres_detail::migrate(s->runner, postgres_detail::newest_version());
+        !migrated) {
       if (diag != nullptr) {
         diag->message = migrated.error() == errc::not_supported
                             ? "the database schema needs a newer payintent"

@@ -1,5 +1,9 @@
 #include "schema.hpp"
 
+#include "payintent/postgres_store.hpp"
+
+#include <iterator>
+
 namespace payintent::postgres_detail {
 namespace {
 
@@ -102,7 +106,28 @@ ALTER TABLE attempts ADD COLUMN kind bigint NOT NULL DEFAULT 1;
 ALTER TABLE attempts ADD COLUMN amount bigint NOT NULL DEFAULT 0;
 ALTER TABLE attempts ADD COLUMN reason text NOT NULL DEFAULT '';
 )sql"},
+#ifdef PAYINTENT_POSTGRES_NEXT_MIGRATION
+    // Test builds only: "version N+1" of the rolling upgrade test
+    // (tests/multiprocess), one more additive migration beside version N.
+    {4, 1, R"sql(
+ALTER TABLE intents ADD COLUMN IF NOT EXISTS upgrade_note text NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS intents_upgrade_note ON intents (upgrade_note);
+)sql"},
+#endif
 };
+
+}  // namespace
+
+#ifndef PAYINTENT_POSTGRES_NEXT_MIGRATION
+static_assert(migrations[std::size(migrations) - 1].version == postgres_store::schema_version,
+              "schema_version names the newest migration");
+#endif
+
+int newest_version() noexcept {
+  return migrations[std::size(migrations) - 1].version;
+}
+
+namespace {
 
 // Any constant serves, as long as every payintent build uses the same one.
 constexpr const char* lock_sql = "SELECT pg_advisory_xact_lock(7216601)";

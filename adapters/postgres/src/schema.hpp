@@ -13,4 +13,8 @@ namespace payintent::postgres_detail {
 // merely newer but additive is used as it is.
 result<void> migrate(transaction_runner& runner, int target_version);
 
+// The newest migration this build has: postgres_store::schema_version, or
+// one more in the rolling upgrade test's "version N+1" build.
+int newest_version() noexcept;
+
 }  // namespace payintent::postgres_detail

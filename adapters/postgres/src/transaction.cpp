@@ -28,9 +28,8 @@ result<std::int64_t> transactions::now() noexcept {
 
 result<std::int64_t> transactions::begin(connection& conn, tx_kind kind) noexcept {
   if (clock_) {
-    BOOST_OUTCOME_TRY(conn.exec(kind == tx_kind::write
-                                    ? "BEGIN ISOLATION LEVEL READ COMMITTED"
-                                    : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    BOOST_OUTCOME_TRY(conn.exec(
+        kind == tx_kind::write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
     try {
       return clock_();
     } catch (...) {
@@ -40,7 +39,7 @@ result<std::int64_t> transactions::begin(connection& conn, tx_kind kind) noexcep
   BOOST_OUTCOME_TRY(
       auto r,
       conn.exec(kind == tx_kind::write
-                    ? "BEGIN ISOLATION LEVEL READ COMMITTED; " PAYINTENT_PG_CLOCK_SQL
+                    ? "BEGIN; " PAYINTENT_PG_CLOCK_SQL
                     : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " PAYINTENT_PG_CLOCK_SQL));
   if (r.size() != 1) return errc::store_unavailable;
   return r.int_at(0, 0);
@@ -93,7 +92,11 @@ struct group_dialect {
     return defer(conn, "ROLLBACK TO SAVEPOINT member");
   }
   static result<void> commit(connection& conn) noexcept { return transactions::commit(conn); }
-  static bool transaction_lost(connection& conn) noexcept { return conn.broken(); }
+  // A serialization failure or deadlock reruns the whole group: a new
+  // transaction takes a new snapshot and holds none of the old locks.
+  static bool transaction_lost(connection& conn) noexcept {
+    return conn.broken() || conn.needs_new_transaction();
+  }
   static bool retry_group(connection& conn, error_code ec, bool commit_sent) noexcept {
     return transactions::retryable(conn, ec, commit_sent);
   }

@@ -22,14 +22,16 @@ using connection_pool = adapter_detail::connection_pool<connection>;
 
 enum class tx_kind : std::uint8_t {
   read,   // REPEATABLE READ READ ONLY: one snapshot for every statement
-  write,  // READ COMMITTED: each statement sees the latest commits, row locks order writers
+  write,  // the session's default isolation, READ COMMITTED unless the server or the
+          // conninfo sets default_transaction_isolation: row locks order writers
 };
 
-// The runner's Transactions for PostgreSQL. A write group runs at READ
-// COMMITTED on its lane's connection; a member's errc::busy reruns it in
-// place, and a connection lost before COMMIT was sent runs the group (or the
-// unit) again on a fresh one; one lost during COMMIT answers
-// store_unavailable. `now_ms` is the database clock read with BEGIN (or the
+// The runner's Transactions for PostgreSQL. A write group runs at the
+// session's default isolation on its lane's connection; a member's lock or
+// statement timeout reruns it in place, a serialization failure or deadlock
+// (40001, 40P01) runs the whole group again in a new transaction, and a
+// connection lost before COMMIT was sent runs the group (or the unit) again
+// on a fresh one; one lost during COMMIT answers store_unavailable. `now_ms` is the database clock read with BEGIN (or the
 // injected clock, read per member).
 class transactions : public adapter_detail::transactions_base<connection_pool> {
  public:

@@ -4,7 +4,10 @@
 // of app servers: a charge in flight on several servers at once is
 // arbitrated by the database, not by a host. It honours the whole store
 // contract (idempotency_store.hpp) across threads, processes and servers:
-//  - Every operation is one transaction at READ COMMITTED. A claim inserts its
+//  - Every write is one transaction at the session's default isolation: READ
+//    COMMITTED unless the server, the role or the conninfo sets
+//    default_transaction_isolation (REPEATABLE READ and SERIALIZABLE work too,
+//    their conflicts being retried as below). A claim inserts its
 //    key with INSERT ... ON CONFLICT DO NOTHING first: of two servers claiming
 //    one key, the second waits on the first's uncommitted row and then reads
 //    it (replay or mismatch). Every write to an intent locks the intent's row
@@ -15,9 +18,12 @@
 //    primary key and the loser answers version_conflict.
 //  - Times are the database's clock (clock_timestamp(), read in the
 //    transaction), so leases agree between servers whatever their own clocks.
-//  - Serialization failures, deadlocks, lock and statement timeouts and
-//    "too many connections" retry the whole transaction with jittered
-//    backoff; when the retries run out the call answers errc::busy.
+//  - Serialization failures and deadlocks (40001, 40P01) run the whole
+//    transaction again (with its whole write group: a new snapshot, none of
+//    the old locks); lock and statement timeouts and "too many connections"
+//    retry the failed write; both with jittered backoff, and when the retries
+//    run out the call answers errc::busy. Reads are one REPEATABLE READ READ
+//    ONLY transaction each.
 //  - A lost connection is dropped and reopened: a call whose transaction
 //    failed before COMMIT was sent is retried on a fresh connection; one that
 //    loses the connection during COMMIT answers store_unavailable (the commit
@@ -28,14 +34,21 @@
 //  - Any failure rolls the transaction back: nothing is ever half-written.
 //    disk full (53100) answers storage_full, read-only transactions (25006)
 //    storage_read_only, data corruption (XX001, XX002) storage_corrupt.
-//  - All SQL is prepared statements with bound parameters, prepared once per
-//    connection; keys and metadata are data, never query text.
+//  - All SQL with values is statements with bound parameters (named and
+//    prepared once per connection, or unnamed: `prepared_statements`); keys
+//    and metadata are data, never query text.
+//  - No session state: nothing is SET, the migration's advisory lock is
+//    transaction-scoped, and a transaction never spans two calls. With
+//    prepared_statements off the store runs behind a pooler in transaction
+//    mode (PgBouncer's pool_mode = transaction); such a pooler passes no
+//    `options` from the conninfo, so a schema is chosen by `ALTER ROLE ... SET
+//    search_path` there.
 //
 // Group commit: the writes (claim, commit, purge_expired_keys) that queue in
 // one process while a transaction is committing share the next transaction,
 // on one connection, each in its own savepoint, as on the SQLite store: one
 // whose preconditions fail or that errors is rolled back alone and gets its
-// own answer; a deadlock victim reruns alone; no write is answered before the
+// own answer; a deadlock victim reruns its group; no write is answered before the
 // group's COMMIT returned; a failed BEGIN or COMMIT or a lost connection
 // fails every write of the group (a lost connection before COMMIT was sent
 // runs the group again). A write costs two round trips: one pipeline with
@@ -43,7 +56,7 @@
 // its rows (intent, attempt, audit entries) once the checks have passed.
 // Groups of different servers lock rows in their members' order, so two may
 // deadlock on the same intents: PostgreSQL breaks that after its
-// deadlock_timeout and the victim member reruns.
+// deadlock_timeout and the victim's group runs again.
 //
 // Schema: `open` applies missing migrations under a transaction-scoped
 // advisory lock, so servers opening at the same moment apply each once.
@@ -77,7 +90,11 @@ struct postgres_store_options {
   // A libpq connection string, "host=db1 port=5432 dbname=pay user=app" or a
   // "postgresql://" URI. Default: none; open() answers invalid_argument when
   // empty. A connect_timeout in it bounds how long a call waits for an
-  // unreachable server; without one the store uses `connect_timeout`.
+  // unreachable server; without one the store uses `connect_timeout`. With
+  // a standby: every node, "host=db1,db2 port=5432,5432 ...
+  // target_session_attrs=read-write"; each new connection goes to the node
+  // that accepts writes, so after a failover the store finds the promoted
+  // node by itself (calls answer store_unavailable until there is one).
   std::string conninfo;
 
   // How long opening one connection may take before the call answers
@@ -118,6 +135,14 @@ struct postgres_store_options {
   // reads beyond this wait for one. The write groups use `group_lanes` more
   // connections of their own. Default: 4. Values below 1 are treated as 1.
   std::size_t pool_size = 4;
+
+  // Named prepared statements, prepared once per connection. false: every
+  // statement is sent with its text as the unnamed statement (one more parse
+  // per statement on the server), which a pooler in transaction mode needs
+  // when it does not carry prepared statements from one server connection to
+  // another (PgBouncer before 1.21: "prepared statement ... does not exist").
+  // Default: true.
+  bool prepared_statements = true;
 
   // Replaces the database clock (ms since the Unix epoch; thread-safe). For
   // tests that move time by hand (the conformance suite); every server
