@@ -331,6 +331,6 @@ int main(int argc, char** argv) {
   }
   const bool help = args.size() == 1 && args[0] == "--help";
   fmt::print(help ? stdout : stderr,
-             "usage: crash_child point|storm|hold ... (see crash_child.cpp)\n");
+             "usage: crash_child point|storm|hold|follow_up ... (see crash_child.cpp)\n");
   return help ? 0 : 2;
 }

@@ -133,7 +133,7 @@ TEST_CASE("sqlite: open without a path is invalid_argument") {
   CHECK(outcome_of(sqlite_store::open({})) == name_of(errc::invalid_argument));
 }
 
-TEST_CASE("sqlite: a schema 1 file migrates to 2 (the requires_action index), data intact") {
+TEST_CASE("sqlite: a schema 1 file migrates to the current schema, data intact") {
   temp_dir dir;
   const auto path = dir.file("v1.db");
   testing::manual_clock clock;
@@ -148,6 +148,13 @@ TEST_CASE("sqlite: a schema 1 file migrates to 2 (the requires_action index), da
     REQUIRE(raw.exec("DROP INDEX attempts_unresolved") == SQLITE_OK);
     REQUIRE(raw.exec("CREATE INDEX attempts_unresolved ON attempts (lease_expires_at) "
                      "WHERE state IN (1, 5, 6)") == SQLITE_OK);
+    for (const char* drop : {"ALTER TABLE intents DROP COLUMN capture_method",
+                             "ALTER TABLE intents DROP COLUMN cancellation_reason",
+                             "ALTER TABLE attempts DROP COLUMN kind",
+                             "ALTER TABLE attempts DROP COLUMN amount",
+                             "ALTER TABLE attempts DROP COLUMN reason"}) {
+      REQUIRE(raw.exec(drop) == SQLITE_OK);
+    }
     REQUIRE(raw.exec("PRAGMA user_version = 1") == SQLITE_OK);
   }
   auto store = must_open(options_for(path, clock));
@@ -158,5 +165,10 @@ TEST_CASE("sqlite: a schema 1 file migrates to 2 (the requires_action index), da
   // Migration 3: the unresolved-attempt index tests OR terms, not IN.
   CHECK(raw.text("SELECT sql FROM sqlite_master WHERE name = 'attempts_unresolved'")
             .find("state = 1 OR state = 5 OR state = 6") != std::string::npos);
-  CHECK(must_load(*store, tenant_a, pi.id).id == pi.id);
+  // Migration 4 (capture and refunds): the rows written before keep what
+  // they meant, automatic capture and no cancellation reason.
+  const auto loaded = must_load(*store, tenant_a, pi.id);
+  CHECK(loaded.id == pi.id);
+  CHECK(loaded.capture_method == capture_method::automatic);
+  CHECK(loaded.cancellation_reason.empty());
 }

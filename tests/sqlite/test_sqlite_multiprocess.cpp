@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -26,6 +27,34 @@ namespace {
 constexpr int processes = 4;
 constexpr int keys = 100;
 constexpr int attempts = 50;
+
+// Forks `count` children that start together (a pipe's EOF is the gate),
+// each running `child(c)` and exiting 0, and waits for them all.
+void run_children(int count, const std::function<void(int)>& child) {
+  int gate[2];
+  REQUIRE(::pipe(gate) == 0);
+  std::vector<pid_t> children;
+  for (int c = 0; c < count; ++c) {
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::close(gate[1]);
+      char byte;
+      (void)::read(gate[0], &byte, 1);  // returns at EOF: every child starts together
+      child(c);
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  ::close(gate[0]);
+  ::close(gate[1]);
+  for (const pid_t pid : children) {
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+}
 
 struct tally {
   int claimed = 0;
@@ -85,31 +114,11 @@ TEST_CASE("sqlite: processes sharing one file each win a key or an attempt at mo
     }
   }  // closed before forking: children open their own connections
 
-  int gate[2];
-  REQUIRE(::pipe(gate) == 0);
-  std::vector<pid_t> children;
-  for (int c = 0; c < processes; ++c) {
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      ::close(gate[1]);
-      char byte;
-      (void)::read(gate[0], &byte, 1);  // returns at EOF: every child starts together
-      const tally t = race(path, c);
-      std::ofstream(dir.file("tally-" + std::to_string(c)))
-          << t.claimed << ' ' << t.wins << ' ' << t.unexpected << '\n';
-      ::_exit(0);
-    }
-    children.push_back(pid);
-  }
-  ::close(gate[0]);
-  ::close(gate[1]);
-  for (const pid_t pid : children) {
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
-  }
+  run_children(processes, [&](int c) {
+    const tally t = race(path, c);
+    std::ofstream(dir.file("tally-" + std::to_string(c)))
+        << t.claimed << ' ' << t.wins << ' ' << t.unexpected << '\n';
+  });
 
   tally total;
   for (int c = 0; c < processes; ++c) {
@@ -199,29 +208,10 @@ TEST_CASE("sqlite: 8 processes of 8 threads racing refunds never refund more tha
     REQUIRE(captured.value().intent.amount_received() == refund_captured);
   }  // every thread joined before forking
 
-  int gate[2];
-  REQUIRE(::pipe(gate) == 0);
-  std::vector<pid_t> children;
-  for (int c = 0; c < refund_processes; ++c) {
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      ::close(gate[1]);
-      char byte;
-      (void)::read(gate[0], &byte, 1);
-      const int n = refund_race(path, journal, intent, c);
-      std::ofstream(dir.file("refunds-" + std::to_string(c))) << n << '\n';
-      ::_exit(0);
-    }
-    children.push_back(pid);
-  }
-  ::close(gate[0]);
-  ::close(gate[1]);
-  for (const pid_t pid : children) {
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    CHECK(WIFEXITED(status));
-  }
+  run_children(refund_processes, [&](int c) {
+    const int n = refund_race(path, journal, intent, c);
+    std::ofstream(dir.file("refunds-" + std::to_string(c))) << n << '\n';
+  });
   int succeeded = 0;
   for (int c = 0; c < refund_processes; ++c) {
     std::ifstream in(dir.file("refunds-" + std::to_string(c)));
