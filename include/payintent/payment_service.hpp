@@ -285,11 +285,17 @@ class payment_service {
   // applied as one fenced, audited transition: the intent's latest attempt
   // is written under its current fencing token, handing it a new one (so a
   // writer still holding the old token is fenced out), and the intent's
-  // version is checked. As succeeded: the attempt authorized with
-  // network_reference as its network_transaction_id, the intent succeeded
-  // (terminal). As failed: an attempt still init/pending/unknown is voided,
-  // the intent failed (last_error.code "review_settled_failed"), retryable
-  // by a new confirm. The intent's audit entry names the operator, the
+  // version is checked. As succeeded, by the attempt's kind: an
+  // authorization becomes authorized with network_reference as its
+  // network_transaction_id, and the intent succeeded (terminal) or, with
+  // capture_method manual, requires_capture; a capture or release becomes
+  // succeeded, and the intent succeeded or canceled. As failed: an attempt
+  // still init/pending/unknown is voided, last_error.code is
+  // "review_settled_failed", and the intent is failed after an
+  // authorization (retryable by a new confirm) or back in requires_capture
+  // after a capture or release (the hold as it was). A refund's review
+  // leaves its intent's status alone, so it is not settled here. The
+  // intent's audit entry names the operator, the
   // reason, the evidence and the reference. No idempotency key: a second
   // settle finds the intent settled and answers invalid_state. The caller
   // authorizes the person; the service records who they said they are.

@@ -65,8 +65,10 @@ plan plan_settle_review(const payment_intent& current, const review_settlement& 
     return plan::reject(errc::invalid_state, "the payment intent has no attempt to settle");
   }
   const bool succeeded = s.as == intent_status::succeeded;
+  const bool authorization = last->kind == attempt_kind::authorization;
   for (const attempt& a : current.attempts) {
-    if (succeeded && a.number != last->number && a.state == attempt_state::authorized) {
+    if (succeeded && authorization && a.kind == attempt_kind::authorization &&
+        a.number != last->number && a.state == attempt_state::authorized) {
       return plan::reject(errc::invalid_state,
                           fmt::format("attempt {} is authorized already", a.number));
     }
@@ -77,19 +79,35 @@ plan plan_settle_review(const payment_intent& current, const review_settlement& 
   w.intent.attempts.clear();
   w.expected_version = current.version;
   w.node_id = ctx.node_id;
-  w.intent.status = s.as;
   w.intent.next_action.reset();
   attempt a = *last;
   if (succeeded) {
-    a.state = attempt_state::authorized;
+    // What the network carried out: an authorization holds (manual capture)
+    // or takes the money; a capture takes it; a release lets the hold go.
     a.decline_code.clear();
-    a.network_transaction_id = s.network_reference;
     w.intent.last_error.reset();
+    if (authorization) {
+      a.state = attempt_state::authorized;
+      a.network_transaction_id = s.network_reference;
+      w.intent.status = current.capture_method == capture_method::manual
+                            ? intent_status::requires_capture
+                            : intent_status::succeeded;
+    } else {
+      a.state = attempt_state::succeeded;
+      w.intent.status = a.kind == attempt_kind::release ? intent_status::canceled
+                                                        : intent_status::succeeded;
+    }
   } else {
+    // Nothing moved: an authorization fails the intent (confirm again to
+    // retry); a capture or release leaves the hold as it was.
     if (is_unresolved(a.state)) a.state = attempt_state::voided;
-    w.intent.last_error = payment_error{"review_settled_failed", "",
-                                        "The payment was settled as failed after review. "
-                                        "Confirm again to retry."};
+    w.intent.status = authorization ? intent_status::failed : intent_status::requires_capture;
+    w.intent.last_error = payment_error{
+        "review_settled_failed", "",
+        authorization ? "The payment was settled as failed after review. Confirm again to retry."
+                      : fmt::format("The {} was settled as not carried out after review; the "
+                                    "hold is as it was. Try again.",
+                                    a.kind)};
   }
   a.fence = last->fence + 1;  // the settlement's own token: the old holder is fenced out
   a.lease_expires_at_ms = 0;
@@ -99,8 +117,9 @@ plan plan_settle_review(const payment_intent& current, const review_settlement& 
                        std::string(to_string(last->state)), std::string(to_string(a.state)),
                        "settled in review"});
   }
-  w.audit.push_back({0, fmt::format("intent.{}", s.as), std::string(to_string(current.status)),
-                     std::string(to_string(s.as)), settlement_detail(s)});
+  w.audit.push_back({0, fmt::format("intent.{}", w.intent.status),
+                     std::string(to_string(current.status)),
+                     std::string(to_string(w.intent.status)), settlement_detail(s)});
   w.attempt = attempt_write{std::move(a), last->fence, false, 0};
   return p;
 }

@@ -13,9 +13,10 @@ result<void> validate_settlement(const review_settlement& s, diagnostics* diag);
 
 // The settlement of `current` as `s` (validated) decides: the latest attempt
 // written under its fence with a new one, the intent succeeded or failed,
-// the audit entries naming who, why and what was checked. Rejects an intent
+// the audit entries naming who, why and what was checked; the statuses by
+// the attempt's kind are payment_service::settle_review's. Rejects an intent
 // not in requires_review, one without attempts, and a success when another
-// attempt is authorized already (invariant 4), all invalid_state.
+// authorization is authorized already (invariant 4), all invalid_state.
 plan plan_settle_review(const payment_intent& current, const review_settlement& s,
                         const write_context& ctx);
 

@@ -1,5 +1,6 @@
 // The state machine alone, without a store: every rule of docs/design.md, "The state machine".
 #include "engine/planner.hpp"
+#include "engine/review_settlement.hpp"
 
 #include <doctest/doctest.h>
 
@@ -157,4 +158,71 @@ TEST_CASE("at most one authorized attempt per intent (invariant 4)") {
   auto paid = intent_in(intent_status::succeeded, {attempt_state::authorized});
   CHECK(plan_confirm(paid, "pm_card_visa", ctx).rejection == errc::invalid_state);
   CHECK_FALSE(plan_outcome(paid, 1, 3, network_outcome::approved(), ctx));
+}
+
+// ---- settle_review by the kind of the attempt in review ----
+
+namespace {
+
+review_settlement settled_as(intent_status as) {
+  return {.as = as, .operator_name = "alice", .reason = "checked", .network_reference = "ch_1"};
+}
+
+// An intent in review whose latest attempt is a `kind` in unknown, after an
+// authorized first attempt when the kind follows one.
+payment_intent in_review_with(attempt_kind kind) {
+  if (kind == attempt_kind::authorization) {
+    auto i = intent_in(intent_status::requires_review, {attempt_state::unknown});
+    i.capture_method = capture_method::manual;
+    return i;
+  }
+  auto i = intent_in(intent_status::requires_review,
+                     {attempt_state::authorized, attempt_state::unknown});
+  i.capture_method = capture_method::manual;
+  i.attempts[1].kind = kind;
+  i.attempts[1].amount = 100;
+  return i;
+}
+
+}  // namespace
+
+TEST_CASE("settle_review decides by the kind of the attempt in review") {
+  struct row {
+    attempt_kind kind;
+    intent_status as, status;
+    attempt_state state;
+  };
+  for (const row r : {
+           // A manual-capture authorization holds the money: capture still to come.
+           row{attempt_kind::authorization, intent_status::succeeded,
+               intent_status::requires_capture, attempt_state::authorized},
+           row{attempt_kind::authorization, intent_status::failed, intent_status::failed,
+               attempt_state::voided},
+           row{attempt_kind::capture, intent_status::succeeded, intent_status::succeeded,
+               attempt_state::succeeded},
+           row{attempt_kind::capture, intent_status::failed, intent_status::requires_capture,
+               attempt_state::voided},
+           row{attempt_kind::release, intent_status::succeeded, intent_status::canceled,
+               attempt_state::succeeded},
+           row{attempt_kind::release, intent_status::failed, intent_status::requires_capture,
+               attempt_state::voided},
+       }) {
+    CAPTURE(r.kind);
+    CAPTURE(r.as);
+    const auto current = in_review_with(r.kind);
+    auto p = plan_settle_review(current, settled_as(r.as), ctx);
+    REQUIRE(p.write);
+    CHECK(p.write->intent.status == r.status);
+    REQUIRE(p.write->attempt);
+    CHECK(p.write->attempt->value.number == current.latest_attempt()->number);
+    CHECK(p.write->attempt->value.state == r.state);
+    CHECK(p.write->attempt->value.fence == 4);
+    CHECK(p.write->audit.back().to == std::string(to_string(r.status)));
+  }
+  // A follow-up in review after an authorized authorization is settled;
+  // a second authorization is not, while the first stands authorized.
+  auto twice = intent_in(intent_status::requires_review,
+                         {attempt_state::authorized, attempt_state::unknown});
+  CHECK(plan_settle_review(twice, settled_as(intent_status::succeeded), ctx).rejection ==
+        errc::invalid_state);
 }

@@ -65,8 +65,10 @@ class parameters {
 template <const auto& Text, class Bind, class OnRow>
 result<void> for_each_row(connection& conn, Bind&& bind, OnRow&& on_row) {
   BOOST_OUTCOME_TRY(auto stmt, conn.prepare(Text));
-  parameters p(stmt);
-  bind(p);
+  {
+    parameters p(stmt);
+    bind(p);
+  }  // the texts are bound as `p` is dropped, before the first step
   for (;;) {
     BOOST_OUTCOME_TRY(auto row, stmt.step());
     if (!row) return outcome::success();
