@@ -13,7 +13,9 @@ as_owner() {
 free_port() {
   local port
   for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 40000))
+    # Below Linux's ephemeral range (32768-60999 by default), where the
+    # local ports of outgoing connections would collide with a listener.
+    port=$((20000 + RANDOM % 12000))
     # Nothing answering on it: free (a race with another starter is caught by
     # the server failing to listen, and the caller may simply start again).
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
