@@ -7,6 +7,15 @@ function(payintent_add_library name)
   add_library(${name} ${ARG_SOURCES})
   add_library(payintent::${ARG_ALIAS} ALIAS ${name})
   set_target_properties(${name} PROPERTIES EXPORT_NAME ${ARG_ALIAS} OUTPUT_NAME ${name})
+  # Batches of 8: Boost and the standard library are parsed once per batch,
+  # not once per file (PAYINTENT_UNITY in CMakeLists.txt). In a batch GCC
+  # takes every source but the first for a header and warns that a class
+  # with a member of an anonymous-namespace type could break the one
+  # definition rule across files; a source is in one batch only.
+  set_target_properties(${name} PROPERTIES UNITY_BUILD ${PAYINTENT_UNITY} UNITY_BUILD_BATCH_SIZE 8)
+  if(PAYINTENT_UNITY AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${name} PRIVATE -Wno-subobject-linkage)
+  endif()
   target_compile_features(${name} PUBLIC cxx_std_20)
   payintent_warnings(${name})
 endfunction()

@@ -89,9 +89,9 @@ std::string fingerprint_of(const request& r, int version) {
             return amount_fingerprint(op, c.intent, "amount_to_capture", c.amount, version)
                 .hex_digest();
           },
-          [&](const refund_request& r) {
-            return amount_fingerprint(op, r.intent, "amount", r.amount, version)
-                .add("reason", r.reason)
+          [&](const refund_request& f) {
+            return amount_fingerprint(op, f.intent, "amount", f.amount, version)
+                .add("reason", f.reason)
                 .hex_digest();
           },
       },
@@ -116,8 +116,8 @@ plan decide(const request& r, const payment_intent* current, const write_context
           [&](const cancel_request& c) { return plan_cancel(*current, c.reason, ctx); },
           [&](const authenticate_request& a) { return plan_authenticate(*current, a.result, ctx); },
           [&](const capture_request& c) { return plan_capture(*current, c.amount, ctx); },
-          [&](const refund_request& r) {
-            return plan_refund(*current, r.amount, r.reason, ctx);
+          [&](const refund_request& f) {
+            return plan_refund(*current, f.amount, f.reason, ctx);
           },
       },
       r);

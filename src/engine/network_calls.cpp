@@ -98,15 +98,15 @@ follow_up_request follow_up_of(const payment_intent& intent, const attempt& a) {
   return r;
 }
 
-void send_follow_up(card_network& network, const follow_up_request& request,
+void send_follow_up(card_network& network, const follow_up_request& call,
                     card_network::follow_up_handler handler) {
-  switch (request.kind) {
+  switch (call.kind) {
     case attempt_kind::capture:
-      return network.async_capture(request, std::move(handler));
+      return network.async_capture(call, std::move(handler));
     case attempt_kind::release:
-      return network.async_release(request, std::move(handler));
+      return network.async_release(call, std::move(handler));
     case attempt_kind::refund:
-      return network.async_refund(request, std::move(handler));
+      return network.async_refund(call, std::move(handler));
     case attempt_kind::authorization:
       break;
   }

@@ -24,8 +24,8 @@ result<lookup_result> lookup_blocking(card_network& network, world& w, attempt_k
 // of `intent`.
 follow_up_request follow_up_of(const payment_intent& intent, const attempt& a);
 
-// Sends `request` by the call its kind names (async_capture, ...).
-void send_follow_up(card_network& network, const follow_up_request& request,
+// Sends `call` by the network call its kind names (async_capture, ...).
+void send_follow_up(card_network& network, const follow_up_request& call,
                     card_network::follow_up_handler handler);
 
 // "async_authorize", "async_capture", ...: what a message names.

@@ -268,7 +268,7 @@ lookup_result fake_card_network::state::find(const std::string& reference) const
 void fake_card_network::state::follow_up(const follow_up_request& request,
                                          card_network::follow_up_handler handler) {
   std::optional<network_outcome> outcome;
-  bool scripted = false;
+  bool from_script = false;
   std::chrono::milliseconds delay{0};
   {
     std::lock_guard lock(mutex);
@@ -277,16 +277,16 @@ void fake_card_network::state::follow_up(const follow_up_request& request,
     if (!queue.empty()) {
       outcome = std::move(queue.front());
       queue.pop_front();
-      scripted = true;
+      from_script = true;
     }
   }
   const auto previous = merged(request.reference);
-  if (scripted && !outcome) {
+  if (from_script && !outcome) {
     record(request.reference, [&](reference_ledger& l) {
       ++l.calls;
       l.follow_up = request.kind;
     });
-    throw std::runtime_error("fake card network: scripted throw");
+    throw std::runtime_error("fake card network: from_script throw");
   }
   if (!accepting) {
     delay = std::chrono::milliseconds{0};

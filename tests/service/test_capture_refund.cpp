@@ -369,9 +369,9 @@ TEST_CASE("plan_refund: refunds not failed stay reserved, failed ones free their
   refund_in(attempt_state::declined, 900);
   refund_in(attempt_state::voided, 900);
   CHECK(detail::refundable_amount(paid) == 400);
-  const detail::write_context ctx{"n", 1000};
-  CHECK(detail::plan_refund(paid, 401, "", ctx).rejection == errc::invalid_amount);
-  auto ok = detail::plan_refund(paid, std::nullopt, "", ctx);
+  const detail::write_context refund_ctx{"n", 1000};
+  CHECK(detail::plan_refund(paid, 401, "", refund_ctx).rejection == errc::invalid_amount);
+  auto ok = detail::plan_refund(paid, std::nullopt, "", refund_ctx);
   REQUIRE(ok.write.has_value());
   CHECK(ok.write->expected_version == 7);  // applied by compare-and-set on this version
   CHECK(ok.write->attempt->value.amount == 400);
