@@ -110,6 +110,7 @@ struct recovery_report {
   std::size_t skipped = 0;   // lease still held, already resolved, or another node won
   std::size_t errors = 0;    // store errors: left for the next pass
   std::size_t challenges_expired = 0;  // 3-D Secure challenges past challenge_expiry: failed
+  std::size_t holds_expired = 0;  // holds past authorization_expiry: their release started
 };
 
 // ---- Settling a review (docs/operations.md) --------------------------------

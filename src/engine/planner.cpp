@@ -1,5 +1,7 @@
 #include "engine/planner.hpp"
 
+#include "payintent/store_kit.hpp"
+
 #include <fmt/format.h>
 
 #include <utility>
@@ -237,7 +239,7 @@ plan plan_cancel(const payment_intent& current, const std::string& reason,
                  const write_context& ctx) {
   const auto s = current.status;
   if (s == intent_status::requires_capture) {
-    const attempt* held = held_authorization(current);
+    const attempt* held = store_kit::held_authorization(current);
     if (!held) return plan::reject(errc::invalid_state, "no authorization holds money to release");
     plan p;
     p.write = update_of(current, ctx);
@@ -258,15 +260,6 @@ plan plan_cancel(const payment_intent& current, const std::string& reason,
   end_challenge(*p.write, current, "canceled", "canceled");
   p.write->audit.push_back(intent_event(s, intent_status::canceled, reason));
   return p;
-}
-
-const attempt* held_authorization(const payment_intent& intent) noexcept {
-  for (auto it = intent.attempts.rbegin(); it != intent.attempts.rend(); ++it) {
-    if (it->kind == attempt_kind::authorization && it->state == attempt_state::authorized) {
-      return &*it;
-    }
-  }
-  return nullptr;
 }
 
 std::int64_t refundable_amount(const payment_intent& intent) noexcept {
@@ -294,7 +287,7 @@ plan plan_capture(const payment_intent& current, std::optional<std::int64_t> amo
                                     "amount ({})",
                                     current.amount.minor_units));
   }
-  if (!held_authorization(current)) {
+  if (!store_kit::held_authorization(current)) {
     return plan::reject(errc::invalid_state, "no authorization holds money to capture");
   }
   plan p;
@@ -543,6 +536,26 @@ intent_write plan_challenge_expired(const payment_intent& current, const write_c
                                       "The 3-D Secure challenge was not completed in time. "
                                       "Confirm again to retry."},
                         "challenge_expired", ctx);
+}
+
+bool hold_expired(const payment_intent& intent, std::int64_t now_ms,
+                  std::int64_t expiry_ms) noexcept {
+  const auto held_since = store_kit::hold_authorized_at(intent);
+  return held_since && now_ms - *held_since >= expiry_ms;
+}
+
+plan plan_hold_expired(const payment_intent& current, std::int64_t expiry_ms,
+                       const write_context& ctx) {
+  plan p = plan_cancel(current, "abandoned", ctx);
+  if (!p.write) return p;
+  const attempt* held = store_kit::held_authorization(current);
+  const std::string status(to_string(current.status));
+  p.write->audit.insert(p.write->audit.begin(),
+                        audit_event{0, "authorization.expired", status, status,
+                            fmt::format("a{} authorized at {} ms, held past "
+                                        "authorization_expiry ({} ms); releasing",
+                                        held->number, held->updated_at_ms, expiry_ms)});
+  return p;
 }
 
 plan plan_authenticate(const payment_intent& current, const step_up& result,

@@ -1,12 +1,13 @@
 // Manual capture, release of a hold, and refunds (issue 23): each a network
 // call under the authorization's protocol, each moving money at most once.
-#include "support/service_fixture.hpp"
+#include "capture_fixture.hpp"
 
 #include "engine/planner.hpp"
 #include "payintent/audit.hpp"
 
 #include <boost/asio/use_future.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -15,52 +16,10 @@
 
 using namespace payintent;
 using namespace std::chrono_literals;
+using payintent::test::capture_fixture;
 using payintent::test::require_ok;
 
 namespace {
-
-// A memory store on a manual clock (to expire leases), a fake network, and
-// a service with short leases and one recovery retry.
-struct capture_fixture {
-  explicit capture_fixture(testing::fake_network_options net = {})
-      : network(std::move(net)), service(store, network, options()) {}
-
-  static service_options options() {
-    service_options o = test::test_options();
-    o.attempt_lease = 1s;
-    o.recovery_backoff = {100ms};
-    o.network_timeout = 1s;
-    return o;
-  }
-
-  // An intent authorized for `amount` EUR cents and waiting for capture.
-  payment_intent authorized(const std::string& key, std::int64_t amount = 1000) {
-    charge_params p = test::card_charge(amount);
-    p.capture_method = capture_method::manual;
-    auto r = require_ok(service.charge("acme", key, p));
-    REQUIRE(r.intent.status == intent_status::requires_capture);
-    return r.intent;
-  }
-
-  // An intent that received `amount` by a manual capture.
-  payment_intent captured(const std::string& key, std::int64_t amount = 1000) {
-    auto held = authorized(key, amount);
-    auto r = require_ok(service.capture("acme", key + "-capture", held.id.str(), {}));
-    REQUIRE(r.intent.status == intent_status::succeeded);
-    return r.intent;
-  }
-
-  // One recovery pass after every lease has expired.
-  recovery_report recover_expired() {
-    now += 1001;
-    return require_ok(service.recover());
-  }
-
-  std::atomic<std::int64_t> now{1'800'000'000'000};
-  memory_store store{{.clock = [this] { return now.load(); }}};
-  testing::fake_card_network network;
-  payment_service service;
-};
 
 // A network that has only authorize (and lookup/void): the new calls answer
 // not_supported by their default bodies.
