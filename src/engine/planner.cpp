@@ -657,14 +657,29 @@ intent_write plan_late_outcome(const payment_intent& current, int number, std::u
   // Live money behind a failed intent: only while this attempt is the one
   // the intent failed on may the late writer move it (a new attempt is its
   // holder's; canceled is terminal).
-  const bool reviewed = j == late_judgement::unadopted && !(voided && voided->done) &&
-                        current.status == intent_status::failed && now &&
+  const bool live = j == late_judgement::unadopted && !(voided && voided->done) && now;
+  const bool reviewed = live && current.status == intent_status::failed &&
                         now == current.latest_attempt();
+  // A refund never moves its intent: the refund itself goes to review.
+  const bool refund_reviewed = live && now->kind == attempt_kind::refund;
   intent_write w = update_of(current, ctx);
   audit_event e{number, "late_outcome", now ? std::string(to_string(now->state)) : std::string(),
-                std::string(to_string(outcome.kind)), late_detail(now, j, voided, reviewed)};
+                std::string(to_string(outcome.kind)),
+                late_detail(now, j, voided, reviewed || refund_reviewed)};
   e.fence = fence;
   w.audit.push_back(std::move(e));
+  if (refund_reviewed) {
+    // Back to unresolved, parked for a person (refund_status::requires_review):
+    // its amount is reserved again, so no later refund counts on it.
+    attempt a = *now;
+    a.state = attempt_state::unknown;
+    a.node_id = ctx.node_id;
+    a.lease_expires_at_ms = 0;
+    w.attempt = attempt_write{std::move(a), now->fence, false, review_parking_ms};
+    w.audit.push_back({number, "refund.requires_review", std::string(to_string(now->state)),
+                       std::string(to_string(attempt_state::unknown)),
+                       "late refund could not be voided"});
+  }
   if (reviewed) {
     w.intent.status = intent_status::requires_review;
     w.intent.last_error =

@@ -95,7 +95,11 @@ struct late_void {
 // under the writer's own `fence` saying what was done. When an unadopted
 // late outcome could not be voided (`voided` failed) and the intent failed on
 // this very attempt, the intent goes to requires_review: it never stays
-// failed while money is live. `voided` is null unless `j` is unadopted.
+// failed while money is live. A refund's attempt in that case goes back to
+// unknown, parked for a person as plan_review parks it (the refund
+// requires_review, its amount reserved again): a refund never stays failed
+// while the money it gave back is gone. `voided` is null unless `j` is
+// unadopted.
 intent_write plan_late_outcome(const payment_intent& current, int number, std::uint64_t fence,
                                const network_outcome& outcome, late_judgement j,
                                const late_void* voided, const write_context& ctx);
