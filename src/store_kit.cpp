@@ -149,6 +149,30 @@ void keep_oldest(std::vector<requires_action_intent>& listed, std::size_t limit)
   if (listed.size() > limit) listed.resize(limit);
 }
 
+void keep_oldest(std::vector<requires_capture_intent>& listed, std::size_t limit) {
+  std::sort(listed.begin(), listed.end(), [](const auto& x, const auto& y) {
+    return std::tie(x.authorized_at_ms, x.tenant, x.intent) <
+           std::tie(y.authorized_at_ms, y.tenant, y.intent);
+  });
+  if (listed.size() > limit) listed.resize(limit);
+}
+
+const attempt* held_authorization(const payment_intent& intent) noexcept {
+  for (auto it = intent.attempts.rbegin(); it != intent.attempts.rend(); ++it) {
+    if (it->kind == attempt_kind::authorization && it->state == attempt_state::authorized) {
+      return &*it;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<std::int64_t> hold_authorized_at(const payment_intent& intent) noexcept {
+  if (intent.status != intent_status::requires_capture) return std::nullopt;
+  const attempt* held = held_authorization(intent);
+  if (!held) return std::nullopt;
+  return held->updated_at_ms;
+}
+
 std::int64_t system_clock_ms() noexcept {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();

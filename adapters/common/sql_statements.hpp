@@ -63,6 +63,15 @@ inline constexpr char select_intent_sql[] =
 inline constexpr char select_requires_action_sql[] =
     "SELECT tenant, id, updated_at FROM intents WHERE status = 3 AND updated_at <= ?1 "
     "ORDER BY updated_at, tenant, id LIMIT ?2";
+// The holds to expire: intents in requires_capture (8) with the updated_at of
+// their held authorization (kind 1 authorization, state 2 authorized; the
+// newest, should there be several). "status = 8" must match the partial
+// index intents_requires_capture word for word.
+inline constexpr char select_requires_capture_sql[] =
+    "SELECT i.tenant, i.id, MAX(a.updated_at) FROM intents i JOIN attempts a "
+    "ON a.tenant = i.tenant AND a.intent_id = i.id AND a.kind = 1 AND a.state = 2 "
+    "WHERE i.status = 8 GROUP BY i.tenant, i.id HAVING MAX(a.updated_at) <= ?1 "
+    "ORDER BY 3, 1, 2 LIMIT ?2";
 inline constexpr char insert_intent_sql[] = "INSERT INTO intents (" PAYINTENT_SQL_INTENT_COLUMNS
                                             ") VALUES (" PAYINTENT_SQL_INTENT_PARAMS("?") ")";
 

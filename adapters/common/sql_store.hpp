@@ -27,6 +27,7 @@ namespace payintent::adapter_detail {
 //   select_key(conn, tenant, key)
 //   select_unresolved(conn, limit, now_ms)
 //   select_requires_action(conn, updated_at_or_before_ms, limit)
+//   select_requires_capture(conn, authorized_at_or_before_ms, limit)
 //   select_audit(conn, tenant, id)
 //   delete_expired_keys(conn, limit, now_ms)
 // and for the operators' queries for_each_row (sql_operator_queries.hpp).
@@ -65,6 +66,12 @@ class sql_store final : public Base {
       std::int64_t updated_at_or_before_ms, std::size_t limit) override {
     return read([&](connection& c, std::int64_t) {
       return select_requires_action(c, updated_at_or_before_ms, limit);
+    });
+  }
+  result<std::vector<requires_capture_intent>> list_requires_capture(
+      std::int64_t authorized_at_or_before_ms, std::size_t limit) override {
+    return read([&](connection& c, std::int64_t) {
+      return select_requires_capture(c, authorized_at_or_before_ms, limit);
     });
   }
 

@@ -153,6 +153,23 @@ result<std::vector<requires_action_intent>> map_store::list_requires_action(
   });
 }
 
+// Rule: only intents in requires_capture whose held authorization became
+// authorized at or before the cutoff (store_kit::hold_authorized_at), oldest
+// first. A scan again.
+result<std::vector<requires_capture_intent>> map_store::list_requires_capture(
+    std::int64_t authorized_at_or_before_ms, std::size_t limit) {
+  return locked(mutex_, [&]() -> result<std::vector<requires_capture_intent>> {
+    std::vector<requires_capture_intent> out;
+    for (const auto& [name, row] : intents_) {
+      const auto held_since = store_kit::hold_authorized_at(row.intent);
+      if (held_since && *held_since <= authorized_at_or_before_ms)
+        out.push_back({row.intent.tenant, row.intent.id, *held_since});
+    }
+    store_kit::keep_oldest(out, limit);
+    return out;
+  });
+}
+
 result<std::vector<audit_entry>> map_store::audit_trail(const tenant_id& tenant,
                                                         const intent_id& id) {
   return locked(mutex_, [&]() -> result<std::vector<audit_entry>> {

@@ -52,6 +52,8 @@ class map_store final : public payintent::idempotency_store {
   payintent::result<std::int64_t> now_ms() override;
   payintent::result<std::vector<payintent::requires_action_intent>> list_requires_action(
       std::int64_t updated_at_or_before_ms, std::size_t limit) override;
+  payintent::result<std::vector<payintent::requires_capture_intent>> list_requires_capture(
+      std::int64_t authorized_at_or_before_ms, std::size_t limit) override;
 
  private:
   // Every row is found by (tenant, name): a tenant never reaches another's.

@@ -22,6 +22,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -162,9 +163,11 @@ class card_network {
   card_network() = default;
 };
 
-// Adapts a blocking network client: override the three blocking functions;
-// each call runs on this adapter's own thread pool, so the service's threads
-// never block on the network. Destruction waits for calls in flight.
+// Adapts a blocking network client: override the blocking functions below
+// (authorize at least); each call runs on this adapter's own thread pool, so
+// the service's threads never block on the network, and each may block as
+// long as its client does (tests block them on purpose to pause a call in
+// transit). Destruction waits for calls in flight.
 class blocking_card_network : public card_network {
  public:
   // threads: how many blocking calls may run at once. Default: 8.
@@ -174,22 +177,46 @@ class blocking_card_network : public card_network {
   void async_authorize(const authorization_request& request, authorize_handler handler) final;
   void async_lookup(const std::string& reference, lookup_handler handler) final;
   void async_void(const std::string& reference, void_handler handler) final;
+  void async_capture(const follow_up_request& request, follow_up_handler handler) final;
+  void async_release(const follow_up_request& request, follow_up_handler handler) final;
+  void async_refund(const follow_up_request& request, follow_up_handler handler) final;
+  void async_lookup_capture(const std::string& reference, lookup_handler handler) final;
+  void async_lookup_release(const std::string& reference, lookup_handler handler) final;
+  void async_lookup_refund(const std::string& reference, lookup_handler handler) final;
 
  protected:
+  // A throw is an unknown outcome (the request may have left).
   virtual network_outcome authorize(const authorization_request& request) = 0;
-  // Default: errc::not_supported.
+  // Default: errc::not_supported. A throw is errc::card_network_error.
   virtual result<lookup_result> lookup(const std::string& reference);
-  // Default: errc::not_supported.
+  // Default: errc::not_supported. A throw is errc::card_network_error.
   virtual result<void> void_authorization(const std::string& reference);
 
+  // Capture, release and refund, under card_network's contract for each
+  // (added after the calls above). An error means not sent (the service
+  // answers the intent as card_network's default would); a throw is an
+  // unknown outcome, settled by the matching lookup. Default of each:
+  // errc::not_supported.
+  virtual result<network_outcome> capture(const follow_up_request& request);
+  virtual result<network_outcome> release(const follow_up_request& request);
+  virtual result<network_outcome> refund(const follow_up_request& request);
+  // The lookup of a capture, release or refund (`kind`) under `reference`,
+  // answered like lookup. Default: errc::not_supported. A throw is
+  // errc::card_network_error.
+  virtual result<lookup_result> lookup_follow_up(attempt_kind kind, const std::string& reference);
+
   // Waits for the calls in flight, then completes later calls at once
-  // (authorize: not_sent; lookup, void: errc::card_network_error). Call it
-  // first in your destructor when your blocking functions use your members:
-  // the base destructor runs after they are gone. Idempotent.
+  // (authorize, capture, release, refund: not_sent; the lookups and void:
+  // errc::card_network_error). Call it first in your destructor when your
+  // blocking functions use your members: the base destructor runs after
+  // they are gone. Idempotent.
   void shutdown() noexcept;
 
  private:
   struct pool;
+  // Runs `call` on the pool and hands what it answers to `handler`.
+  void run_lookup(std::function<result<lookup_result>()> call, lookup_handler handler);
+  void run_follow_up(const follow_up_request& request, follow_up_handler handler);
   std::unique_ptr<pool> pool_;
 };
 

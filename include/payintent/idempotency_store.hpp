@@ -121,6 +121,16 @@ struct requires_action_intent {
   std::int64_t updated_at_ms = 0;  // the intent's last change (store clock)
 };
 
+// An intent holding an uncaptured authorization (status requires_capture),
+// as listed for the hold's expiry.
+struct requires_capture_intent {
+  tenant_id tenant;
+  intent_id intent;
+  // When its held authorization (the newest authorization attempt in state
+  // authorized) last changed, by the store clock: when it became authorized.
+  std::int64_t authorized_at_ms = 0;
+};
+
 // ---- Operating a store: what payintent-admin reads (docs/operations.md) ----
 
 // A place in the scan of every audit chain (idempotency_store::scan_audit):
@@ -193,6 +203,20 @@ class idempotency_store {
   virtual result<std::vector<requires_action_intent>> list_requires_action(
       std::int64_t updated_at_or_before_ms, std::size_t limit) {
     (void)updated_at_or_before_ms;
+    (void)limit;
+    return make_error_code(errc::not_supported);
+  }
+
+  // Up to `limit` intents in status requires_capture whose held
+  // authorization became authorized at or before `authorized_at_or_before_ms`
+  // (requires_capture_intent), oldest first (ties by tenant and id), across
+  // all tenants: recovery releases the holds that outlived
+  // service_options::authorization_expiry. Added after the operations
+  // above. Default: errc::not_supported (holds then never expire by
+  // themselves: cancel them).
+  virtual result<std::vector<requires_capture_intent>> list_requires_capture(
+      std::int64_t authorized_at_or_before_ms, std::size_t limit) {
+    (void)authorized_at_or_before_ms;
     (void)limit;
     return make_error_code(errc::not_supported);
   }
@@ -278,6 +302,10 @@ class store_wrapper : public idempotency_store {
   result<std::vector<requires_action_intent>> list_requires_action(std::int64_t before,
                                                                    std::size_t limit) override {
     return target_.list_requires_action(before, limit);
+  }
+  result<std::vector<requires_capture_intent>> list_requires_capture(std::int64_t before,
+                                                                     std::size_t limit) override {
+    return target_.list_requires_capture(before, limit);
   }
   // Operating a store.
   result<std::vector<payment_intent>> list_by_status(intent_status status, const tenant_id& t,

@@ -110,6 +110,7 @@ struct recovery_report {
   std::size_t skipped = 0;   // lease still held, already resolved, or another node won
   std::size_t errors = 0;    // store errors: left for the next pass
   std::size_t challenges_expired = 0;  // 3-D Secure challenges past challenge_expiry: failed
+  std::size_t holds_expired = 0;  // holds past authorization_expiry: their release started
 };
 
 // ---- Settling a review (docs/operations.md) --------------------------------
@@ -205,8 +206,9 @@ class payment_service {
   // outcome is not known yet), or requires_capture again with last_error
   // when the network refused or the call was not sent (capture again with a
   // new key). Errors: invalid_state (not requires_capture: a second capture
-  // of one intent is refused), invalid_amount (0 or above the authorized
-  // amount), not_found.
+  // of one intent is refused, and so is a capture of a hold that recovery
+  // released after options().authorization_expiry), invalid_amount (0 or
+  // above the authorized amount), not_found.
   result<payment_response> capture(std::string_view tenant, std::string_view key,
                                    std::string_view intent, const capture_params& params,
                                    diagnostics* diag = nullptr);
@@ -252,7 +254,14 @@ class payment_service {
   // options().network_timeout per call). Then it expires up to `limit` 3-D
   // Secure challenges older than options().challenge_expiry (on stores that
   // implement idempotency_store::list_requires_action; others expire them on
-  // access only). Errors only when listing unresolved attempts fails.
+  // access only), and starts the release of up to `limit` holds (intents in
+  // requires_capture) authorized longer than options().authorization_expiry
+  // ago, as cancel releases one: the release attempt durable under the
+  // intent's version before async_release is sent, so of many nodes one
+  // starts it; the intent ends canceled, cancellation_reason "abandoned"
+  // (on stores that implement idempotency_store::list_requires_capture;
+  // on others holds never expire by themselves). Errors only when listing
+  // unresolved attempts fails.
   result<recovery_report> recover(std::size_t limit = 100, diagnostics* diag = nullptr);
 
   // Deletes idempotency keys past options().key_retention, `batch` at a

@@ -25,7 +25,10 @@ enum class refund_status : std::uint8_t {
   pending = 1,          // sent (or about to be); the network has not answered for certain
   succeeded = 2,        // the network gave the money back
   failed = 3,           // definitely not refunded: declined, not sent, or not found and voided
-  requires_review = 4,  // recovery could not learn the outcome; a person decides
+  // Recovery could not learn the outcome, or the network carried the refund
+  // out after recovery had voided it and the void of that late arrival
+  // failed: a person decides. Its amount stays reserved meanwhile.
+  requires_review = 4,
 };
 std::string_view to_string(refund_status s) noexcept;
 

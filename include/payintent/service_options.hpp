@@ -51,6 +51,17 @@ struct service_options {
   // next access (retrieve, confirm, cancel, authenticate) or recovery pass.
   // Default: 10 min.
   std::chrono::milliseconds challenge_expiry = std::chrono::minutes(10);
+  // How long an uncaptured authorization is held: an intent in
+  // requires_capture, by the store clock from when its authorization became
+  // authorized. After it, a recovery pass (recover, start_recovery) releases
+  // the hold as cancel does (a release attempt, written before the network's
+  // release is called; recovered by lookup if its answer is lost) and the
+  // intent ends canceled with cancellation_reason "abandoned". Contract:
+  // stay within the card schemes' usual limit for customer-initiated holds,
+  // 7 days, after which the issuer may drop the hold itself and a capture
+  // may fail. A store whose list_requires_capture answers not_supported
+  // never expires holds (cancel them). Default: 7 days.
+  std::chrono::milliseconds authorization_expiry = std::chrono::hours(7 * 24);
   // transStatus U (the issuer could not authenticate): false ends the attempt
   // as failed, like N; true authorizes without a liability shift, carrying the
   // ECI and DS transaction id but no authentication value. Default: false.

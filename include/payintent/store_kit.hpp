@@ -159,6 +159,19 @@ void keep_oldest(std::vector<unresolved_attempt>& listed, std::size_t limit);
 // answers: by updated_at_ms, ties by tenant and intent. Allocates nothing.
 void keep_oldest(std::vector<requires_action_intent>& listed, std::size_t limit);
 
+// Keeps the `limit` oldest of `listed`, oldest first, as list_requires_capture
+// answers: by authorized_at_ms, ties by tenant and intent. Allocates nothing.
+void keep_oldest(std::vector<requires_capture_intent>& listed, std::size_t limit);
+
+// The authorization a capture, release or refund of `intent` acts on (the
+// hold): its newest authorization attempt in state authorized, or nullptr.
+const attempt* held_authorization(const payment_intent& intent) noexcept;
+
+// What list_requires_capture lists of `intent`, for a store that holds
+// intents whole: when it waits in requires_capture, its held
+// authorization's updated_at_ms; else nullopt.
+std::optional<std::int64_t> hold_authorized_at(const payment_intent& intent) noexcept;
+
 // ---- The store clock ---------------------------------------------------------------
 
 // The system clock in milliseconds since the Unix epoch: the default clock of

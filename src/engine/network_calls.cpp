@@ -4,6 +4,7 @@
 
 #include "engine/planner.hpp"
 #include "engine/waits.hpp"
+#include "payintent/store_kit.hpp"
 
 #include <exception>
 #include <memory>
@@ -86,7 +87,7 @@ follow_up_request follow_up_of(const payment_intent& intent, const attempt& a) {
   follow_up_request r;
   r.kind = a.kind;
   r.reference = a.reference;
-  if (const attempt* held = held_authorization(intent)) {
+  if (const attempt* held = store_kit::held_authorization(intent)) {
     r.authorization_reference = held->reference;
     r.authorization_transaction_id = held->network_transaction_id;
   }

@@ -271,27 +271,46 @@ result<bool> payment_service::impl::expire_challenge(payment_intent& intent, dia
 }
 
 void payment_service::impl::expire_challenges(std::size_t limit, recovery_report& report) {
-  auto now = store_kit::guard([&] { return store.now_ms(); });
-  if (!now) {
-    ++report.errors;
-    return;
-  }
-  auto listed = store_kit::guard([&] {
-    return store.list_requires_action(now.value() - options.challenge_expiry.count(), limit);
-  });
-  if (!listed) {
-    if (listed.error() != errc::not_supported) ++report.errors;
-    return;
-  }
-  for (const requires_action_intent& waiting : listed.value()) {
-    auto intent = load(waiting.tenant, waiting.intent, nullptr);
-    auto ended = intent ? expire_challenge(intent.value(), nullptr) : result<bool>(intent.error());
-    if (!ended) {
-      if (ended.error() != errc::not_found) ++report.errors;
-    } else if (ended.value()) {
-      ++report.challenges_expired;
+  sweep(
+      options.challenge_expiry,
+      [&](std::int64_t cutoff) { return store.list_requires_action(cutoff, limit); },
+      [&](const requires_action_intent& waiting) -> result<bool> {
+        BOOST_OUTCOME_TRY(auto intent, load(waiting.tenant, waiting.intent, nullptr));
+        return expire_challenge(intent, nullptr);
+      },
+      report.challenges_expired, report);
+}
+
+void payment_service::impl::expire_holds(std::size_t limit, recovery_report& report) {
+  sweep(
+      options.authorization_expiry,
+      [&](std::int64_t cutoff) { return store.list_requires_capture(cutoff, limit); },
+      [&](const requires_capture_intent& held) { return expire_hold(held); }, report.holds_expired,
+      report);
+}
+
+result<bool> payment_service::impl::expire_hold(const requires_capture_intent& held) {
+  const std::int64_t expiry = options.authorization_expiry.count();
+  for (int round = 0; round < options.max_conflict_retries; ++round) {
+    BOOST_OUTCOME_TRY(auto intent, load(held.tenant, held.intent, nullptr));
+    auto now = store_kit::guard([&] { return store.now_ms(); });
+    if (!now) return now.error();
+    // Captured, canceled or released meanwhile: nothing is held any more.
+    if (!detail::hold_expired(intent, now.value(), expiry)) return false;
+    plan p = detail::plan_hold_expired(intent, expiry, ctx);
+    if (!p.write) return false;
+    // The release attempt is durable, under its fence and lease, before the
+    // network hears of it: of two passes racing here one commits, and a pass
+    // that dies after the commit leaves an attempt recovery looks up.
+    auto started = commits.commit(intent, std::move(*p.write));
+    if (!started) {
+      if (started.error() == errc::version_conflict) continue;
+      return started.error();
     }
+    (void)runner.dispatch(std::move(started).value(), p.started_attempt);
+    return true;
   }
+  return make_error_code(errc::busy);
 }
 
 payment_service::payment_service(idempotency_store& store, card_network& network,
@@ -348,6 +367,7 @@ result<recovery_report> payment_service::recover(std::size_t limit, diagnostics*
     }
   }
   impl_->expire_challenges(limit, report);
+  impl_->expire_holds(limit, report);
   return report;
 }
 

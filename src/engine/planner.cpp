@@ -1,5 +1,7 @@
 #include "engine/planner.hpp"
 
+#include "payintent/store_kit.hpp"
+
 #include <fmt/format.h>
 
 #include <utility>
@@ -237,7 +239,7 @@ plan plan_cancel(const payment_intent& current, const std::string& reason,
                  const write_context& ctx) {
   const auto s = current.status;
   if (s == intent_status::requires_capture) {
-    const attempt* held = held_authorization(current);
+    const attempt* held = store_kit::held_authorization(current);
     if (!held) return plan::reject(errc::invalid_state, "no authorization holds money to release");
     plan p;
     p.write = update_of(current, ctx);
@@ -258,15 +260,6 @@ plan plan_cancel(const payment_intent& current, const std::string& reason,
   end_challenge(*p.write, current, "canceled", "canceled");
   p.write->audit.push_back(intent_event(s, intent_status::canceled, reason));
   return p;
-}
-
-const attempt* held_authorization(const payment_intent& intent) noexcept {
-  for (auto it = intent.attempts.rbegin(); it != intent.attempts.rend(); ++it) {
-    if (it->kind == attempt_kind::authorization && it->state == attempt_state::authorized) {
-      return &*it;
-    }
-  }
-  return nullptr;
 }
 
 std::int64_t refundable_amount(const payment_intent& intent) noexcept {
@@ -294,7 +287,7 @@ plan plan_capture(const payment_intent& current, std::optional<std::int64_t> amo
                                     "amount ({})",
                                     current.amount.minor_units));
   }
-  if (!held_authorization(current)) {
+  if (!store_kit::held_authorization(current)) {
     return plan::reject(errc::invalid_state, "no authorization holds money to capture");
   }
   plan p;
@@ -545,6 +538,26 @@ intent_write plan_challenge_expired(const payment_intent& current, const write_c
                         "challenge_expired", ctx);
 }
 
+bool hold_expired(const payment_intent& intent, std::int64_t now_ms,
+                  std::int64_t expiry_ms) noexcept {
+  const auto held_since = store_kit::hold_authorized_at(intent);
+  return held_since && now_ms - *held_since >= expiry_ms;
+}
+
+plan plan_hold_expired(const payment_intent& current, std::int64_t expiry_ms,
+                       const write_context& ctx) {
+  plan p = plan_cancel(current, "abandoned", ctx);
+  if (!p.write) return p;
+  const attempt* held = store_kit::held_authorization(current);
+  const std::string status(to_string(current.status));
+  p.write->audit.insert(p.write->audit.begin(),
+                        audit_event{0, "authorization.expired", status, status,
+                            fmt::format("a{} authorized at {} ms, held past "
+                                        "authorization_expiry ({} ms); releasing",
+                                        held->number, held->updated_at_ms, expiry_ms)});
+  return p;
+}
+
 plan plan_authenticate(const payment_intent& current, const step_up& result,
                        const write_context& ctx) {
   const attempt* last = current.latest_attempt();
@@ -644,14 +657,29 @@ intent_write plan_late_outcome(const payment_intent& current, int number, std::u
   // Live money behind a failed intent: only while this attempt is the one
   // the intent failed on may the late writer move it (a new attempt is its
   // holder's; canceled is terminal).
-  const bool reviewed = j == late_judgement::unadopted && !(voided && voided->done) &&
-                        current.status == intent_status::failed && now &&
+  const bool live = j == late_judgement::unadopted && !(voided && voided->done) && now;
+  const bool reviewed = live && current.status == intent_status::failed &&
                         now == current.latest_attempt();
+  // A refund never moves its intent: the refund itself goes to review.
+  const bool refund_reviewed = live && now->kind == attempt_kind::refund;
   intent_write w = update_of(current, ctx);
   audit_event e{number, "late_outcome", now ? std::string(to_string(now->state)) : std::string(),
-                std::string(to_string(outcome.kind)), late_detail(now, j, voided, reviewed)};
+                std::string(to_string(outcome.kind)),
+                late_detail(now, j, voided, reviewed || refund_reviewed)};
   e.fence = fence;
   w.audit.push_back(std::move(e));
+  if (refund_reviewed) {
+    // Back to unresolved, parked for a person (refund_status::requires_review):
+    // its amount is reserved again, so no later refund counts on it.
+    attempt a = *now;
+    a.state = attempt_state::unknown;
+    a.node_id = ctx.node_id;
+    a.lease_expires_at_ms = 0;
+    w.attempt = attempt_write{std::move(a), now->fence, false, review_parking_ms};
+    w.audit.push_back({number, "refund.requires_review", std::string(to_string(now->state)),
+                       std::string(to_string(attempt_state::unknown)),
+                       "late refund could not be voided"});
+  }
   if (reviewed) {
     w.intent.status = intent_status::requires_review;
     w.intent.last_error =

@@ -62,10 +62,6 @@ plan plan_refund(const payment_intent& current, std::optional<std::int64_t> amou
 // succeeded or may yet (init, pending, unknown, in review).
 std::int64_t refundable_amount(const payment_intent& intent) noexcept;
 
-// The authorization a capture, release or refund of `intent` acts on: its
-// newest authorized authorization attempt, or nullptr.
-const attempt* held_authorization(const payment_intent& intent) noexcept;
-
 // How an outcome lands on the attempt `number` held under `fence`.
 // nullopt when the attempt is no longer this holder's to write (its fence
 // moved on, or it already left init/unknown/pending): a late outcome.
@@ -99,10 +95,27 @@ struct late_void {
 // under the writer's own `fence` saying what was done. When an unadopted
 // late outcome could not be voided (`voided` failed) and the intent failed on
 // this very attempt, the intent goes to requires_review: it never stays
-// failed while money is live. `voided` is null unless `j` is unadopted.
+// failed while money is live. A refund's attempt in that case goes back to
+// unknown, parked for a person as plan_review parks it (the refund
+// requires_review, its amount reserved again): a refund never stays failed
+// while the money it gave back is gone. `voided` is null unless `j` is
+// unadopted.
 intent_write plan_late_outcome(const payment_intent& current, int number, std::uint64_t fence,
                                const network_outcome& outcome, late_judgement j,
                                const late_void* voided, const write_context& ctx);
+
+// Authorization expiry (service_options::authorization_expiry).
+
+// True when `intent` waits in requires_capture and its held authorization
+// became authorized at least `expiry_ms` before store time `now_ms`.
+bool hold_expired(const payment_intent& intent, std::int64_t now_ms,
+                  std::int64_t expiry_ms) noexcept;
+
+// The expired hold is let go: plan_cancel with cancellation_reason
+// "abandoned" (a release attempt in init), plus an "authorization.expired"
+// audit entry saying since when it was held.
+plan plan_hold_expired(const payment_intent& current, std::int64_t expiry_ms,
+                       const write_context& ctx);
 
 // 3-D Secure step-up (docs/three_ds.md).
 

@@ -12,6 +12,7 @@
 #include "engine/reconciler.hpp"
 #include "engine/recovery_loop.hpp"
 #include "payintent/payment_service.hpp"
+#include "payintent/store_kit.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 
@@ -70,6 +71,40 @@ struct payment_service::impl {
   // Recovery's share of challenge expiry: intents idle in requires_action
   // longer than the expiry, as the store lists them.
   void expire_challenges(std::size_t limit, recovery_report& report);
+  // One expiry sweep of a recovery pass: `list(cutoff)` lists what waited
+  // since before store time now - `window`, and `expire(listed)` ends each,
+  // answering true when this pass ended it (counted in `expired`). A store
+  // that cannot list (not_supported) has nothing swept; other errors count
+  // in report.errors, a listed intent gone (not_found) does not.
+  template <class List, class Expire>
+  void sweep(std::chrono::milliseconds window, List list, Expire expire, std::size_t& expired,
+             recovery_report& report) {
+    auto now = store_kit::guard([&] { return store.now_ms(); });
+    if (!now) {
+      ++report.errors;
+      return;
+    }
+    auto listed = store_kit::guard([&] { return list(now.value() - window.count()); });
+    if (!listed) {
+      if (listed.error() != errc::not_supported) ++report.errors;
+      return;
+    }
+    for (const auto& item : listed.value()) {
+      auto ended = expire(item);
+      if (!ended) {
+        if (ended.error() != errc::not_found) ++report.errors;
+      } else if (ended.value()) {
+        ++expired;
+      }
+    }
+  }
+  // Recovery's share of authorization expiry: the holds the store lists as
+  // authorized longer than options.authorization_expiry ago are released
+  // (plan_hold_expired), their release attempt dispatched like a cancel's.
+  void expire_holds(std::size_t limit, recovery_report& report);
+  // Starts the release of `held`'s hold if it is still in requires_capture
+  // and past the expiry by the store clock; true when this call started it.
+  result<bool> expire_hold(const requires_capture_intent& held);
 
   // Runs `job` on the world (the pool, in the real one), counted so the
   // destructor can wait for it.

@@ -268,6 +268,7 @@ void drive(fixture& f) {
                          {"--network-journal", f.journal, "--store", f.spec, "recover", "--json"}));
     CHECK(v.at("adopted") == 1);
     CHECK(v.at("skipped") == 1);
+    CHECK(v.at("holds_expired") == 0);
     CHECK(json_of(admin(f, {"show", "beta", s.unknown, "--json"})).at("intent").at("status") ==
           "succeeded");
   }

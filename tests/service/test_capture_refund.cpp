@@ -1,12 +1,14 @@
 // Manual capture, release of a hold, and refunds (issue 23): each a network
 // call under the authorization's protocol, each moving money at most once.
-#include "support/service_fixture.hpp"
+#include "capture_fixture.hpp"
+#include "paused_follow_ups.hpp"
 
 #include "engine/planner.hpp"
 #include "payintent/audit.hpp"
 
 #include <boost/asio/use_future.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -15,52 +17,10 @@
 
 using namespace payintent;
 using namespace std::chrono_literals;
+using payintent::test::capture_fixture;
 using payintent::test::require_ok;
 
 namespace {
-
-// A memory store on a manual clock (to expire leases), a fake network, and
-// a service with short leases and one recovery retry.
-struct capture_fixture {
-  explicit capture_fixture(testing::fake_network_options net = {})
-      : network(std::move(net)), service(store, network, options()) {}
-
-  static service_options options() {
-    service_options o = test::test_options();
-    o.attempt_lease = 1s;
-    o.recovery_backoff = {100ms};
-    o.network_timeout = 1s;
-    return o;
-  }
-
-  // An intent authorized for `amount` EUR cents and waiting for capture.
-  payment_intent authorized(const std::string& key, std::int64_t amount = 1000) {
-    charge_params p = test::card_charge(amount);
-    p.capture_method = capture_method::manual;
-    auto r = require_ok(service.charge("acme", key, p));
-    REQUIRE(r.intent.status == intent_status::requires_capture);
-    return r.intent;
-  }
-
-  // An intent that received `amount` by a manual capture.
-  payment_intent captured(const std::string& key, std::int64_t amount = 1000) {
-    auto held = authorized(key, amount);
-    auto r = require_ok(service.capture("acme", key + "-capture", held.id.str(), {}));
-    REQUIRE(r.intent.status == intent_status::succeeded);
-    return r.intent;
-  }
-
-  // One recovery pass after every lease has expired.
-  recovery_report recover_expired() {
-    now += 1001;
-    return require_ok(service.recover());
-  }
-
-  std::atomic<std::int64_t> now{1'800'000'000'000};
-  memory_store store{{.clock = [this] { return now.load(); }}};
-  testing::fake_card_network network;
-  payment_service service;
-};
 
 // A network that has only authorize (and lookup/void): the new calls answer
 // not_supported by their default bodies.
@@ -312,6 +272,45 @@ TEST_CASE("refund: a declined refund fails and frees its amount; unknown is sett
   CHECK(settled.status == refund_status::succeeded);
   CHECK(f.network.follow_up_calls(attempt_kind::refund) == 2);
   CHECK(f.network.carried_out(attempt_kind::refund) == 1);
+}
+
+TEST_CASE("refund: a late refund that cannot be voided goes to review, its amount reserved") {
+  capture_fixture f;
+  auto paid = f.captured("o", 1000);
+  test::paused_follow_ups paused(f.network);
+  paused.hold(attempt_kind::refund);
+  service_options o = capture_fixture::options();
+  o.node_id = "sender";
+  payment_service sender(f.store, paused, o);
+  // The sender writes its refund and pauses before the call arrives.
+  auto sent = require_ok(
+      sender.refund("acme", "r1", paid.id.str(), {.amount = 600, .wait_budget = 0ms}));
+  REQUIRE(sent.refund.status == refund_status::pending);
+  // Recovery finds nothing under it and voids it: the refund failed.
+  CHECK(f.recover_expired().voided == 1);
+  CHECK(require_ok(f.service.retrieve_refund("acme", sent.refund.id)).status ==
+        refund_status::failed);
+  // The call arrives after all and the network carries it out, and the
+  // sender's void of its late outcome fails: money went back.
+  paused.fail_voids(true);
+  paused.deliver(network_outcome::approved("ntx_late"));
+  sender.shutdown();
+  const auto in_review = require_ok(f.service.retrieve_refund("acme", sent.refund.id));
+  CHECK(in_review.status == refund_status::requires_review);
+  const auto intent = require_ok(f.service.retrieve("acme", paid.id.str()));
+  CHECK(intent.status == intent_status::succeeded);  // the intent is untouched
+  CHECK(detail::refundable_amount(intent) == 400);   // the 600 reserved again
+  CHECK(f.service.refund("acme", "r2", paid.id.str(), {.amount = 401}).error() ==
+        errc::invalid_amount);
+  const auto trail = require_ok(f.service.audit_trail("acme", paid.id.str()));
+  CHECK(std::any_of(trail.begin(), trail.end(),
+                    [](const audit_entry& e) { return e.event == "refund.requires_review"; }));
+  CHECK(verify_audit(trail).ok);
+  // Recovery leaves it to the person.
+  const auto later = f.recover_expired();
+  CHECK(later.adopted + later.voided + later.reviewed == 0);
+  CHECK(require_ok(f.service.retrieve_refund("acme", sent.refund.id)).status ==
+        refund_status::requires_review);
 }
 
 TEST_CASE("refund: 64 threads racing distinct keys never refund more than was captured") {

@@ -145,4 +145,10 @@ result<std::vector<requires_action_intent>> sim_store::list_requires_action(std:
       true, [&] { return target().list_requires_action(before, limit); });
 }
 
+result<std::vector<requires_capture_intent>> sim_store::list_requires_capture(
+    std::int64_t before, std::size_t limit) {
+  return intercept<std::vector<requires_capture_intent>>(
+      true, [&] { return target().list_requires_capture(before, limit); });
+}
+
 }  // namespace payintent::sim

@@ -82,6 +82,8 @@ class sim_store : public store_wrapper {
   result<std::int64_t> now_ms() override;
   result<std::vector<requires_action_intent>> list_requires_action(std::int64_t before,
                                                                    std::size_t limit) override;
+  result<std::vector<requires_capture_intent>> list_requires_capture(std::int64_t before,
+                                                                     std::size_t limit) override;
 
  private:
   struct state;

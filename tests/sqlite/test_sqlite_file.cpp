@@ -145,6 +145,7 @@ TEST_CASE("sqlite: a schema 1 file migrates to the current schema, data intact")
   {
     raw_db raw(path);  // as a build before migration 2 left it
     REQUIRE(raw.exec("DROP INDEX intents_requires_action") == SQLITE_OK);
+    REQUIRE(raw.exec("DROP INDEX intents_requires_capture") == SQLITE_OK);
     REQUIRE(raw.exec("DROP INDEX attempts_unresolved") == SQLITE_OK);
     REQUIRE(raw.exec("CREATE INDEX attempts_unresolved ON attempts (lease_expires_at) "
                      "WHERE state IN (1, 5, 6)") == SQLITE_OK);
@@ -162,6 +163,8 @@ TEST_CASE("sqlite: a schema 1 file migrates to the current schema, data intact")
   CHECK(raw.integer("PRAGMA user_version") == sqlite_store::schema_version);
   CHECK(raw.integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = "
                     "'intents_requires_action'") == 1);
+  CHECK(raw.integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = "
+                    "'intents_requires_capture'") == 1);  // migration 5
   // Migration 3: the unresolved-attempt index tests OR terms, not IN.
   CHECK(raw.text("SELECT sql FROM sqlite_master WHERE name = 'attempts_unresolved'")
             .find("state = 1 OR state = 5 OR state = 6") != std::string::npos);

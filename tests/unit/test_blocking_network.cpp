@@ -7,7 +7,9 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <utility>
 
 using namespace payintent;
 
@@ -210,4 +212,104 @@ TEST_CASE("shutdown waits for calls in flight, then answers at once") {
   CHECK(looked == errc::card_network_error);
   CHECK(voided == errc::card_network_error);
   net.stop();  // idempotent
+}
+
+namespace {
+
+// Captures, releases and refunds as a blocking client answers them: a
+// capture approved, a refund thrown (after it may have left), the rest the
+// defaults.
+class follow_up_network final : public blocking_card_network {
+ public:
+  follow_up_network() : blocking_card_network(2) {}
+  ~follow_up_network() override { shutdown(); }
+  void stop() { shutdown(); }
+
+ protected:
+  network_outcome authorize(const authorization_request&) override {
+    return network_outcome::approved();
+  }
+  result<network_outcome> capture(const follow_up_request& r) override {
+    return network_outcome::approved("cap-" + r.reference);
+  }
+  result<network_outcome> refund(const follow_up_request&) override {
+    throw std::runtime_error("reset by peer");
+  }
+  result<lookup_result> lookup_follow_up(attempt_kind kind, const std::string& ref) override {
+    lookup_result found;
+    found.found = kind == attempt_kind::capture && ref == "pi_x-a2";
+    return found;
+  }
+};
+
+struct follow_up_answer {
+  error_code ec;
+  network_outcome outcome;
+  std::thread::id thread;
+};
+
+template <class Send>
+follow_up_answer follow_up_and_wait(Send send) {
+  auto done = std::make_shared<std::promise<follow_up_answer>>();
+  auto f = done->get_future();
+  send([done](error_code ec, network_outcome o) {
+    done->set_value({ec, std::move(o), std::this_thread::get_id()});
+  });
+  return f.get();
+}
+
+}  // namespace
+
+TEST_CASE("capture, release and refund run on the pool: answered, defaulted, thrown") {
+  follow_up_network net;
+  follow_up_request req;
+  req.reference = "pi_x-a2";
+  auto sent = [&](auto call) {
+    return follow_up_and_wait([&](card_network::follow_up_handler h) { call(req, std::move(h)); });
+  };
+  req.kind = attempt_kind::capture;
+  const auto captured =
+      sent([&](const follow_up_request& r, auto h) { net.async_capture(r, std::move(h)); });
+  CHECK_FALSE(captured.ec);
+  CHECK(captured.outcome.kind == outcome_kind::approved);
+  CHECK(captured.outcome.network_transaction_id == "cap-pi_x-a2");
+  CHECK(captured.thread != std::this_thread::get_id());
+  req.kind = attempt_kind::release;
+  const auto released =
+      sent([&](const follow_up_request& r, auto h) { net.async_release(r, std::move(h)); });
+  CHECK(released.ec == errc::not_supported);  // the default: not sent
+  req.kind = attempt_kind::refund;
+  const auto refunded =
+      sent([&](const follow_up_request& r, auto h) { net.async_refund(r, std::move(h)); });
+  CHECK_FALSE(refunded.ec);
+  CHECK(refunded.outcome.kind == outcome_kind::unknown);  // it may have left
+  CHECK(refunded.outcome.message == "refund threw: reset by peer");
+
+  std::promise<std::pair<error_code, bool>> capture_found, release_found;
+  net.async_lookup_capture("pi_x-a2", [&](error_code ec, lookup_result r) {
+    capture_found.set_value({ec, r.found});
+  });
+  net.async_lookup_release("pi_x-a2", [&](error_code ec, lookup_result r) {
+    release_found.set_value({ec, r.found});
+  });
+  CHECK(capture_found.get_future().get() == std::pair<error_code, bool>{error_code{}, true});
+  CHECK(release_found.get_future().get() == std::pair<error_code, bool>{error_code{}, false});
+
+  net.stop();
+  std::optional<network_outcome> late;
+  net.async_capture(req, [&late](error_code, network_outcome o) { late = std::move(o); });
+  REQUIRE(late.has_value());
+  CHECK(late->kind == outcome_kind::not_sent);
+}
+
+TEST_CASE("a blocking client's follow-up defaults answer not_supported") {
+  approving_network net;
+  follow_up_request req;
+  req.kind = attempt_kind::capture;
+  const auto r = follow_up_and_wait(
+      [&](card_network::follow_up_handler h) { net.async_capture(req, std::move(h)); });
+  CHECK(r.ec == errc::not_supported);
+  std::promise<error_code> looked;
+  net.async_lookup_refund("ref", [&](error_code ec, lookup_result) { looked.set_value(ec); });
+  CHECK(looked.get_future().get() == errc::not_supported);
 }

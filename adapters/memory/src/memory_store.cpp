@@ -367,6 +367,27 @@ result<std::vector<requires_action_intent>> memory_store::list_requires_action(
   });
 }
 
+// A pass over every intent, a shard at a time: holds are few and recovery
+// asks once a pass, so no index is kept for them on the write path.
+result<std::vector<requires_capture_intent>> memory_store::list_requires_capture(
+    std::int64_t authorized_at_or_before_ms, std::size_t limit) {
+  return store_kit::guard([&]() -> result<std::vector<requires_capture_intent>> {
+    std::vector<requires_capture_intent> out;
+    for (intent_shard& is : state_->intent_shards) {
+      std::lock_guard lock(is.mutex);
+      for (const auto& [name, slot] : is.intents) {
+        const payment_intent& row = *slot->row;
+        const auto held_since = store_kit::hold_authorized_at(row);
+        if (held_since && *held_since <= authorized_at_or_before_ms) {
+          out.push_back({row.tenant, row.id, *held_since});
+        }
+      }
+    }
+    store_kit::keep_oldest(out, limit);
+    return out;
+  });
+}
+
 result<std::vector<audit_entry>> memory_store::audit_trail(const tenant_id& tenant,
                                                            const intent_id& id) {
   return store_kit::guard([&]() -> result<std::vector<audit_entry>> {

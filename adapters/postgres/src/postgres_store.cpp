@@ -106,18 +106,31 @@ result<std::vector<unresolved_attempt>> select_unresolved(connection& conn, std:
   return out;
 }
 
-result<std::vector<requires_action_intent>> select_requires_action(
-    connection& conn, std::int64_t updated_at_or_before_ms, std::size_t limit) {
-  using out_t = std::vector<requires_action_intent>;
-  BOOST_OUTCOME_TRY(
-      auto r,
-      conn.query(postgres_detail::pg_sql<adapter_detail::select_requires_action_sql>,
-                 params().add(updated_at_or_before_ms).add(adapter_detail::as_limit(limit))));
+// The intents an expiry lists: rows (tenant, id, time) of `Sql`, whose time
+// is at or before `cutoff`.
+template <class Listed, const auto& Sql>
+result<std::vector<Listed>> select_listed(connection& conn, std::int64_t cutoff,
+                                          std::size_t limit) {
+  using out_t = std::vector<Listed>;
+  BOOST_OUTCOME_TRY(auto r, conn.query(postgres_detail::pg_sql<Sql>,
+                                       params().add(cutoff).add(adapter_detail::as_limit(limit))));
   out_t out;
   for (int i = 0; i < r.size(); ++i) {
     out.push_back({tenant_id(r.text_at(i, 0)), intent_id(r.text_at(i, 1)), r.int_at(i, 2)});
   }
   return out;
+}
+
+result<std::vector<requires_action_intent>> select_requires_action(
+    connection& conn, std::int64_t updated_at_or_before_ms, std::size_t limit) {
+  return select_listed<requires_action_intent, adapter_detail::select_requires_action_sql>(
+      conn, updated_at_or_before_ms, limit);
+}
+
+result<std::vector<requires_capture_intent>> select_requires_capture(
+    connection& conn, std::int64_t authorized_at_or_before_ms, std::size_t limit) {
+  return select_listed<requires_capture_intent, adapter_detail::select_requires_capture_sql>(
+      conn, authorized_at_or_before_ms, limit);
 }
 
 result<std::vector<audit_entry>> select_audit(connection& conn, const tenant_id& tenant,

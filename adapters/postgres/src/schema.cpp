@@ -106,10 +106,15 @@ ALTER TABLE attempts ADD COLUMN kind bigint NOT NULL DEFAULT 1;
 ALTER TABLE attempts ADD COLUMN amount bigint NOT NULL DEFAULT 0;
 ALTER TABLE attempts ADD COLUMN reason text NOT NULL DEFAULT '';
 )sql"},
+    // Authorization expiry by recovery: intents holding an uncaptured
+    // authorization, in requires_capture (8).
+    {4, 1, R"sql(
+CREATE INDEX IF NOT EXISTS intents_requires_capture ON intents (tenant, id) WHERE status = 8;
+)sql"},
 #ifdef PAYINTENT_POSTGRES_NEXT_MIGRATION
     // Test builds only: "version N+1" of the rolling upgrade test
     // (tests/multiprocess), one more additive migration beside version N.
-    {4, 1, R"sql(
+    {5, 1, R"sql(
 ALTER TABLE intents ADD COLUMN IF NOT EXISTS upgrade_note text NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS intents_upgrade_note ON intents (upgrade_note);
 )sql"},

@@ -110,6 +110,11 @@ ALTER TABLE attempts ADD COLUMN kind INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE attempts ADD COLUMN amount INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE attempts ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 )sql"},
+    // Authorization expiry by recovery: intents holding an uncaptured
+    // authorization, in requires_capture (8).
+    {5, R"sql(
+CREATE INDEX intents_requires_capture ON intents (tenant, id) WHERE status = 8;
+)sql"},
 };
 
 result<void> enable_wal(transaction_runner& runner) {

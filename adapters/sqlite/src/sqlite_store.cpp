@@ -84,17 +84,32 @@ result<std::vector<unresolved_attempt>> select_unresolved(connection& conn, std:
   }
 }
 
-result<std::vector<requires_action_intent>> select_requires_action(
-    connection& conn, std::int64_t updated_at_or_before_ms, std::size_t limit) {
-  using out_t = std::vector<requires_action_intent>;
-  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(adapter_detail::select_requires_action_sql));
-  stmt.bind(1, updated_at_or_before_ms).bind(2, adapter_detail::as_limit(limit));
+// The intents an expiry lists: rows (tenant, id, time) of `sql`, whose time
+// is at or before `cutoff`.
+template <class Listed>
+result<std::vector<Listed>> select_listed(connection& conn, const char* sql, std::int64_t cutoff,
+                                          std::size_t limit) {
+  using out_t = std::vector<Listed>;
+  BOOST_OUTCOME_TRY(auto stmt, conn.prepare(sql));
+  stmt.bind(1, cutoff).bind(2, adapter_detail::as_limit(limit));
   out_t out;
   for (;;) {
     BOOST_OUTCOME_TRY(auto row, stmt.step());
     if (!row) return out;
     out.push_back({tenant_id(stmt.text_at(0)), intent_id(stmt.text_at(1)), stmt.int_at(2)});
   }
+}
+
+result<std::vector<requires_action_intent>> select_requires_action(
+    connection& conn, std::int64_t updated_at_or_before_ms, std::size_t limit) {
+  return select_listed<requires_action_intent>(conn, adapter_detail::select_requires_action_sql,
+                                               updated_at_or_before_ms, limit);
+}
+
+result<std::vector<requires_capture_intent>> select_requires_capture(
+    connection& conn, std::int64_t authorized_at_or_before_ms, std::size_t limit) {
+  return select_listed<requires_capture_intent>(conn, adapter_detail::select_requires_capture_sql,
+                                                authorized_at_or_before_ms, limit);
 }
 
 result<std::vector<audit_entry>> select_audit(connection& conn, const tenant_id& tenant,

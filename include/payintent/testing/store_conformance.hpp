@@ -84,4 +84,6 @@
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "concurrent fenced commits", concurrent_fenced_commits,   \
                                    factory_expr)                                                   \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "capture records", capture_records, factory_expr)         \
+  PAYINTENT_STORE_CONFORMANCE_CASE(name, "list requires_capture", list_requires_capture,           \
+                                   factory_expr)                                                   \
   PAYINTENT_STORE_CONFORMANCE_CASE(name, "racing refund claims", racing_refund_claims, factory_expr)

@@ -105,13 +105,15 @@ int recover(session& s) {
                                    {"reviewed", r.reviewed},
                                    {"skipped", r.skipped},
                                    {"errors", r.errors},
-                                   {"challenges_expired", r.challenges_expired}});
+                                   {"challenges_expired", r.challenges_expired},
+                                   {"holds_expired", r.holds_expired}});
   } else {
     table t({"examined", "adopted", "voided", "retried", "reviewed", "skipped", "errors",
-             "challenges expired"});
+             "challenges expired", "holds expired"});
     t.add({std::to_string(r.examined), std::to_string(r.adopted), std::to_string(r.voided),
            std::to_string(r.retried), std::to_string(r.reviewed), std::to_string(r.skipped),
-           std::to_string(r.errors), std::to_string(r.challenges_expired)});
+           std::to_string(r.errors), std::to_string(r.challenges_expired),
+           std::to_string(r.holds_expired)});
     t.print();
   }
   return r.errors == 0 ? admin_ok : admin_store_trouble;

@@ -45,6 +45,9 @@ class memory_store final : public idempotency_store {
   result<std::int64_t> now_ms() override;
   result<std::vector<requires_action_intent>> list_requires_action(
       std::int64_t updated_at_or_before_ms, std::size_t limit) override;
+  // A pass over every intent, shard by shard (no index on the write path).
+  result<std::vector<requires_capture_intent>> list_requires_capture(
+      std::int64_t authorized_at_or_before_ms, std::size_t limit) override;
   // Operating a store: each a pass over every shard, under one shard's lock
   // at a time (scan_audit sorts every intent's name on each call).
   result<std::vector<payment_intent>> list_by_status(intent_status status, const tenant_id& tenant,

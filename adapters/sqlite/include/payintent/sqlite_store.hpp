@@ -129,7 +129,7 @@ struct sqlite_store_options {
 class sqlite_store : public idempotency_store {
  public:
   // The schema version this build writes (PRAGMA user_version).
-  static constexpr int schema_version = 4;
+  static constexpr int schema_version = 5;
 
   // Opens (creating if needed) the file, switches it to WAL, and migrates the
   // schema. Errors: invalid_argument (empty path), storage_corrupt (not a

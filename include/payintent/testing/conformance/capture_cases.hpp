@@ -11,22 +11,31 @@
 
 namespace payintent::testing::conformance {
 
+// A manual intent holding attempt 1 (authorization, authorized) in
+// requires_capture, as stored.
+inline payment_intent create_held(idempotency_store& store, const tenant_id& tenant,
+                                  const std::string& id) {
+  auto pi = new_intent(tenant, id);
+  pi.capture_method = capture_method::manual;
+  auto held = create_with_attempt(store, pi);
+  auto w = outcome_write(held, 1, 1, attempt_state::authorized, held.version);
+  w.intent.status = intent_status::requires_capture;
+  expect_ok(store.commit(w));
+  return must_load(store, tenant, pi.id);
+}
+
 // A succeeded manual intent with attempt 1 (authorization, authorized) and
 // attempt 2 (capture of `captured`, succeeded), as stored.
 inline payment_intent create_captured(idempotency_store& store, const std::string& id,
                                       std::int64_t captured) {
-  auto pi = new_intent(tenant_a, id);
-  pi.capture_method = capture_method::manual;
-  auto held = create_with_attempt(store, pi);
-  expect_ok(store.commit(outcome_write(held, 1, 1, attempt_state::authorized, held.version)));
-  auto authorized = must_load(store, tenant_a, pi.id);
+  const auto authorized = create_held(store, tenant_a, id);
   auto w = start_attempt_write(authorized, 2, 1, 0);
   w.attempt->value.kind = attempt_kind::capture;
   w.attempt->value.amount = captured;
   w.attempt->value.state = attempt_state::succeeded;
   w.intent.status = intent_status::succeeded;
   expect_ok(store.commit(w));
-  return must_load(store, tenant_a, pi.id);
+  return must_load(store, tenant_a, authorized.id);
 }
 
 // Every field capture and refunds added comes back as written: the intent's
@@ -138,6 +147,60 @@ inline void racing_refund_claims(const store_factory& make) {
   CHECK(claimed.load() == captured / each);
   CHECK(reserved == claimed.load() * each);
   CHECK(static_cast<int>(after.attempts.size()) == 2 + claimed.load());
+}
+
+// Only intents in requires_capture are listed, by when their held
+// authorization became authorized (not the intent's last change), at or
+// before the cutoff, oldest first, across tenants; one captured or with a
+// capture in flight is not.
+inline void list_requires_capture(const store_factory& make) {
+  auto sut = make();
+  auto& store = *sut.store;
+  const auto t0 = expect_ok(store.now_ms());
+  create_held(store, tenant_a, "pi_rc_first");
+  const auto retouched = create_held(store, tenant_a, "pi_rc_retouched");
+  const auto captured = create_held(store, tenant_a, "pi_rc_captured");
+  const auto in_flight = create_held(store, tenant_b, "pi_rc_in_flight");
+  sut.advance_clock_ms(5'000);
+  create_held(store, tenant_b, "pi_rc_second");
+  create_stored(store, new_intent(tenant_a, "pi_rc_created"));
+  sut.advance_clock_ms(5'000);
+  // A declined capture: attempt 2 ends declined, the intent back in
+  // requires_capture, changed at t0 + 10 s; its hold is still from t0.
+  auto declined = start_attempt_write(retouched, 2, 1, 0);
+  declined.attempt->value.kind = attempt_kind::capture;
+  declined.attempt->value.state = attempt_state::declined;
+  declined.intent.status = intent_status::requires_capture;
+  expect_ok(store.commit(declined));
+  auto capture = start_attempt_write(captured, 2, 1, 0);
+  capture.attempt->value.kind = attempt_kind::capture;
+  capture.attempt->value.state = attempt_state::succeeded;
+  capture.intent.status = intent_status::succeeded;
+  expect_ok(store.commit(capture));
+  auto flying = start_attempt_write(in_flight, 2, 1);
+  flying.attempt->value.kind = attempt_kind::capture;
+  expect_ok(store.commit(flying));  // processing, the capture in init
+
+  const auto all = expect_ok(store.list_requires_capture(t0 + 1'000'000, 100));
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].intent == intent_id{"pi_rc_first"});
+  CHECK(all[0].tenant == tenant_a);
+  CHECK(all[0].authorized_at_ms == t0);
+  CHECK(all[1].intent == intent_id{"pi_rc_retouched"});
+  CHECK(all[1].authorized_at_ms == t0);
+  CHECK(all[2].intent == intent_id{"pi_rc_second"});
+  CHECK(all[2].tenant == tenant_b);
+  CHECK(all[2].authorized_at_ms == t0 + 5'000);
+  CHECK(must_load(store, tenant_a, retouched.id).updated_at_ms == t0 + 10'000);
+
+  const auto early = expect_ok(store.list_requires_capture(t0 + 4'999, 100));
+  REQUIRE(early.size() == 2);
+  CHECK(early[1].intent == intent_id{"pi_rc_retouched"});
+  CHECK(expect_ok(store.list_requires_capture(t0 - 1, 100)).empty());
+  const auto limited = expect_ok(store.list_requires_capture(t0 + 1'000'000, 1));
+  REQUIRE(limited.size() == 1);
+  CHECK(limited[0].intent == intent_id{"pi_rc_first"});
+  CHECK(expect_ok(store.list_requires_capture(t0 + 1'000'000, 0)).empty());
 }
 
 }  // namespace payintent::testing::conformance
