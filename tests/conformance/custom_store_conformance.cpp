@@ -3,6 +3,7 @@
 #include "map_store.hpp"
 
 #include <payintent/testing/store_conformance.hpp>
+#include <payintent/testing/conformance/event_cases.hpp>
 
 #include <doctest/doctest.h>
 
@@ -20,3 +21,4 @@ payintent::testing::store_under_test map_store_under_test() {
 }  // namespace
 
 PAYINTENT_STORE_CONFORMANCE_SUITE("map_store", map_store_under_test())
+PAYINTENT_STORE_EVENT_CONFORMANCE_SUITE("map_store", map_store_under_test())
