@@ -85,12 +85,9 @@ std::vector<event_record> events_of(const intent_write& w, const checked_write& 
   return out;
 }
 
-void keep_asked(std::vector<event_record>& events, const event_query& q) {
-  std::erase_if(events, [&](const event_record& e) {
-    return e.sequence <= q.after || (!q.tenant.empty() && e.tenant != q.tenant) ||
-           (!q.type.empty() && e.type != q.type);
-  });
-  if (events.size() > q.limit) events.resize(q.limit);
+bool asked_for(const event_record& e, const event_query& q) noexcept {
+  return e.sequence > q.after && (q.tenant.empty() || e.tenant == q.tenant) &&
+         (q.type.empty() || e.type == q.type) && (q.id.empty() || e.id == q.id);
 }
 
 }  // namespace payintent::store_kit

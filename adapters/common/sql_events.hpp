@@ -27,7 +27,7 @@ namespace payintent::adapter_detail {
 inline constexpr char select_events_sql[] =
     "SELECT " PAYINTENT_SQL_EVENT_COLUMNS
     " FROM events WHERE sequence > ?1 AND (?2 = '' OR tenant = ?2) AND (?3 = '' OR type = ?3) "
-    "ORDER BY sequence LIMIT ?4";
+    "AND (?5 = '' OR id = ?5) ORDER BY sequence LIMIT ?4";
 inline constexpr char select_consumer_sql[] =
     "SELECT position FROM event_consumers WHERE name = ?1";
 // A cursor never moves back.
@@ -137,7 +137,7 @@ result<std::vector<event_record>> select_events(Connection& conn, const event_qu
       conn,
       [&](auto& b) {
         add_all(b, to_i64(q.after), std::string_view(q.tenant.str()), std::string_view(q.type),
-                as_limit(q.limit));
+                as_limit(q.limit), std::string_view(q.id));
       },
       [&](const auto& row) -> result<void> {
         BOOST_OUTCOME_TRY(auto e, read_event(row));

@@ -38,8 +38,7 @@ constexpr bool valid_consumer_name(std::string_view name) noexcept {
   return !name.empty() && name.size() <= max_consumer_name;
 }
 
-// Keeps of `events` (in sequence order) those `q` asks for, at most q.limit.
-// For a store that filters in memory. Allocates nothing.
-void keep_asked(std::vector<event_record>& events, const event_query& q);
+// Whether `e` is one of those `q` asks for (its limit aside).
+bool asked_for(const event_record& e, const event_query& q) noexcept;
 
 }  // namespace payintent::store_kit

@@ -66,6 +66,7 @@ struct event_query {
   tenant_id tenant;         // of this tenant alone; empty: every tenant
   std::string type;         // of this type alone; empty: every type
   std::size_t limit = 100;  // at most this many, in sequence order
+  std::string id;           // this event alone (its sequence, for a cursor); empty: any
 };
 
 // The longest consumer name a store accepts (errc::invalid_argument beyond,

@@ -3,7 +3,6 @@
 #include "map_store.hpp"
 
 #include <payintent/testing/store_conformance.hpp>
-#include <payintent/testing/conformance/event_cases.hpp>
 
 #include <doctest/doctest.h>
 
@@ -21,4 +20,9 @@ payintent::testing::store_under_test map_store_under_test() {
 }  // namespace
 
 PAYINTENT_STORE_CONFORMANCE_SUITE("map_store", map_store_under_test())
+
+// The event outbox's cases (event_cases.hpp): map_store keeps no events, so
+// each case passes with a warning that says it was skipped.
+#include <payintent/testing/conformance/event_cases.hpp>
+
 PAYINTENT_STORE_EVENT_CONFORMANCE_SUITE("map_store", map_store_under_test())

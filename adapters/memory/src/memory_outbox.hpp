@@ -53,8 +53,7 @@ class memory_outbox {
         events_.begin(), events_.end(), q.after,
         [](std::uint64_t after, const event_record& e) { return after < e.sequence; });
     for (; it != events_.end() && out.size() < q.limit; ++it) {
-      if ((q.tenant.empty() || it->tenant == q.tenant) && (q.type.empty() || it->type == q.type))
-        out.push_back(*it);
+      if (store_kit::asked_for(*it, q)) out.push_back(*it);
     }
     return out;
   }

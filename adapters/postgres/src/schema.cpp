@@ -119,6 +119,7 @@ CREATE TABLE events (
   created_at bigint NOT NULL,
   snapshot text NOT NULL
 );
+CREATE INDEX events_id ON events (id);
 CREATE TABLE event_consumers (
   name text PRIMARY KEY,
   position bigint NOT NULL,

@@ -122,6 +122,7 @@ CREATE TABLE events (
   created_at INTEGER NOT NULL,
   snapshot TEXT NOT NULL
 );
+CREATE INDEX events_id ON events (id);
 CREATE TABLE event_consumers (
   name TEXT PRIMARY KEY,
   position INTEGER NOT NULL,

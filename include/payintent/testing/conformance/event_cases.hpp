@@ -126,6 +126,9 @@ inline void events_in_order(const store_factory& make) {
   const auto succeeded = expect_ok(store.read_events({0, {}, "payment_intent.succeeded", 100}));
   REQUIRE(succeeded.size() == 1);
   CHECK(succeeded[0] == events[1]);
+  const auto by_id = expect_ok(store.read_events({0, {}, {}, 100, events[1].id}));
+  REQUIRE(by_id.size() == 1);
+  CHECK(by_id[0] == events[1]);
   const auto one = expect_ok(store.read_events({0, {}, {}, 1}));
   REQUIRE(one.size() == 1);
   CHECK(one[0] == events[0]);
