@@ -54,6 +54,12 @@ namespace payintent::adapter_detail {
 //                                       run the group again after this
 //                                       failure?
 // and optionally:
+//   result<void> before_commit(connection&)
+//                                       the last statements of a transaction
+//                                       whose members all ran (PostgreSQL
+//                                       numbers its events there); a failure
+//                                       fails the group like a member's
+//                                       transaction-ending one
 //   std::int64_t changes(connection&)   rows the connection's statements
 //                                       have changed so far (inserted,
 //                                       updated, deleted; a statement that
@@ -131,6 +137,9 @@ class group_transaction {
         detail::crash_point("store.group_member_applied");
         marked = i + 1;
       }
+    }
+    if constexpr (requires(Dialect& d, connection& c) { d.before_commit(c); }) {
+      BOOST_OUTCOME_TRY(dialect_.before_commit(conn));
     }
     commit_sent = true;
     return dialect_.commit(conn);

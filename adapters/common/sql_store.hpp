@@ -5,6 +5,8 @@
 #pragma once
 
 #include "payintent/idempotency_store.hpp"
+#include "payintent/event_kit.hpp"
+#include "sql_events.hpp"
 #include "sql_operator_queries.hpp"
 
 #include <cstddef>
@@ -98,6 +100,29 @@ class sql_store final : public Base {
   result<store_counts> count_records() override {
     return read(
         [&](connection& c, std::int64_t now) { return adapter_detail::select_counts(c, now); });
+  }
+
+  // The event outbox (sql_events.hpp): reads in read transactions, cursor
+  // writes and purges as members of the group commit.
+  result<std::vector<event_record>> read_events(const event_query& q) override {
+    return read([&](connection& c, std::int64_t) { return adapter_detail::select_events(c, q); });
+  }
+  result<std::uint64_t> consumer_position(std::string_view name) override {
+    if (!store_kit::valid_consumer_name(name)) return errc::invalid_argument;
+    return read([&](connection& c, std::int64_t) {
+      return adapter_detail::select_consumer_position(c, name);
+    });
+  }
+  result<std::uint64_t> acknowledge_events(std::string_view name, std::uint64_t position) override {
+    if (!store_kit::valid_consumer_name(name)) return errc::invalid_argument;
+    return write([&](connection& c, std::int64_t now) {
+      return adapter_detail::upsert_consumer_position(c, name, position, now);
+    });
+  }
+  result<std::size_t> purge_events(std::int64_t created_before_ms, std::size_t limit) override {
+    return write([&](connection& c, std::int64_t) {
+      return adapter_detail::delete_old_events(c, created_before_ms, limit);
+    });
   }
 
  private:

@@ -10,6 +10,7 @@
 // the port bound.
 #include "http_server/auth.hpp"
 #include "http_server/challenge_routes.hpp"
+#include "http_server/events_route.hpp"
 #include "http_server/metrics.hpp"
 #include "http_server/router.hpp"
 #include "http_server/server.hpp"
@@ -86,7 +87,11 @@ int main(int argc, char** argv) {
                           },
                           {},
                           args.challenge_expiry};
-  const http::router_context ctx{keys, service, stats, args.wait_budget, &acs};
+  http::event_feed events(*store.value());
+  // Webhooks from the store's outbox; stopped (joined) before the service.
+  std::optional<http::webhook_sender> webhooks;
+  if (!args.webhooks.empty()) webhooks.emplace(*store.value(), args.webhooks, args.delivery, stats);
+  const http::router_context ctx{keys, service, stats, args.wait_budget, &acs, &events};
 
   boost::asio::io_context io;
   http::server_limits limits;
@@ -121,6 +126,7 @@ int main(int argc, char** argv) {
   // Step 2: attempts whose callers were answered at the wait budget record
   // their outcomes; then nothing of the library runs.
   service.shutdown();
+  webhooks.reset();
   fmt::print("stopped ({} authorizations)\n", network.authorizations());
   return 0;
 }

@@ -22,6 +22,16 @@ void metrics::record(int http_status, bool replayed, std::chrono::nanoseconds la
   sum_seconds_ += seconds;
 }
 
+void metrics::record_webhook(bool delivered) {
+  std::lock_guard lock(mutex_);
+  ++(delivered ? webhooks_delivered_ : webhooks_failed_);
+}
+
+void metrics::record_webhook_abandoned() {
+  std::lock_guard lock(mutex_);
+  ++webhooks_abandoned_;
+}
+
 std::string metrics::render() const {
   const std::uint64_t authorizations = authorizations_ ? authorizations_() : 0;
   std::lock_guard lock(mutex_);
@@ -53,6 +63,17 @@ std::string metrics::render() const {
   fmt::format_to(it, "payintent_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", count_);
   fmt::format_to(it, "payintent_http_request_duration_seconds_sum {}\n", sum_seconds_);
   fmt::format_to(it, "payintent_http_request_duration_seconds_count {}\n", count_);
+  fmt::format_to(it, "# HELP payintent_webhook_attempts_total Webhook POSTs by outcome.\n");
+  fmt::format_to(it, "# TYPE payintent_webhook_attempts_total counter\n");
+  fmt::format_to(it, "payintent_webhook_attempts_total{{outcome=\"delivered\"}} {}\n",
+                 webhooks_delivered_);
+  fmt::format_to(it, "payintent_webhook_attempts_total{{outcome=\"failed\"}} {}\n",
+                 webhooks_failed_);
+  fmt::format_to(it,
+                 "# HELP payintent_webhook_abandoned_total Events given up after the retry "
+                 "window.\n");
+  fmt::format_to(it, "# TYPE payintent_webhook_abandoned_total counter\n");
+  fmt::format_to(it, "payintent_webhook_abandoned_total {}\n", webhooks_abandoned_);
   return fmt::to_string(out);
 }
 

@@ -4,6 +4,9 @@
 //   payintent_http_requests_total{code="200"} responses by HTTP status
 //   payintent_http_replays_total             responses answered from a stored result
 //   payintent_http_request_duration_seconds  histogram: request read to response ready
+//   payintent_webhook_attempts_total{outcome="delivered"|"failed"}
+//                                            webhook POSTs (webhooks.hpp) by outcome
+//   payintent_webhook_abandoned_total        events given up after the retry window
 //
 // Thread-safe: connections record concurrently; render takes a snapshot.
 #pragma once
@@ -26,6 +29,9 @@ class metrics {
   explicit metrics(std::function<std::uint64_t()> authorizations);
 
   void record(int http_status, bool replayed, std::chrono::nanoseconds latency);
+  // One webhook POST: answered 2xx (delivered) or not.
+  void record_webhook(bool delivered);
+  void record_webhook_abandoned();
 
   std::string render() const;
 
@@ -41,6 +47,9 @@ class metrics {
   std::array<std::uint64_t, bucket_bounds.size()> buckets_{};  // not cumulative
   std::uint64_t count_ = 0;
   double sum_seconds_ = 0;
+  std::uint64_t webhooks_delivered_ = 0;
+  std::uint64_t webhooks_failed_ = 0;
+  std::uint64_t webhooks_abandoned_ = 0;
 };
 
 }  // namespace payintent::http

@@ -1,5 +1,6 @@
 #include "http_server/router.hpp"
 
+#include "http_server/events_route.hpp"
 #include "http_server/form.hpp"
 #include "http_server/intent_json.hpp"
 #include "http_server/media_type.hpp"
@@ -225,13 +226,16 @@ awaitable<response> route(const request& req, const router_context& ctx) {
     co_return co_await challenge_route(req, ctx.service, *ctx.acs, ctx.wait_budget);
   }
   const bool refunds = path == refunds_path || path.starts_with(std::string(refunds_path) + "/");
-  if (!refunds && path != intents_path && !path.starts_with(std::string(intents_path) + "/")) {
+  const bool events = ctx.events != nullptr && path == "/v1/events";
+  if (!refunds && !events && path != intents_path &&
+      !path.starts_with(std::string(intents_path) + "/")) {
     co_return unknown_url();
   }
   auto who = ctx.keys.authenticate(req[bhttp::field::authorization]);
   if (auto* e = std::get_if<api_error>(&who)) co_return error_response(*e);
   const std::string& tenant = std::get<std::string>(who);
   if (refunds) co_return co_await refunds_route(req, ctx, tenant, path);
+  if (events) co_return co_await list_events(req, *ctx.events, tenant);
 
   if (path == intents_path) {
     if (!is_post) co_return method_not_allowed("POST");

@@ -7,6 +7,7 @@
 //   POST /v1/refunds                         (payment_intent, amount, reason)
 //   GET  /v1/refunds/{id}
 //   GET  /v1/payment_intents/{id}
+//   GET  /v1/events                          the tenant's events (events_route.hpp)
 //   GET  /metrics                            Prometheus text, no auth
 //   GET|POST /3ds/challenge/{id}/{token}     the simulated ACS (challenge_routes.hpp)
 //
@@ -36,6 +37,8 @@
 
 namespace payintent::http {
 
+class event_feed;
+
 using request = boost::beast::http::request<boost::beast::http::string_body>;
 using response = boost::beast::http::response<boost::beast::http::string_body>;
 
@@ -52,6 +55,8 @@ struct router_context {
   // The challenge pages a redirect next_action points at; null: none, and
   // next_action is the network's as it came.
   simulated_acs* acs = nullptr;
+  // Answers GET /v1/events; null: that URL is unknown.
+  event_feed* events = nullptr;
 };
 
 boost::asio::awaitable<response> route(const request& req, const router_context& ctx);

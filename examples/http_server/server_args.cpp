@@ -18,11 +18,19 @@ std::string server_usage() {
          "                   [--api-key KEY=TENANT ...] --network-latency-ms LO-HI\n"
          "                   --wait-budget-ms N [--read-timeout-ms N] [--max-body-bytes N]\n"
          "                   [--store-threads N] [--challenge-expiry-ms N]\n"
+         "                   [--webhook TENANT=URL,SECRET ...] [--webhook-retry-ms FIRST-MAX]\n"
          "\n"
          "Serves a Stripe-compatible subset of the PaymentIntents API on 127.0.0.1:P\n"
          "(P = 0 picks a free port), backed by payintent and a simulated card network\n"
          "answering in LO-HI ms. Prints 'listening on 127.0.0.1:PORT' when ready;\n"
-         "stops on SIGINT or SIGTERM. See docs/http_server.md.\n";
+         "stops on SIGINT or SIGTERM. See docs/http_server.md.\n"
+         "\n"
+         "--webhook TENANT=URL,SECRET  POST TENANT's events to URL (http:// only), signed\n"
+         "    with SECRET in a Stripe-Signature header (t=UNIX,v1=hex HMAC-SHA256 of\n"
+         "    \"t.body\"); in order, at least once, each acknowledged after a 2xx.\n"
+         "--webhook-retry-ms FIRST-MAX  delays between tries of a failing webhook: from\n"
+         "    FIRST ms, doubling, at most MAX ms (default 10000-3600000); an event is\n"
+         "    given up 3 days after its first try. See docs/events.md.\n";
 }
 
 std::variant<server_args, std::string> parse_server_args(int argc, const char* const* argv) {
@@ -35,7 +43,7 @@ std::variant<server_args, std::string> parse_server_args(int argc, const char* c
       args.help = true;
       return args;
     }
-    if (!given.insert(flag).second && flag != "--api-key") {
+    if (!given.insert(flag).second && flag != "--api-key" && flag != "--webhook") {
       return fmt::format("{} given twice", flag);
     }
     if (flag == "--port") {
@@ -72,6 +80,16 @@ std::variant<server_args, std::string> parse_server_args(int argc, const char* c
       const auto n = cli::parse_int<int>(value, 100, 86'400'000);
       if (!n) return bad_value(flag, value, "ms in 100..86400000");
       args.challenge_expiry = std::chrono::milliseconds(*n);
+    } else if (flag == "--webhook") {
+      auto endpoint = parse_webhook(value);
+      if (auto* message = std::get_if<std::string>(&endpoint)) return *message;
+      args.webhooks.push_back(std::move(std::get<webhook_endpoint>(endpoint)));
+    } else if (flag == "--webhook-retry-ms") {
+      const auto range = cli::parse_latency_range(value);
+      if (!range || range->first.count() == 0) {
+        return bad_value(flag, value, "FIRST-MAX in ms, 0 < FIRST <= MAX <= 60000");
+      }
+      std::tie(args.delivery.first_retry, args.delivery.max_retry_delay) = *range;
     } else if (flag == "--max-body-bytes") {
       const auto n = cli::parse_int<std::size_t>(value, 64, std::size_t{64} * 1024 * 1024);
       if (!n) return bad_value(flag, value, "bytes in 64..67108864");

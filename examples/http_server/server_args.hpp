@@ -3,9 +3,11 @@
 //   http_server --port P --store memory|sqlite:PATH --api-key KEY=TENANT [--api-key ...]
 //               --network-latency-ms LO-HI --wait-budget-ms N
 //               [--read-timeout-ms N] [--max-body-bytes N] [--store-threads N]
-//               [--challenge-expiry-ms N]
+//               [--challenge-expiry-ms N] [--webhook TENANT=URL,SECRET ...]
+//               [--webhook-retry-ms FIRST-MAX]
 #pragma once
 
+#include "http_server/webhooks.hpp"
 #include "storm/store_spec.hpp"
 
 #include <chrono>
@@ -37,6 +39,12 @@ struct server_args {
   // Optional: service_options::challenge_expiry, the time a cardholder has
   // to answer a 3-D Secure challenge page. Default: 10 min (the library's).
   std::chrono::milliseconds challenge_expiry = std::chrono::minutes(10);
+  // Optional, repeatable: where each tenant's events are POSTed
+  // (webhooks.hpp). Default: none.
+  std::vector<webhook_endpoint> webhooks;
+  // Optional: the first and the longest delay between tries of a webhook.
+  // Default: 10 s and 1 h (delivery_options).
+  delivery_options delivery;
   bool help = false;
 };
 

@@ -29,6 +29,7 @@
 #pragma once
 
 #include "payintent/error.hpp"
+#include "payintent/events.hpp"
 #include "payintent/records.hpp"
 
 #include <cstddef>
@@ -270,6 +271,46 @@ class idempotency_store {
   // while it is written may not add up to one moment.
   virtual result<store_counts> count_records() { return make_error_code(errc::not_supported); }
 
+  // ---- The event outbox (events.hpp, docs/events.md) -----------------------
+  // Added after the operations above; each default answers
+  // errc::not_supported (a store without events). A store that implements
+  // them writes the events store_kit::events_of derives from every claim's
+  // and commit's write in that write's transaction.
+
+  // Up to `q.limit` events with sequence > q.after (of q.tenant, of q.type,
+  // when given), in sequence order. An answer shorter than the limit is, for
+  // now, the end.
+  virtual result<std::vector<event_record>> read_events(const event_query& q) {
+    (void)q;
+    return make_error_code(errc::not_supported);
+  }
+
+  // The position consumer `name` last acknowledged; 0 for a consumer never
+  // seen. Errors: invalid_argument for an empty name or one longer than
+  // max_consumer_name.
+  virtual result<std::uint64_t> consumer_position(std::string_view name) {
+    (void)name;
+    return make_error_code(errc::not_supported);
+  }
+
+  // Durably records that consumer `name` has handled every event up to
+  // `position`. A cursor never moves back: a lower position leaves it as it
+  // is. Answers the cursor as it stands after the call.
+  virtual result<std::uint64_t> acknowledge_events(std::string_view name, std::uint64_t position) {
+    (void)name;
+    (void)position;
+    return make_error_code(errc::not_supported);
+  }
+
+  // Deletes up to `limit` of the oldest events created before
+  // `created_before_ms` (store clock), whether or not a consumer has read
+  // them. Returns how many were deleted.
+  virtual result<std::size_t> purge_events(std::int64_t created_before_ms, std::size_t limit) {
+    (void)created_before_ms;
+    (void)limit;
+    return make_error_code(errc::not_supported);
+  }
+
  protected:
   idempotency_store() = default;
 };
@@ -320,6 +361,19 @@ class store_wrapper : public idempotency_store {
     return target_.keys_of_intent(t, id);
   }
   result<store_counts> count_records() override { return target_.count_records(); }
+  // The event outbox.
+  result<std::vector<event_record>> read_events(const event_query& q) override {
+    return target_.read_events(q);
+  }
+  result<std::uint64_t> consumer_position(std::string_view name) override {
+    return target_.consumer_position(name);
+  }
+  result<std::uint64_t> acknowledge_events(std::string_view name, std::uint64_t position) override {
+    return target_.acknowledge_events(name, position);
+  }
+  result<std::size_t> purge_events(std::int64_t created_before_ms, std::size_t limit) override {
+    return target_.purge_events(created_before_ms, limit);
+  }
 
  protected:
   idempotency_store& target() noexcept { return target_; }

@@ -270,6 +270,13 @@ class payment_service {
   // many keys were deleted; an error stops it, and what was deleted stays so.
   result<std::size_t> purge_expired_keys(std::size_t batch = 500, diagnostics* diag = nullptr);
 
+  // Deletes the events (events.hpp) committed more than
+  // options().event_retention ago by the store clock, `batch` at a time,
+  // until none is left, whether their consumers read them or not. Returns
+  // how many were deleted; an error stops it, and what was deleted stays so
+  // (errc::not_supported on a store that keeps no events).
+  result<std::size_t> purge_events(std::size_t batch = 500, diagnostics* diag = nullptr);
+
   // Runs recover(batch) every `interval` on `executor` until stop_recovery()
   // or destruction. A pass blocks the executor's thread on the store and the
   // network: give it a dedicated executor (a one-thread asio::thread_pool).

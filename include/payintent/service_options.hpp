@@ -22,6 +22,9 @@ struct service_options {
   std::string node_id;
   // How long a key replays before it may be purged. Default: 24 h.
   std::chrono::milliseconds key_retention = std::chrono::hours(24);
+  // How long events (events.hpp) are kept before purge_events deletes them,
+  // by the store clock from their commit. Default: 30 days.
+  std::chrono::milliseconds event_retention = std::chrono::hours(24 * 30);
   // How long the node that wrote an attempt owns it. The card network must
   // answer (even if only "unknown") well within it. Default: 60 s.
   std::chrono::milliseconds attempt_lease = std::chrono::seconds(60);

@@ -383,6 +383,20 @@ result<std::size_t> payment_service::purge_expired_keys(std::size_t batch, diagn
   }
 }
 
+result<std::size_t> payment_service::purge_events(std::size_t batch, diagnostics* diag) {
+  BOOST_OUTCOME_TRY(auto entered, impl_->enter(diag));
+  auto now = store_kit::guard([&] { return impl_->store.now_ms(); });
+  if (!now) return store_failure(now.error(), diag);
+  const std::int64_t cutoff = now.value() - impl_->options.event_retention.count();
+  std::size_t total = 0;
+  for (;;) {
+    auto deleted = store_kit::guard([&] { return impl_->store.purge_events(cutoff, batch); });
+    if (!deleted) return store_failure(deleted.error(), diag);
+    total += deleted.value();
+    if (deleted.value() < batch || batch == 0) return total;
+  }
+}
+
 void payment_service::start_recovery(boost::asio::any_io_executor executor,
                                      std::chrono::milliseconds interval, std::size_t batch) {
   if (impl_->calls.closed()) return;  // shutting down: no new loop

@@ -2,6 +2,7 @@
 #include "payintent/memory_store.hpp"
 #include "payintent/testing/store_conformance.hpp"
 
+#include "payintent/testing/conformance/event_cases.hpp"
 #include "payintent/testing/conformance/operator_cases.hpp"
 
 #include <doctest/doctest.h>
@@ -21,3 +22,4 @@ payintent::testing::store_under_test memory_under_test() {
 
 PAYINTENT_STORE_CONFORMANCE_SUITE("memory", memory_under_test())
 PAYINTENT_STORE_OPERATOR_CONFORMANCE_SUITE("memory", memory_under_test())
+PAYINTENT_STORE_EVENT_CONFORMANCE_SUITE("memory", memory_under_test())

@@ -86,8 +86,16 @@ std::string server_process::output() const {
 }
 
 int server_process::stop() {
+  return signal_and_wait(SIGTERM);
+}
+
+int server_process::kill_hard() {
+  return signal_and_wait(SIGKILL);
+}
+
+int server_process::signal_and_wait(int signal) {
   if (pid_ <= 0) return 0;
-  kill(pid_, SIGTERM);
+  kill(pid_, signal);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -35,8 +35,12 @@ class server_process {
   std::string output() const;
   // Sends SIGTERM and waits; returns the exit status (as from waitpid).
   int stop();
+  // Sends SIGKILL (a crash: nothing drains) and waits; returns the status.
+  int kill_hard();
 
  private:
+  int signal_and_wait(int signal);
+
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::string log_path_;

@@ -2,6 +2,7 @@
 // and opening it from many threads at once.
 #include "raw_sqlite.hpp"
 #include "sqlite_fixture.hpp"
+#include "payintent/testing/conformance/event_cases.hpp"
 
 #include <atomic>
 #include <thread>
@@ -153,7 +154,8 @@ TEST_CASE("sqlite: a schema 1 file migrates to the current schema, data intact")
                              "ALTER TABLE intents DROP COLUMN cancellation_reason",
                              "ALTER TABLE attempts DROP COLUMN kind",
                              "ALTER TABLE attempts DROP COLUMN amount",
-                             "ALTER TABLE attempts DROP COLUMN reason"}) {
+                             "ALTER TABLE attempts DROP COLUMN reason",
+                             "DROP TABLE events", "DROP TABLE event_consumers"}) {
       REQUIRE(raw.exec(drop) == SQLITE_OK);
     }
     REQUIRE(raw.exec("PRAGMA user_version = 1") == SQLITE_OK);
@@ -174,4 +176,8 @@ TEST_CASE("sqlite: a schema 1 file migrates to the current schema, data intact")
   CHECK(loaded.id == pi.id);
   CHECK(loaded.capture_method == capture_method::automatic);
   CHECK(loaded.cancellation_reason.empty());
+  // Migration 6 (the event outbox): empty, and written from now on.
+  CHECK(expect_ok(store->read_events({})).empty());
+  expect_ok(store->commit(status_write(loaded, intent_status::canceled)));
+  CHECK(expect_ok(store->read_events({})).size() == 1);
 }

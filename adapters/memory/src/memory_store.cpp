@@ -10,6 +10,7 @@
 // Lock order: a key shard before an intent shard, one of each at most.
 #include "payintent/memory_store.hpp"
 
+#include "memory_outbox.hpp"
 #include "memory_write.hpp"
 #include "payintent/store_kit.hpp"
 
@@ -85,6 +86,7 @@ struct memory_store::state {
   std::function<std::int64_t()> clock;
   std::array<key_shard, shard_count> key_shards;
   std::array<intent_shard, shard_count> intent_shards;
+  memory_outbox outbox;  // its lock taken after a shard's
 
   std::int64_t now() const { return clock ? clock() : store_kit::system_clock_ms(); }
 
@@ -113,7 +115,7 @@ struct memory_store::state {
   // and/or the key `key` with `record` if the intent is as `s` saw it.
   // retry: it changed, nothing was written. key_exists: `*existing` is the
   // stored record, nothing was written.
-  static installed install(key_shard* ks, intent_shard* is, const snapshot& s, staged* st,
+  installed install(key_shard* ks, intent_shard* is, const snapshot& s, staged* st,
                            const key_name* key, std::unique_ptr<key_record>* record,
                            const key_record** existing) {
     intent_slot* slot = s.slot;
@@ -125,7 +127,9 @@ struct memory_store::state {
     bool slot_created = false;
     std::optional<index_entry> added;
     std::optional<std::pair<std::int64_t, intent_slot*>> waiting_added;
+    std::size_t events_added = 0;
     auto undo = [&] {
+      if (events_added > 0) outbox.drop_newest(events_added);
       if (added) is->unresolved.erase(*added);
       if (waiting_added) is->waiting.erase(*waiting_added);
       if (slot_created) is->intents.erase(st->intent_key);
@@ -165,6 +169,8 @@ struct memory_store::state {
           if (is->waiting.insert(entry).second) waiting_added = entry;
         }
       }
+      // The change's events, numbered in the order changes are installed.
+      if (st) events_added = outbox.append(st->events);
       // Last: once it is in, nothing below can fail.
       if (key) ks->expiries.emplace_back((*record)->expires_at_ms, record->get());
     } catch (...) {
@@ -261,7 +267,7 @@ result<claim_result> memory_store::claim(const claim_request& request) {
       std::unique_lock<std::mutex> intent_lock;
       if (is) intent_lock = std::unique_lock(is->mutex);
       const key_record* existing = nullptr;
-      switch (state::install(&ks, is, snap, st ? &*st : nullptr, &key, &record, &existing)) {
+      switch (s.install(&ks, is, snap, st ? &*st : nullptr, &key, &record, &existing)) {
         case state::installed::retry:
           continue;
         case state::installed::key_exists:
@@ -291,7 +297,7 @@ result<write_receipt> memory_store::commit(const intent_write& write) {
       auto st = stage(write, name, snap);
       if (!st) return st.error();
       std::lock_guard lock(is.mutex);
-      if (state::install(nullptr, &is, snap, &st.value(), nullptr, nullptr, nullptr) ==
+      if (s.install(nullptr, &is, snap, &st.value(), nullptr, nullptr, nullptr) ==
           state::installed::done)
         return st.value().receipt;
     }
@@ -592,6 +598,33 @@ result<store_counts> memory_store::count_records() {
     }
     return counts;
   });
+}
+
+// ---- The event outbox ------------------------------------------------------
+
+result<std::vector<event_record>> memory_store::read_events(const event_query& q) {
+  return store_kit::guard(
+      [&]() -> result<std::vector<event_record>> { return state_->outbox.read(q); });
+}
+
+result<std::uint64_t> memory_store::consumer_position(std::string_view name) {
+  return store_kit::guard([&]() -> result<std::uint64_t> {
+    if (!store_kit::valid_consumer_name(name)) return errc::invalid_argument;
+    return state_->outbox.position(name);
+  });
+}
+
+result<std::uint64_t> memory_store::acknowledge_events(std::string_view name,
+                                                       std::uint64_t position) {
+  return store_kit::guard([&]() -> result<std::uint64_t> {
+    if (!store_kit::valid_consumer_name(name)) return errc::invalid_argument;
+    return state_->outbox.acknowledge(name, position);
+  });
+}
+
+result<std::size_t> memory_store::purge_events(std::int64_t created_before_ms, std::size_t limit) {
+  return store_kit::guard(
+      [&]() -> result<std::size_t> { return state_->outbox.purge(created_before_ms, limit); });
 }
 
 }  // namespace payintent

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "payintent/audit.hpp"
+#include "payintent/event_kit.hpp"
 #include "payintent/idempotency_store.hpp"
 #include "payintent/store_kit.hpp"
 
@@ -169,6 +170,7 @@ struct staged {
   write_receipt receipt;
   int attempt_number = 0;  // 0: the write touches no attempt
   intent_ptr released;     // the row it replaced, freed after the lock
+  std::vector<event_record> events;  // the change's (event_kit), numbered on install
 };
 
 inline const attempt* find_attempt(const payment_intent* row, int number) {
@@ -186,6 +188,7 @@ inline result<staged> stage(const intent_write& w, const intent_name& name, cons
   out.intent_key = name;
   out.receipt = checked.receipt;
   if (checked.attempt_row) out.attempt_number = checked.attempt_row->number;
+  out.events = store_kit::events_of(w, checked);  // before the attempt row moves
   out.row = std::make_shared<payment_intent>(store_kit::next_intent_row(w, s.row.get(), checked));
 
   // Sealed as store_kit::seal_audit seals, straight into the kept shape.

@@ -125,6 +125,11 @@ class connection {
   // transaction, run again, can succeed.
   bool needs_new_transaction() const noexcept { return conflicted_; }
 
+  // The event rows (sql_events.hpp's values) the open write transaction
+  // inserts just before its COMMIT, numbered then (transaction.cpp): the
+  // write path queues them here, a rolled-back member takes its own back.
+  std::vector<params>& unnumbered_events() noexcept { return unnumbered_events_; }
+
  private:
   connection(pg_conn* conn, statements how) noexcept : conn_(conn), how_(how) {}
   result<rows> check(pg_result* res) noexcept;
@@ -144,6 +149,7 @@ class connection {
   std::size_t names_ = 0;
   bool poisoned_ = false;    // a batch's results could not be read in order
   bool conflicted_ = false;  // the last failure was 40001 or 40P01
+  std::vector<params> unnumbered_events_;
 };
 
 }  // namespace payintent::postgres_detail

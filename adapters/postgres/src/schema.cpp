@@ -111,10 +111,30 @@ ALTER TABLE attempts ADD COLUMN reason text NOT NULL DEFAULT '';
     {4, 1, R"sql(
 CREATE INDEX IF NOT EXISTS intents_requires_capture ON intents (tenant, id) WHERE status = 8;
 )sql"},
+    // The event outbox (events.hpp): events numbered at commit from
+    // event_numbers (transaction.cpp), and the consumers' cursors.
+    {5, 1, R"sql(
+CREATE SEQUENCE event_numbers;
+CREATE TABLE events (
+  sequence bigint PRIMARY KEY,
+  id text NOT NULL,
+  type text NOT NULL,
+  tenant text NOT NULL,
+  intent_id text NOT NULL,
+  created_at bigint NOT NULL,
+  snapshot text NOT NULL
+);
+CREATE INDEX events_id ON events (id);
+CREATE TABLE event_consumers (
+  name text PRIMARY KEY,
+  position bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+)sql"},
 #ifdef PAYINTENT_POSTGRES_NEXT_MIGRATION
     // Test builds only: "version N+1" of the rolling upgrade test
     // (tests/multiprocess), one more additive migration beside version N.
-    {5, 1, R"sql(
+    {6, 1, R"sql(
 ALTER TABLE intents ADD COLUMN IF NOT EXISTS upgrade_note text NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS intents_upgrade_note ON intents (upgrade_note);
 )sql"},

@@ -12,6 +12,18 @@ namespace {
 // transaction is not fooled.
 #define PAYINTENT_PG_CLOCK_SQL "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 
+// The event outbox's numbering (docs/postgres.md, "Events"): a group
+// transaction inserts its events last, numbered from a sequence while it
+// holds this transaction-scoped advisory lock, which it keeps until its
+// COMMIT has made it visible. The next group's numbers are taken only after
+// that, so numbers are handed out in commit order and a reader that has seen
+// number N never finds a smaller one committed later. The constant is any
+// that every payintent build shares (the schema lock's + 1).
+constexpr const char* lock_event_numbers_sql = "SELECT pg_advisory_xact_lock(7216602)";
+constexpr const char* insert_numbered_event_sql =
+    "INSERT INTO events (sequence, id, type, tenant, intent_id, created_at, snapshot) "
+    "VALUES (nextval('event_numbers'), $1, $2, $3, $4, $5, $6)";
+
 }  // namespace
 
 result<std::int64_t> transactions::now() noexcept {
@@ -62,6 +74,7 @@ struct group_dialect {
   transactions& owner;
   std::unique_ptr<connection>& lane_connection;  // the group's lane's
   std::int64_t begun_at_ms = 0;
+  std::size_t events_at_savepoint = 0;  // unnumbered events before the member
 
   result<connection*> writer() noexcept {
     if (!lane_connection || lane_connection->broken()) {
@@ -71,6 +84,7 @@ struct group_dialect {
     return lane_connection.get();
   }
   result<void> begin(connection& conn) noexcept {
+    conn.unnumbered_events().clear();
     BOOST_OUTCOME_TRY(begun_at_ms, owner.begin(conn, tx_kind::write));
     return outcome::success();
   }
@@ -81,15 +95,34 @@ struct group_dialect {
     if (!owner.clock_) return begun_at_ms;
     return owner.now();
   }
-  static result<void> savepoint(connection& conn) noexcept {
+  result<void> savepoint(connection& conn) noexcept {
+    events_at_savepoint = conn.unnumbered_events().size();
     return defer(conn, "SAVEPOINT member");
   }
   static result<void> release(connection& conn) noexcept {
     return defer(conn, "RELEASE SAVEPOINT member");
   }
   // Also valid in a transaction an error aborted.
-  static result<void> rollback_to_savepoint(connection& conn) noexcept {
+  result<void> rollback_to_savepoint(connection& conn) noexcept {
+    conn.unnumbered_events().resize(events_at_savepoint);
     return defer(conn, "ROLLBACK TO SAVEPOINT member");
+  }
+  // The members' events, numbered in commit order (see
+  // lock_event_numbers_sql), in one round trip before the COMMIT.
+  static result<void> before_commit(connection& conn) noexcept {
+    auto& events = conn.unnumbered_events();
+    if (events.empty()) return outcome::success();
+    try {
+      std::vector<connection::batched> batch;
+      batch.reserve(events.size() + 1);
+      batch.push_back({lock_event_numbers_sql, {}});
+      for (auto& values : events) batch.push_back({insert_numbered_event_sql, std::move(values)});
+      events.clear();
+      BOOST_OUTCOME_TRY(conn.pipeline(batch));
+      return outcome::success();
+    } catch (...) {
+      return errc::store_unavailable;
+    }
   }
   static result<void> commit(connection& conn) noexcept { return transactions::commit(conn); }
   // A serialization failure or deadlock reruns the whole group: a new

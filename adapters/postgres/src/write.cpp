@@ -1,7 +1,9 @@
 #include "write.hpp"
 
 #include "codec.hpp"
+#include "payintent/event_kit.hpp"
 #include "payintent/store_kit.hpp"
+#include "sql_events.hpp"
 
 #include <fmt/format.h>
 
@@ -100,9 +102,10 @@ result<write_reads> parse_reads(const std::vector<rows>& r, std::size_t at, cons
 }
 
 // Checks `w` against what was read and, if every rule holds, appends its
-// rows to `batch`.
-result<write_receipt> add_rows(std::vector<connection::batched>& batch, const intent_write& w,
-                               write_reads read, std::int64_t now_ms) {
+// rows to `batch` and its events to `events` (inserted at commit:
+// transaction.cpp).
+result<write_receipt> add_rows(std::vector<connection::batched>& batch, std::vector<params>& events,
+                               const intent_write& w, write_reads read, std::int64_t now_ms) {
   const store_kit::stored_intent stored{read.version, read.current ? &*read.current : nullptr,
                                         read.attempt_count};
   BOOST_OUTCOME_TRY(const auto checked, store_kit::check_write(w, stored, now_ms));
@@ -126,6 +129,9 @@ result<write_receipt> add_rows(std::vector<connection::batched>& batch, const in
     auto entry = store_kit::seal_audit(w, w.audit[i], previous ? &*previous : nullptr, now_ms);
     adapter_detail::bind_audit(batch.back().values, entry);
     previous = std::move(entry);
+  }
+  for (const auto& e : store_kit::events_of(w, checked)) {
+    adapter_detail::bind_event(events.emplace_back(), e, adapter_detail::encode_snapshot(e));
   }
   return checked.receipt;
 }
@@ -153,7 +159,9 @@ result<claim_result> claim_new_intent(connection& conn, const claim_request& req
   std::vector<connection::batched> batch;
   batch.push_back({"SAVEPOINT claim_rows", {}});
   batch.push_back({insert_key_sql, std::move(key)});
-  BOOST_OUTCOME_TRY(auto receipt, add_rows(batch, *request.write, {}, now_ms));
+  auto& events = conn.unnumbered_events();
+  const std::size_t events_before = events.size();
+  BOOST_OUTCOME_TRY(auto receipt, add_rows(batch, events, *request.write, {}, now_ms));
   std::vector<rows> before_failure;
   auto r = conn.pipeline(batch, &before_failure);
   // The key is checked before the write's preconditions: a taken key
@@ -161,6 +169,7 @@ result<claim_result> claim_new_intent(connection& conn, const claim_request& req
   // retry naming the intent the first claim created).
   const auto& answered = r ? r.value() : before_failure;
   if (answered.size() > 1 && answered[1].affected() == 0) {
+    events.resize(events_before);
     conn.defer("ROLLBACK TO SAVEPOINT claim_rows");
     conn.defer("RELEASE SAVEPOINT claim_rows");
     return taken_key(conn, request);
@@ -187,7 +196,8 @@ result<write_receipt> apply_write(connection& conn, const intent_write& w, std::
     BOOST_OUTCOME_TRY(read, parse_reads(r, 0, w));
     batch.clear();
   }
-  BOOST_OUTCOME_TRY(auto receipt, add_rows(batch, w, std::move(read), now_ms));
+  BOOST_OUTCOME_TRY(auto receipt,
+                    add_rows(batch, conn.unnumbered_events(), w, std::move(read), now_ms));
   BOOST_OUTCOME_TRY(conn.pipeline(batch));
   return receipt;
 }
@@ -213,7 +223,8 @@ result<claim_result> apply_claim(connection& conn, const claim_request& request,
   if (request.write) {
     BOOST_OUTCOME_TRY(auto read, parse_reads(r, 1, *request.write));
     batch.clear();
-    BOOST_OUTCOME_TRY(out.receipt, add_rows(batch, *request.write, std::move(read), now_ms));
+    BOOST_OUTCOME_TRY(out.receipt, add_rows(batch, conn.unnumbered_events(), *request.write,
+                                            std::move(read), now_ms));
     BOOST_OUTCOME_TRY(conn.pipeline(batch));
   }
   out.status = claim_status::claimed;

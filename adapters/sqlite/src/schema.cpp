@@ -115,6 +115,25 @@ ALTER TABLE attempts ADD COLUMN reason TEXT NOT NULL DEFAULT '';
     {5, R"sql(
 CREATE INDEX intents_requires_capture ON intents (tenant, id) WHERE status = 8;
 )sql"},
+    // The event outbox (events.hpp): events numbered by an AUTOINCREMENT
+    // rowid (never reused, also after a purge), and the consumers' cursors.
+    {6, R"sql(
+CREATE TABLE events (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  intent_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  snapshot TEXT NOT NULL
+);
+CREATE INDEX events_id ON events (id);
+CREATE TABLE event_consumers (
+  name TEXT PRIMARY KEY,
+  position INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql"},
 };
 
 result<void> enable_wal(transaction_runner& runner) {

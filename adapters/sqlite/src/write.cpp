@@ -1,8 +1,10 @@
 #include "write.hpp"
 
 #include "codec.hpp"
+#include "payintent/event_kit.hpp"
 #include "payintent/fingerprint.hpp"
 #include "payintent/store_kit.hpp"
+#include "sql_events.hpp"
 #include "sql_statements.hpp"
 
 #include <array>
@@ -28,6 +30,9 @@ constexpr const char* select_version_and_fence_sql =
 constexpr const char* last_audit_link_sql =
     "SELECT sequence, hash FROM audit WHERE tenant = ?1 AND intent_id = ?2 "
     "ORDER BY sequence DESC LIMIT 1";
+constexpr const char* insert_event_sql =
+    "INSERT INTO events (id, type, tenant, intent_id, created_at, snapshot) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 constexpr const char* insert_audit_sql = "INSERT INTO audit (" PAYINTENT_SQL_AUDIT_COLUMNS
                                          ") VALUES (" PAYINTENT_SQL_AUDIT_PARAMS("?") ")";
 // Changes one row when the key was free and is now this claim's; none when
@@ -99,6 +104,20 @@ result<void> append_audit(connection& conn, const intent_write& w, std::int64_t 
   return outcome::success();
 }
 
+// The change's events (store_kit::events_of), numbered by their rowid: the
+// writer holds the database's one write lock until it commits, so rowid
+// order is commit order.
+result<void> append_events(connection& conn, const intent_write& w,
+                           const store_kit::checked_write& checked) {
+  for (const auto& e : store_kit::events_of(w, checked)) {
+    const std::string snapshot = adapter_detail::encode_snapshot(e);
+    BOOST_OUTCOME_TRY(auto stmt, conn.prepare(insert_event_sql));
+    adapter_detail::bind_event(parameters(stmt), e, snapshot);
+    BOOST_OUTCOME_TRY(stmt.run());
+  }
+  return outcome::success();
+}
+
 }  // namespace
 
 // A write creating its intent reads nothing (store_kit::creates_intent):
@@ -136,6 +155,7 @@ result<write_receipt> apply_write(connection& conn, const intent_write& w, std::
     BOOST_OUTCOME_TRY(stmt.run());
   }
   BOOST_OUTCOME_TRY(append_audit(conn, w, now_ms));
+  BOOST_OUTCOME_TRY(append_events(conn, w, checked));
   return checked.receipt;
 }
 

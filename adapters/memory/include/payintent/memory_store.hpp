@@ -57,6 +57,14 @@ class memory_store final : public idempotency_store {
   result<std::vector<key_record>> keys_of_intent(const tenant_id& tenant,
                                                  const intent_id& id) override;
   result<store_counts> count_records() override;
+  // The event outbox: one list for the whole store under its own mutex,
+  // taken by every write that appends events (after the intent's shard), so
+  // sequence order is install order. Events and cursors stay until
+  // purge_events (cursors until the process ends).
+  result<std::vector<event_record>> read_events(const event_query& q) override;
+  result<std::uint64_t> consumer_position(std::string_view name) override;
+  result<std::uint64_t> acknowledge_events(std::string_view name, std::uint64_t position) override;
+  result<std::size_t> purge_events(std::int64_t created_before_ms, std::size_t limit) override;
 
   // Test hook: replaces the stored audit entry (tenant, intent, sequence) with
   // `entry`, to show that verify_audit detects tampering. Returns false when

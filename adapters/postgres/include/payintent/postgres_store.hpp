@@ -154,7 +154,7 @@ struct postgres_store_options {
 class postgres_store : public idempotency_store {
  public:
   // The schema version this build writes (table payintent_schema).
-  static constexpr int schema_version = 4;
+  static constexpr int schema_version = 5;
 
   // Connects, then migrates the schema. Errors: invalid_argument (empty or
   // malformed conninfo), store_unavailable (cannot connect or authenticate),

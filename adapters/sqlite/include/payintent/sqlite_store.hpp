@@ -30,7 +30,8 @@
 //
 // Storage layout (stable; safe to query read-only from the sqlite3 shell):
 // tables intents, attempts, idempotency_keys and audit, each keyed by tenant
-// first. Enumerations are stored as their persisted integer values; money as
+// first; the event outbox in events (keyed by sequence, its snapshot a JSON
+// array of the intent's and attempt's column values) and event_consumers. Enumerations are stored as their persisted integer values; money as
 // integer minor units plus the ISO 4217 code; metadata as a JSON object of
 // strings (e.g. `{"order":"A-17"}`), so `json_extract` works on it.
 //
@@ -129,7 +130,7 @@ struct sqlite_store_options {
 class sqlite_store : public idempotency_store {
  public:
   // The schema version this build writes (PRAGMA user_version).
-  static constexpr int schema_version = 5;
+  static constexpr int schema_version = 6;
 
   // Opens (creating if needed) the file, switches it to WAL, and migrates the
   // schema. Errors: invalid_argument (empty path), storage_corrupt (not a
