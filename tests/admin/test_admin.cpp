@@ -206,7 +206,19 @@ void drive(fixture& f) {
     CHECK(v.at("unresolved_attempts") == 3);
     CHECK(v.at("keys") == 5);
     CHECK(v.at("keys_past_retention") == 1);
-    CHECK(v.at("events_pending").is_null());
+    CHECK(v.at("events_pending").is_null());  // no consumer named
+    // A consumer that acknowledged nothing has every event pending; one
+    // acknowledged up to the second-newest, one.
+    auto events = f.store->read_events({.limit = 1000});
+    REQUIRE(events);
+    REQUIRE(events.value().size() >= 2);
+    const auto all = events.value().size();
+    auto fresh = json_of(admin(f, {"stats", "--consumer", "ops-fresh", "--json"}));
+    CHECK(fresh.at("events_pending") == all);
+    REQUIRE(f.store->acknowledge_events("ops-behind", events.value()[all - 2].sequence));
+    auto behind = json_of(admin(f, {"stats", "--consumer", "ops-behind", "--json"}));
+    CHECK(behind.at("events_pending") == 1);
+    refused(admin(f, {"stats", "--consumer", ""}), "consumer");
     CHECK(v.at("oldest_unresolved").at("lease") == "none");
     auto u = json_of(admin(f, {"unresolved", "--json"}));
     REQUIRE(u.as_array().size() == 3);
@@ -273,7 +285,11 @@ void drive(fixture& f) {
           "succeeded");
   }
   // purge: the key past its retention.
-  CHECK(json_of(admin(f, {"purge", "--json"})).at("deleted") == 1);
+  {
+    auto purged = json_of(admin(f, {"purge", "--json"}));
+    CHECK(purged.at("deleted") == 1);
+    CHECK(purged.at("events_deleted") == 0);  // younger than the 30-day retention
+  }
   CHECK(json_of(admin(f, {"stats", "--json"})).at("keys") == 4);
 
   // audit verify: every chain, then one tampered row named.

@@ -127,10 +127,19 @@ int purge(session& s) {
   diagnostics diag;
   auto deleted = service.purge_expired_keys(std::get<std::size_t>(batch), &diag);
   if (!deleted) return s.failed("purge stopped", deleted.error(), diag);
+  // Events past service_options::event_retention; a store without an
+  // outbox has none to purge.
+  auto events = service.purge_events(std::get<std::size_t>(batch), &diag);
+  if (!events && events.error() != errc::not_supported) {
+    return s.failed("purge of events stopped", events.error(), diag);
+  }
+  const std::size_t events_deleted = events ? events.value() : 0;
   if (s.cl.json) {
-    print_json(boost::json::object{{"deleted", deleted.value()}});
+    print_json(
+        boost::json::object{{"deleted", deleted.value()}, {"events_deleted", events_deleted}});
   } else {
-    fmt::print("deleted {} idempotency keys past their retention\n", deleted.value());
+    fmt::print("deleted {} idempotency keys and {} events past their retention\n", deleted.value(),
+               events_deleted);
   }
   return admin_ok;
 }

@@ -10,9 +10,9 @@
 namespace payintent::admin_detail {
 namespace {
 
-constexpr std::array<std::string_view, 10> valued_flags = {
-    "--store",  "--tenant",   "--limit",     "--batch",    "--as",
-    "--reason", "--evidence", "--reference", "--operator", "--page"};
+constexpr std::array<std::string_view, 11> valued_flags = {
+    "--store",    "--tenant",    "--limit",    "--batch", "--as",      "--reason",
+    "--evidence", "--reference", "--operator", "--page",  "--consumer"};
 constexpr std::array<std::string_view, 3> switches = {"--json", "--all", "--help"};
 
 template <std::size_t N>
@@ -101,11 +101,13 @@ commands:
   unresolved [--limit N]         attempts in init, pending or unknown, with their leases
   recover [--limit N]            one recovery pass (needs a binary linked with your
                                  card network: docs/operations.md)
-  purge [--batch N]              deletes idempotency keys past their retention
+  purge [--batch N]              deletes idempotency keys and events past their retention
   audit verify (--tenant T | --all) [--page N]
                                  recomputes every audit chain; names the first broken
                                  entry of each broken chain
-  stats                          counts by status, oldest unresolved lease, keys past retention
+  stats [--consumer NAME]        counts by status, oldest unresolved lease, keys past
+                                 retention; with a consumer, the events it has not
+                                 acknowledged
 
 exit codes: 0 done; 1 audit verify found a broken chain; 2 bad input or refused
 (nothing written); 3 the store failed transiently (retry).

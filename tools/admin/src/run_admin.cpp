@@ -38,7 +38,7 @@ const std::array<command, 8> commands = {{
     {{"recover", ""}, admin_detail::recover, true, {"--limit"}, 0},
     {{"purge", ""}, admin_detail::purge, true, {"--batch"}, 0},
     {{"audit", "verify"}, admin_detail::audit_verify, false, {"--tenant", "--all", "--page"}, 0},
-    {{"stats", ""}, admin_detail::stats, false, {}, 0},
+    {{"stats", ""}, admin_detail::stats, false, {"--consumer"}, 0},
 }};
 
 const command* find_command(const command_line& cl) {
