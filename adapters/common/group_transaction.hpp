@@ -17,7 +17,8 @@
 //    fails the whole group: every member gets that error and nothing of the
 //    group was written, or (a COMMIT whose answer was lost) nobody can know.
 //    The dialect says which of these are worth running the group again, at
-//    most max_retries times after a jittered backoff.
+//    most max_retries times after a jittered backoff, and which make it run
+//    as two smaller groups instead (split_group below).
 //  - Nobody is answered here: write_group answers the members after this
 //    returns, so no caller hears "done" before COMMIT returned.
 #pragma once
@@ -60,6 +61,9 @@ namespace payintent::adapter_detail {
 //                                       numbers its events there); a failure
 //                                       fails the group like a member's
 //                                       transaction-ending one
+//   static bool split_group(error_code) a group that failed with this
+//                                       (and is worth running again) runs
+//                                       as two halves instead, recursively
 //   std::int64_t changes(connection&)   rows the connection's statements
 //                                       have changed so far (inserted,
 //                                       updated, deleted; a statement that
@@ -79,8 +83,18 @@ class group_transaction {
       : dialect_(dialect), policy_(policy) {}
 
   // Sets every member's answer. Never throws.
-  void run(std::span<member*> members) noexcept {
-    for (int tries = 0;; ++tries) {
+  void run(std::span<member*> members) noexcept { run_from(members, 0); }
+
+ private:
+  static constexpr bool splits = requires(error_code ec) { Dialect::split_group(ec); };
+
+  // run() with `tries` retries already spent. A group that lost in a way
+  // the dialect's split_group names (contention with other transactions,
+  // which a large transaction makes likelier) runs again as two halves,
+  // one after the other, each from the same count: halving is not a retry,
+  // so a write alone in its transaction still has the whole retry budget.
+  void run_from(std::span<member*> members, int tries) noexcept {
+    for (;; ++tries) {
       bool commit_sent = false;
       connection* conn = nullptr;
       const auto ran = run_once(members, conn, commit_sent);
@@ -91,10 +105,17 @@ class group_transaction {
         return;
       }
       sleep_before_retry(tries, policy_.backoff);
+      if constexpr (splits) {
+        if (members.size() > 1 && Dialect::split_group(ran.error())) {
+          const std::size_t half = members.size() / 2;
+          run_from(members.first(half), tries);
+          run_from(members.subspan(half), tries);
+          return;
+        }
+      }
     }
   }
 
- private:
   static constexpr bool counts_changes =
       requires(Dialect& d, connection& c) { d.changes(c); };
 

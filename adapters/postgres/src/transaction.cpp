@@ -133,6 +133,12 @@ struct group_dialect {
   static bool retry_group(connection& conn, error_code ec, bool commit_sent) noexcept {
     return transactions::retryable(conn, ec, commit_sent);
   }
+  // Busy at the group's level is a serialization failure or a deadlock (a
+  // lock timeout reruns one member): the group lost to another transaction,
+  // and a large group keeps losing (at SERIALIZABLE two lanes' groups
+  // conflict on shared index pages time after time), so it runs again as
+  // halves.
+  static bool split_group(error_code ec) noexcept { return ec == errc::busy; }
 
  private:
   static result<void> defer(connection& conn, const char* sql) noexcept {

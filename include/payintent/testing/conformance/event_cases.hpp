@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -322,19 +323,29 @@ inline void reader_never_skips(const store_factory& make) {
   constexpr int intents_each = 25;
   std::atomic<int> running{writers};
   std::atomic<int> failures{0};
+  std::mutex failed_mutex;
+  std::vector<std::string> failed;  // what each failed write answered
+  const auto fail = [&](const std::string& what, const error_code& ec) {
+    ++failures;
+    const std::lock_guard lock(failed_mutex);
+    failed.push_back(fmt::format("{}: {}", what, ec.message()));
+  };
   std::vector<std::thread> threads;
   for (int t = 0; t < writers; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < intents_each; ++i) {
         const auto pi = new_intent(tenant_a, fmt::format("pi_ev_race_{}_{}", t, i));
-        if (!store.claim(claim_create("race-" + pi.id.str(), pi))) {
-          ++failures;
+        if (auto claimed = store.claim(claim_create("race-" + pi.id.str(), pi)); !claimed) {
+          fail("claim", claimed.error());
           continue;
         }
         auto created = store.load(pi.tenant, pi.id);
-        if (!created || !created.value() ||
-            !store.commit(status_write(*created.value(), intent_status::processing)))
-          ++failures;
+        if (!created || !created.value()) {
+          fail("load", created ? make_error_code(errc::not_found) : created.error());
+          continue;
+        }
+        if (auto c = store.commit(status_write(*created.value(), intent_status::processing)); !c)
+          fail("commit", c.error());
       }
       --running;
     });
@@ -354,6 +365,7 @@ inline void reader_never_skips(const store_factory& make) {
     if (page.size() == 50) last = false;
   }
   for (auto& t : threads) t.join();
+  INFO("failed writes: " << fmt::format("{}", fmt::join(failed, "; ")));
   CHECK(failures.load() == 0);
   const auto every = all_events(store);
   CHECK(every.size() == static_cast<std::size_t>(writers * intents_each));
