@@ -8,10 +8,11 @@
 // row sizes, written with raw prepared statements and precomputed hashes:
 //
 //   claim:   BEGIN IMMEDIATE; insert key, intent (processing), attempt
-//            (init), 3 audit rows; COMMIT
+//            (init), 3 audit rows, the payment_intent.processing event;
+//            COMMIT
 //   outcome: BEGIN IMMEDIATE; read the intent's version and the attempt's
 //            fence; update intent (succeeded) and attempt (authorized);
-//            2 audit rows; COMMIT
+//            2 audit rows, the payment_intent.succeeded event; COMMIT
 //
 // --batch B: each thread writes B charges per transaction (B claims in one,
 // then their B outcomes in one): the physical limit of a group commit of B
@@ -54,13 +55,17 @@ CREATE TABLE intents (
   metadata TEXT NOT NULL, last_error_code TEXT, last_error_decline_code TEXT,
   last_error_message TEXT, next_action_type TEXT, next_action_redirect_url TEXT,
   next_action_sdk_payload TEXT, next_action_3ds_trans_id TEXT, version INTEGER NOT NULL,
-  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (tenant, id));
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  capture_method INTEGER NOT NULL DEFAULT 1, cancellation_reason TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (tenant, id));
 CREATE TABLE attempts (
   tenant TEXT NOT NULL, intent_id TEXT NOT NULL, number INTEGER NOT NULL,
   reference TEXT NOT NULL, state INTEGER NOT NULL, payment_method TEXT NOT NULL,
   decline_code TEXT NOT NULL, network_transaction_id TEXT NOT NULL, fence INTEGER NOT NULL,
   lease_expires_at INTEGER NOT NULL, node_id TEXT NOT NULL, created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL, PRIMARY KEY (tenant, intent_id, number));
+  updated_at INTEGER NOT NULL, kind INTEGER NOT NULL DEFAULT 1,
+  amount INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (tenant, intent_id, number));
 CREATE INDEX attempts_unresolved ON attempts (lease_expires_at)
   WHERE state = 1 OR state = 5 OR state = 6;
 CREATE TABLE idempotency_keys (
@@ -75,16 +80,29 @@ CREATE TABLE audit (
   from_state TEXT NOT NULL, to_state TEXT NOT NULL, detail TEXT NOT NULL, node_id TEXT NOT NULL,
   fence INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
   PRIMARY KEY (tenant, intent_id, sequence));
-PRAGMA user_version = 3;
+CREATE INDEX intents_requires_action ON intents (updated_at) WHERE status = 3;
+CREATE INDEX intents_requires_capture ON intents (tenant, id) WHERE status = 8;
+CREATE TABLE events (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, type TEXT NOT NULL,
+  tenant TEXT NOT NULL, intent_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+  snapshot TEXT NOT NULL);
+CREATE INDEX events_id ON events (id);
+CREATE TABLE event_consumers (
+  name TEXT PRIMARY KEY, position INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+PRAGMA user_version = 6;
 )sql";
 
 constexpr const char* insert_key_sql =
     "INSERT INTO idempotency_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 constexpr const char* insert_intent_sql =
     "INSERT INTO intents VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-    "?15, ?16, ?17, ?18)";
+    "?15, ?16, ?17, ?18, ?19, ?20)";
 constexpr const char* insert_attempt_sql =
-    "INSERT INTO attempts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    "INSERT INTO attempts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+    "?15, ?16)";
+constexpr const char* insert_event_sql =
+    "INSERT INTO events (id, type, tenant, intent_id, created_at, snapshot) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 constexpr const char* insert_audit_sql =
     "INSERT INTO audit VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 constexpr const char* select_fence_sql =
@@ -143,6 +161,7 @@ class floor_connection {
                              {&insert_intent_, insert_intent_sql},
                              {&insert_attempt_, insert_attempt_sql},
                              {&insert_audit_, insert_audit_sql},
+                             {&insert_event_, insert_event_sql},
                              {&select_fence_, select_fence_sql},
                              {&update_intent_, update_intent_sql},
                              {&update_attempt_, update_attempt_sql}}) {
@@ -152,7 +171,7 @@ class floor_connection {
   }
   ~floor_connection() {
     for (auto* s : {begin_, commit_, insert_key_, insert_intent_, insert_attempt_, insert_audit_,
-                    select_fence_, update_intent_, update_attempt_}) {
+                    insert_event_, select_fence_, update_intent_, update_attempt_}) {
       sqlite3_finalize(s);
     }
     sqlite3_close_v2(db_);
@@ -185,12 +204,13 @@ class floor_connection {
              std::int64_t now) {
     run(insert_key_, tenant, key, 3, fingerprint, 1, 0, "", intent, 1, now, now + retention_ms);
     run(insert_intent_, tenant, intent, 1999, "EUR", 2, "pm_card_visa", "", "{}", null_t{},
-        null_t{}, null_t{}, null_t{}, null_t{}, null_t{}, null_t{}, 1, now, now);
+        null_t{}, null_t{}, null_t{}, null_t{}, null_t{}, null_t{}, 1, now, now, 1, "");
     run(insert_attempt_, tenant, intent, 1, reference, 1, "pm_card_visa", "", "", 1, now + lease_ms,
-        node, now, now);
+        node, now, now, 1, 0, "");
     audit(intent, 1, now, 0, "intent.created", "", "created", 1);
     audit(intent, 2, now, 0, "intent.processing", "created", "processing", 1);
     audit(intent, 3, now, 1, "attempt.init", "", "init", 1);
+    event(0, "payment_intent.processing", intent, reference, now, 2, 1, "", now + lease_ms);
   }
 
   void outcome(std::string_view intent, std::int64_t now) {
@@ -204,6 +224,28 @@ class floor_connection {
     run(update_attempt_, tenant, intent, 1, 2, "ntx_0123456789abcdef", now);
     audit(intent, 4, now, 1, "attempt.authorized", "init", "authorized", 1);
     audit(intent, 5, now, 0, "intent.succeeded", "processing", "succeeded", 1);
+    event(1, "payment_intent.succeeded", intent, fmt::format("{}-a1", intent), now, 4, 2,
+          "ntx_0123456789abcdef", 0);
+  }
+
+  // An event row as the store writes it: the snapshot is the intent's row
+  // and its attempt's, spelled as the store spells them (about 310 bytes).
+  // `which`: 0 for the claim's event, 1 for the outcome's.
+  void event(int which, std::string_view type, std::string_view intent, std::string_view reference,
+             std::int64_t now, int status, int state, std::string_view transaction,
+             std::int64_t lease) {
+    const auto snapshot = fmt::format(
+        R"([["{0}","{1}",1999,"EUR",{2},"pm_card_visa","","{{}}",null,null,null,null,null,null,)"
+        R"(null,{3},{4},{4},1,""],["{0}","{1}",1,"{5}",{6},"pm_card_visa","","{7}",1,{8},"{9}",)"
+        R"({4},{4},1,0,""]])",
+        tenant, intent, status, status == 2 ? 1 : 2, now, reference, state, transaction, lease,
+        node);
+    // Unique and scattered like the store's SHA-256 ids, so the events_id
+    // index grows the same way: the intent id backwards (its random part
+    // first; it starts with the time).
+    std::string id = fmt::format("evt_{}", which);
+    id.append(intent.rbegin(), intent.rend() - 4);
+    run(insert_event_, id, type, tenant, intent, now, snapshot);
   }
 
   template <class... A>
@@ -247,7 +289,8 @@ class floor_connection {
   sqlite3* db_ = nullptr;
   sqlite3_stmt *begin_ = nullptr, *commit_ = nullptr, *insert_key_ = nullptr,
                *insert_intent_ = nullptr, *insert_attempt_ = nullptr, *insert_audit_ = nullptr,
-               *select_fence_ = nullptr, *update_intent_ = nullptr, *update_attempt_ = nullptr;
+               *insert_event_ = nullptr, *select_fence_ = nullptr, *update_intent_ = nullptr,
+               *update_attempt_ = nullptr;
   std::int64_t busy_retries_ = 0;
 };
 
