@@ -26,9 +26,21 @@ done
 
 work="$(mktemp -d)"
 server_pid=""
+# Stops the server. A server that does not exit 0 after SIGTERM (it drains
+# and exits 0: docs/http_server.md) fails the run, with its status and log.
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  local status=$? server_status=0
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || server_status=$?
+    if [ "$server_status" != 0 ]; then
+      echo "http_load.sh: http_server exited with status $server_status after SIGTERM; its log:" >&2
+      cat "$work/server.log" >&2
+      [ "$status" != 0 ] || status=1
+    fi
+  fi
   rm -rf "$work"
+  exit "$status"
 }
 trap cleanup EXIT
 
@@ -46,6 +58,7 @@ port="$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/server.log
 status=0
 timeout $((seconds + 60)) "$build/bench/http_load" --port "$port" --api-key sk_load \
   --rate "$rate" --seconds "$seconds" --latencies "$work/latencies.txt" || status=$?
+[ "$status" = 0 ] || echo "http_load.sh: http_load exited with status $status" >&2
 
 if [ -n "$plot" ]; then
   source "$root/scripts/lib.sh"
