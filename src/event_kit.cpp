@@ -32,6 +32,10 @@ std::string_view event_type_of(const audit_event& e, const attempt* written) noe
   if (name.starts_with("intent.") && name.substr(7) == e.to && e.from != e.to) {
     return intent_event(e.to);
   }
+  // A refund whose outcome a person must decide keeps its attempt's state,
+  // so its audit entry carries the name (planner.cpp, plan_review): a
+  // consumer told refund.failed learns that the money may have gone back.
+  if (name == "refund.requires_review") return "refund.requires_review";
   if (!name.starts_with("attempt.") || written == nullptr || e.attempt_number != written->number ||
       e.from == e.to) {
     return {};

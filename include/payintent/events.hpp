@@ -21,6 +21,9 @@
 //   charge.captured                           a capture attempt -> succeeded
 //   charge.refunded                           a refund attempt -> succeeded
 //   refund.failed                             a refund attempt -> declined, voided or not_sent
+//   refund.requires_review                    a refund's outcome could not be learned, or a
+//                                             voided refund was carried out after all: a
+//                                             person decides (payintent's own)
 // A creation writes no event (the creator has the intent in hand).
 #pragma once
 

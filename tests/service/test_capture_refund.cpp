@@ -306,6 +306,14 @@ TEST_CASE("refund: a late refund that cannot be voided goes to review, its amoun
   CHECK(std::any_of(trail.begin(), trail.end(),
                     [](const audit_entry& e) { return e.event == "refund.requires_review"; }));
   CHECK(verify_audit(trail).ok);
+  // The merchant was told refund.failed; the outbox now says the refund
+  // waits for a person, once.
+  CHECK(require_ok(f.store.read_events({0, {}, "refund.failed", 10})).size() == 1);
+  const auto reviewed = require_ok(f.store.read_events({0, {}, "refund.requires_review", 10}));
+  REQUIRE(reviewed.size() == 1);
+  CHECK(reviewed[0].intent == paid.id);
+  REQUIRE(reviewed[0].attempt.has_value());
+  CHECK(reviewed[0].attempt->kind == attempt_kind::refund);
   // Recovery leaves it to the person.
   const auto later = f.recover_expired();
   CHECK(later.adopted + later.voided + later.reviewed == 0);
