@@ -30,6 +30,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <fstream>
@@ -213,7 +214,12 @@ class load {
 
   void answered(const std::shared_ptr<connection>& c, const sent& s) {
     const auto latency = clock_type::now() - s.scheduled;
-    latencies_ms_.push_back(std::chrono::duration<double, std::milli>(latency).count());
+    const double latency_ms = std::chrono::duration<double, std::milli>(latency).count();
+    latencies_ms_.push_back(latency_ms);
+    const auto second = static_cast<std::size_t>(std::max<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(s.scheduled - start_).count(), 0));
+    if (max_ms_by_second_.size() <= second) max_ms_by_second_.resize(second + 1, 0.0);
+    max_ms_by_second_[second] = std::max(max_ms_by_second_[second], latency_ms);
     ++c->served;
     const int status = c->res.result_int();
     ++by_status_[status];
@@ -258,6 +264,7 @@ class load {
   std::deque<sent> backlog_;
   std::deque<std::shared_ptr<connection>> idle_;  // most recently used at the back
   std::vector<double> latencies_ms_;
+  std::vector<double> max_ms_by_second_;  // by the second a request was scheduled in
   std::map<int, int> by_status_;
   std::map<std::string, int> failures_;
   std::map<std::string, int> intent_statuses_;
@@ -298,6 +305,9 @@ boost::json::object load::report(double authorizations, bool& ok) {
   o["p50_ms"] = percentile(latencies_ms_, 0.50);
   o["p99_ms"] = percentile(latencies_ms_, 0.99);
   o["p999_ms"] = percentile(latencies_ms_, 0.999);
+  boost::json::array by_second;
+  for (double ms : max_ms_by_second_) by_second.push_back(std::round(ms * 10) / 10);
+  o["max_ms_by_second"] = std::move(by_second);
   o["max_ms"] = latencies_ms_.empty() ? 0.0 : latencies_ms_.back();
   o["by_status"] = std::move(statuses);
   o["failures"] = std::move(failures);

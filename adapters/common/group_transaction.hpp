@@ -1,6 +1,7 @@
 // One write group (write_group.hpp) run as one transaction of a SQL store:
 // BEGIN, each member inside its own savepoint (or bare, for a dialect that
-// counts changed rows: see changes() below), COMMIT. Written once for both
+// counts changed rows: see changes() below; or side by side, for a dialect
+// that runs them so: apply_members below), COMMIT. Written once for both
 // SQL stores; a dialect supplies the statements and says what a failure
 // means. Private to the adapters (header-only, not installed).
 //
@@ -31,6 +32,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 
 namespace payintent::adapter_detail {
@@ -41,6 +43,11 @@ namespace payintent::adapter_detail {
 //   result<void> begin(connection&)     opens the write transaction
 //   result<std::int64_t> now(connection&)
 //                                       the store clock for the next member
+//   result<void> commit(connection&)
+//   bool retry_group(connection&, error_code, bool commit_sent)
+//                                       run the group again after this
+//                                       failure?
+// and either, to run the members one after another:
 //   result<void> savepoint(connection&) opens the member's savepoint, before
 //                                       its first statement (a dialect may
 //                                       send it with that statement)
@@ -48,19 +55,17 @@ namespace payintent::adapter_detail {
 //                                       sent with the next statement)
 //   result<void> rollback_to_savepoint(connection&)
 //                                       undoes the member, keeps the others
-//   result<void> commit(connection&)
 //   bool transaction_lost(connection&)  a member's failure ended the whole
 //                                       transaction
-//   bool retry_group(connection&, error_code, bool commit_sent)
-//                                       run the group again after this
-//                                       failure?
+// or, to run them side by side as the dialect knows how:
+//   result<void> apply_members(connection&, std::span<member*>,
+//                              const std::function<void()>& member_done)
+//                                       sets every member's answer under the
+//                                       rules above, calling member_done as
+//                                       each is answered; fails only with an
+//                                       error that ends the transaction
+//                                       (PostgreSQL: staged_group.hpp)
 // and optionally:
-//   result<void> before_commit(connection&)
-//                                       the last statements of a transaction
-//                                       whose members all ran (PostgreSQL
-//                                       numbers its events there); a failure
-//                                       fails the group like a member's
-//                                       transaction-ending one
 //   static bool split_group(error_code) a group that failed with this
 //                                       (and is worth running again) runs
 //                                       as two halves instead, recursively
@@ -118,6 +123,10 @@ class group_transaction {
 
   static constexpr bool counts_changes =
       requires(Dialect& d, connection& c) { d.changes(c); };
+  static constexpr bool side_by_side =
+      requires(Dialect& d, connection& c, std::span<member*> ms, const std::function<void()>& f) {
+        d.apply_members(c, ms, f);
+      };
 
   // Fails with the error that fails every member; succeeds once COMMIT
   // returned. Each member's own answer is set as it runs.
@@ -145,25 +154,40 @@ class group_transaction {
                        bool& commit_sent, std::size_t& marked, bool& unsaved) {
     const rollback_guard guard(conn);
     BOOST_OUTCOME_TRY(dialect_.begin(conn));
-    for (std::size_t i = 0; i < members.size(); ++i) {
-      if constexpr (counts_changes) {
-        if (!savepoints) {
-          BOOST_OUTCOME_TRY(apply_bare(conn, *members[i], unsaved));
-        }
-      }
-      if (savepoints) {
-        BOOST_OUTCOME_TRY(apply_member(conn, *members[i]));
-      }
-      if (members.size() > 1 && i >= marked) {
-        detail::crash_point("store.group_member_applied");
-        marked = i + 1;
-      }
-    }
-    if constexpr (requires(Dialect& d, connection& c) { d.before_commit(c); }) {
-      BOOST_OUTCOME_TRY(dialect_.before_commit(conn));
-    }
+    BOOST_OUTCOME_TRY(apply_all(conn, members, savepoints, marked, unsaved));
     commit_sent = true;
     return dialect_.commit(conn);
+  }
+
+  // Runs every member and sets its answer; fails only with an error that
+  // ends the transaction.
+  result<void> apply_all(connection& conn, std::span<member*> members, bool savepoints,
+                         std::size_t& marked, bool& unsaved) {
+    if constexpr (side_by_side) {
+      std::size_t finished = 0;
+      return dialect_.apply_members(conn, members, [&] {
+        if (members.size() > 1 && ++finished > marked) {
+          detail::crash_point("store.group_member_applied");
+          marked = finished;
+        }
+      });
+    } else {
+      for (std::size_t i = 0; i < members.size(); ++i) {
+        if constexpr (counts_changes) {
+          if (!savepoints) {
+            BOOST_OUTCOME_TRY(apply_bare(conn, *members[i], unsaved));
+          }
+        }
+        if (savepoints) {
+          BOOST_OUTCOME_TRY(apply_member(conn, *members[i]));
+        }
+        if (members.size() > 1 && i >= marked) {
+          detail::crash_point("store.group_member_applied");
+          marked = i + 1;
+        }
+      }
+      return outcome::success();
+    }
   }
 
   result<void> apply_now(connection& conn, member& m) {

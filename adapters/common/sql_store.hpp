@@ -8,11 +8,14 @@
 #include "payintent/event_kit.hpp"
 #include "sql_events.hpp"
 #include "sql_operator_queries.hpp"
+#include "write_group.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,10 +42,15 @@ class sql_store final : public Base {
   explicit sql_store(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
 
   result<claim_result> claim(const claim_request& request) override {
-    return write([&](connection& c, std::int64_t now) { return apply_claim(c, request, now); });
+    write_footprint rows{{row_hash('k', request.key.tenant.str(), request.key.key.str()),
+                          request.write ? intent_hash(*request.write) : 0},
+                         false};
+    return write([&](connection& c, std::int64_t now) { return apply_claim(c, request, now); },
+                 rows);
   }
   result<write_receipt> commit(const intent_write& w) override {
-    return write([&](connection& c, std::int64_t now) { return apply_write(c, w, now); });
+    return write([&](connection& c, std::int64_t now) { return apply_write(c, w, now); },
+                 write_footprint{{intent_hash(w), 0}, false});
   }
   result<std::optional<payment_intent>> load(const tenant_id& tenant,
                                              const intent_id& id) override {
@@ -130,8 +138,20 @@ class sql_store final : public Base {
   using connection = typename runner::connection;
 
   template <class F>
-  auto write(F&& body) noexcept {
-    return state_->runner.write(std::forward<F>(body));
+  auto write(F&& body, write_footprint rows = {}) noexcept {
+    return state_->runner.write(std::forward<F>(body), rows);
+  }
+
+  // A footprint's entry for the row `kind` ('k' a key, 'i' an intent with
+  // its attempts and audit entries) of `tenant` named `name`. Never 0.
+  static std::uint64_t row_hash(char kind, std::string_view tenant,
+                                std::string_view name) noexcept {
+    const std::hash<std::string_view> h;
+    const std::uint64_t mixed = (h(tenant) * 0x9E3779B97F4A7C15ULL) ^ h(name);
+    return ((mixed * 31U) ^ static_cast<std::uint64_t>(kind)) | 1U;
+  }
+  static std::uint64_t intent_hash(const intent_write& w) noexcept {
+    return row_hash('i', w.intent.tenant.str(), w.intent.id.str());
   }
   template <class F>
   auto read(F&& body) noexcept {

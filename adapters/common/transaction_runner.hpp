@@ -64,9 +64,12 @@ class transaction_runner {
   // failed the whole group, in which case nothing of it was written (or, for
   // a COMMIT whose answer was lost, nobody knows). The store's header says
   // which failures are retried, and what clock `now_ms` is.
+  // `footprint`: the rows body may change (write_group.hpp), for a store
+  // that runs a group's members side by side.
   template <class F>
-  auto write(F&& body) noexcept -> std::invoke_result_t<F&, connection&, std::int64_t> {
-    return group_.write(std::forward<F>(body));
+  auto write(F&& body, write_footprint footprint = {}) noexcept
+      -> std::invoke_result_t<F&, connection&, std::int64_t> {
+    return group_.write(std::forward<F>(body), footprint);
   }
 
   // Calls body(connection&, now_ms) inside a transaction of kind `k` of its

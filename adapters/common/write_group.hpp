@@ -24,6 +24,7 @@
 #include "payintent/error.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -45,6 +46,26 @@ struct group_limits {
   std::size_t lanes = 1;                  // groups run at once, at least 1
 };
 
+// The rows a write may change, for a store that runs a group's members side
+// by side (PostgreSQL's staged groups): two members whose footprints
+// overlap run one after the other. Each entry is a hash of a row's key
+// (footprint_of); 0 is no entry. `anything`: not known, so the write
+// overlaps every other.
+struct write_footprint {
+  std::array<std::uint64_t, 2> rows{};
+  bool anything = true;
+
+  bool overlaps(const write_footprint& other) const noexcept {
+    if (anything || other.anything) return true;
+    for (auto a : rows) {
+      for (auto b : other.rows) {
+        if (a != 0 && a == b) return true;
+      }
+    }
+    return false;
+  }
+};
+
 // One write in a group. `apply` runs as the member (group_transaction.hpp)
 // with the store clock read for it, and stores its typed result where its caller
 // reads it; the runner sets `answer`.
@@ -52,6 +73,7 @@ template <class Connection>
 struct group_member {
   std::function<result<void>(Connection&, std::int64_t now_ms)> apply;
   error_code answer;
+  write_footprint footprint;
 };
 
 template <class Connection>
@@ -73,16 +95,22 @@ class write_group {
   // submit() for a body answering result<T>: body(Connection&, now_ms)
   // runs as the member, and its value is answered once the group committed;
   // its own error, or the group's, otherwise. Never throws.
+  // `footprint`: the rows the body may change. A body may run more than
+  // once (a retry; a staged group runs it again for each round trip it
+  // makes): only its last run's value counts.
   template <class F>
-  auto write(F&& body) noexcept -> std::invoke_result_t<F&, Connection&, std::int64_t> {
+  auto write(F&& body, write_footprint footprint = {}) noexcept
+      -> std::invoke_result_t<F&, Connection&, std::int64_t> {
     using out_t = std::invoke_result_t<F&, Connection&, std::int64_t>;
     try {
       std::optional<typename out_t::value_type> value;
-      const error_code failed = submit([&](Connection& conn, std::int64_t now_ms) -> result<void> {
-        BOOST_OUTCOME_TRY(auto v, body(conn, now_ms));
-        value = std::move(v);
-        return outcome::success();
-      });
+      const error_code failed = submit(
+          [&](Connection& conn, std::int64_t now_ms) -> result<void> {
+            BOOST_OUTCOME_TRY(auto v, body(conn, now_ms));
+            value = std::move(v);
+            return outcome::success();
+          },
+          footprint);
       if (failed) return failed;
       return std::move(*value);
     } catch (...) {
@@ -92,8 +120,9 @@ class write_group {
 
   // Queues `apply` and returns once its group has committed (success) or
   // failed (the error that failed it or this member). Thread-safe; blocks.
-  error_code submit(std::function<result<void>(Connection&, std::int64_t)> apply) {
-    waiter self{{std::move(apply), {}}};
+  error_code submit(std::function<result<void>(Connection&, std::int64_t)> apply,
+                    write_footprint footprint = {}) {
+    waiter self{{std::move(apply), {}, footprint}};
     std::unique_lock lock(mutex_);
     queue_.push_back(&self);
     if (leaders_ < limits_.lanes) {

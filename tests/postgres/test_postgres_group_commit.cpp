@@ -7,6 +7,7 @@
 #include "postgres_fixture.hpp"
 
 #include "group_counter.hpp"
+#include "payintent/testing/conformance/event_cases.hpp"
 
 #include <fmt/format.h>
 
@@ -117,6 +118,7 @@ TEST_CASE("postgres group commit: queued claims and commits each get their own a
   CHECK(grouped.members() == static_cast<int>(rest.size()));
   for (int i = 0; i < fresh; ++i) {
     INFO("fresh-" << i);
+    INFO((claims[i].has_value() ? std::string("ok") : claims[i].error().message()));
     REQUIRE(claims[i].has_value());
     CHECK(claims[i].value().status == claim_status::claimed);
     CHECK(must_load(store, tenant_a, intent_id{fmt::format("pi_fresh_{}", i)}).version == 1);
@@ -186,6 +188,59 @@ TEST_CASE("postgres group commit: a member whose statement fails rolls back alon
   CHECK(audit_count(store, tenant_a, intent_id{"pi_after"}) > 0);
 }
 
+TEST_CASE("postgres group commit: members on one intent or one key run one after the other") {
+  // The members of a group run side by side (staged_group.hpp): each
+  // round trip carries every member's next statements. Two writes planned
+  // from the same version of one intent must still run as if one after the
+  // other: the second reads what the first wrote and loses. These writes
+  // carry no audit entry, whose key would catch the second anyway.
+  one_lane_store s;
+  auto& store = *s.store;
+  const auto blocker = create_stored(store, new_intent(tenant_a, "pi_blocker"));
+  const auto shared = create_stored(store, new_intent(tenant_a, "pi_shared"));
+  group_counter grouped;
+  row_lock lock(s.conninfo, blocker.id);
+  auto unaudited = [&](intent_status to) {
+    auto w = status_write(shared, to);
+    w.audit.clear();
+    return w;
+  };
+  result<write_receipt> first = errc::store_unavailable, one = errc::store_unavailable,
+                        two = errc::store_unavailable;
+  result<claim_result> key_one = errc::store_unavailable, key_two = errc::store_unavailable;
+  queue_behind_lock(
+      lock, [&] { first = store.commit(start_attempt_write(blocker, 1, 1)); },
+      {[&] { one = store.commit(unaudited(intent_status::failed)); },
+       [&] {
+         std::this_thread::sleep_for(50ms);  // queued after `one`
+         two = store.commit(unaudited(intent_status::canceled));
+       },
+       [&] {
+         std::this_thread::sleep_for(100ms);
+         key_one = store.claim(claim_create("twice", new_intent(tenant_a, "pi_twice_1")));
+       },
+       [&] {
+         std::this_thread::sleep_for(150ms);
+         key_two = store.claim(claim_create("twice", new_intent(tenant_a, "pi_twice_2")));
+       }});
+  CHECK(outcome_of(first) == "ok");
+  CHECK(grouped.members() == 4);
+  CHECK(outcome_of(one) == "ok");
+  CHECK(outcome_of(two) == name_of(errc::version_conflict));
+  const auto after = must_load(store, tenant_a, shared.id);
+  CHECK(after.version == shared.version + 1);
+  CHECK(after.status == intent_status::failed);
+  REQUIRE(key_one.has_value());
+  REQUIRE(key_two.has_value());
+  // One of the two claims of "twice" made it; the other found its key.
+  CHECK((key_one.value().status == claim_status::claimed) !=
+        (key_two.value().status == claim_status::claimed));
+  CHECK((key_one.value().status == claim_status::replay ||
+         key_two.value().status == claim_status::replay));
+  CHECK(expect_ok(store.load(tenant_a, intent_id{"pi_twice_1"})).has_value() !=
+        expect_ok(store.load(tenant_a, intent_id{"pi_twice_2"})).has_value());
+}
+
 TEST_CASE("postgres group commit: reads on a pool of one are not starved by the write lanes") {
   postgres_store_options o;
   o.conninfo = test_database::get().fresh_schema();
@@ -208,9 +263,19 @@ void terminate_group_connection(std::string_view point) noexcept {
   if (point != "store.group_member_applied" || terminator == nullptr) return;
   if (terminated.exchange(true)) return;
   // Every other backend of this database: the group's lane among them.
+  // pg_terminate_backend only signals; the group goes on once they are gone,
+  // so the connection is closed before its COMMIT would be sent.
   terminator->exec(
       "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
       "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  for (int waited_ms = 0; waited_ms < 5000; waited_ms += 10) {
+    const auto left = terminator->text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    if (left == "0") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // their sockets closing
 }
 
 }  // namespace
@@ -246,11 +311,12 @@ TEST_CASE("postgres group commit: a connection lost inside a group runs the grou
 
   CHECK(terminated.load());
   CHECK(outcome_of(first) == "ok");
-  // The backend died after the first member's statements and before
+  // The backend died after the members' statements and before
   // COMMIT: nothing of the group was written, and the group ran again on a
   // new connection, so every claim is answered claimed and written once.
   for (int i = 0; i < members; ++i) {
     INFO("lost-" << i);
+    INFO((claims[i].has_value() ? std::string("ok") : claims[i].error().message()));
     REQUIRE(claims[i].has_value());
     CHECK(claims[i].value().status == claim_status::claimed);
     const auto id = intent_id{fmt::format("pi_lost_{}", i)};

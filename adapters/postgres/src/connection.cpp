@@ -2,7 +2,10 @@
 
 #include <libpq-fe.h>
 
+#include <poll.h>
+
 #include <charconv>
+#include <iterator>
 #include <utility>
 
 namespace payintent::postgres_detail {
@@ -36,6 +39,13 @@ params& params::add_null() {
   return *this;
 }
 
+params& params::append(params&& more) {
+  values_.insert(values_.end(), std::make_move_iterator(more.values_.begin()),
+                 std::make_move_iterator(more.values_.end()));
+  null_.insert(null_.end(), more.null_.begin(), more.null_.end());
+  return *this;
+}
+
 const char* const* params::values() const {
   pointers_.clear();
   for (std::size_t i = 0; i < values_.size(); ++i) {
@@ -44,43 +54,39 @@ const char* const* params::values() const {
   return pointers_.data();
 }
 
-rows::rows(rows&& other) noexcept : res_(std::exchange(other.res_, nullptr)) {
-}
-
-rows::~rows() {
-  if (res_ != nullptr) PQclear(res_);
+rows::rows(PGresult* res) : res_(res, PQclear) {
 }
 
 int rows::size() const noexcept {
-  return PQntuples(res_);
+  return PQntuples(res_.get());
 }
 
 std::int64_t rows::affected() const noexcept {
   std::int64_t n = 0;
-  const char* text = PQcmdTuples(res_);
+  const char* text = PQcmdTuples(res_.get());
   std::from_chars(text, text + std::char_traits<char>::length(text), n);
   return n;
 }
 
 std::string_view rows::command() const noexcept {
-  const char* tag = PQcmdStatus(res_);
+  const char* tag = PQcmdStatus(res_.get());
   return tag != nullptr ? std::string_view(tag) : std::string_view();
 }
 
 std::string rows::text_at(int row, int column) const {
-  return std::string(PQgetvalue(res_, row, column),
-                     static_cast<std::size_t>(PQgetlength(res_, row, column)));
+  return std::string(PQgetvalue(res_.get(), row, column),
+                     static_cast<std::size_t>(PQgetlength(res_.get(), row, column)));
 }
 
 std::int64_t rows::int_at(int row, int column) const noexcept {
-  const char* text = PQgetvalue(res_, row, column);
+  const char* text = PQgetvalue(res_.get(), row, column);
   std::int64_t value = 0;
-  std::from_chars(text, text + PQgetlength(res_, row, column), value);
+  std::from_chars(text, text + PQgetlength(res_.get(), row, column), value);
   return value;
 }
 
 bool rows::is_null(int row, int column) const noexcept {
-  return PQgetisnull(res_, row, column) != 0;
+  return PQgetisnull(res_.get(), row, column) != 0;
 }
 
 result<std::unique_ptr<connection>> connection::open(const std::string& conninfo, statements how,
@@ -117,6 +123,18 @@ bool connection::broken() const noexcept {
   return poisoned_ || PQstatus(conn_) != CONNECTION_OK;
 }
 
+bool connection::alive() noexcept {
+  // A closing server sends its reason, then the end of the stream: each read
+  // takes what is there, so read while the socket has more (a few times at
+  // most: an idle connection has nothing).
+  for (int reads = 0; reads < 4 && !broken(); ++reads) {
+    pollfd pending{PQsocket(conn_), POLLIN, 0};
+    if (::poll(&pending, 1, 0) <= 0) break;
+    if (PQconsumeInput(conn_) != 1) return false;
+  }
+  return !broken();
+}
+
 const std::string& connection::name_for(const char* sql, std::string& fresh_name, bool& fresh) {
   if (auto it = prepared_.find(sql); it != prepared_.end()) {
     fresh = false;
@@ -130,6 +148,7 @@ const std::string& connection::name_for(const char* sql, std::string& fresh_name
 result<std::vector<rows>> connection::pipeline(const std::vector<batched>& batch,
                                                std::vector<rows>* before_failure) noexcept {
   try {
+    if (script_ != nullptr) return from_script(batch, before_failure);
     std::vector<rows> out;
     out.reserve(batch.size());
     if (PQenterPipelineMode(conn_) != 1) return errc::store_unavailable;
@@ -189,6 +208,18 @@ result<std::vector<rows>> connection::pipeline(const std::vector<batched>& batch
   }
 }
 
+result<std::vector<rows>> connection::from_script(const std::vector<batched>& batch,
+                                                  std::vector<rows>* before_failure) {
+  const std::size_t n = script_->asked++;
+  if (n < script_->answers.size()) {
+    const auto& a = script_->answers[n];
+    if (!a.outcome && before_failure != nullptr) *before_failure = a.before_failure;
+    return a.outcome;
+  }
+  if (!script_->waiting) script_->waiting = batch;
+  return errc::busy;  // not an answer: the group sends it, then runs the body again
+}
+
 bool connection::send(const batched& b, std::vector<int>& answers,
                       std::vector<std::pair<const char*, std::string>>& prepared_now) {
   answers.push_back(static_cast<int>(answers.size()));  // any value >= 0
@@ -210,20 +241,24 @@ bool connection::send(const batched& b, std::vector<int>& answers,
 }
 
 result<rows> connection::check(PGresult* res) noexcept {
-  rows out(res);  // frees it on every path
-  const auto status = PQresultStatus(res);
-  if (res != nullptr && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) return out;
-  const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
-  // No SQLSTATE: libpq itself failed, almost always a lost connection.
-  if (state == nullptr) return errc::store_unavailable;
-  const std::string_view sqlstate(state);
-  conflicted_ = sqlstate == "40001" || sqlstate == "40P01";
-  return map_sqlstate(sqlstate);
+  try {
+    rows out(res);  // frees it on every path (the constructor too, if it throws)
+    const auto status = PQresultStatus(res);
+    if (res != nullptr && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) return out;
+    const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    // No SQLSTATE: libpq itself failed, almost always a lost connection.
+    if (state == nullptr) return errc::store_unavailable;
+    const std::string_view sqlstate(state);
+    conflicted_ = sqlstate == "40001" || sqlstate == "40P01";
+    return map_sqlstate(sqlstate);
+  } catch (...) {
+    return errc::store_unavailable;
+  }
 }
 
 result<rows> connection::query(const char* sql, const params& p) noexcept {
   try {
-    if (!deferred_.empty()) {
+    if (!deferred_.empty() || script_ != nullptr) {
       BOOST_OUTCOME_TRY(auto all, pipeline({{sql, p}}));
       return std::move(all.front());
     }
@@ -244,6 +279,8 @@ result<rows> connection::query(const char* sql, const params& p) noexcept {
 }
 
 result<rows> connection::exec(const char* sql) noexcept {
+  if (script_ != nullptr)
+    return errc::not_supported;  // a staged body runs statements with parameters
   if (deferred_.empty()) return check(PQexec(conn_, sql));
   try {
     std::string text;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -32,6 +33,8 @@ class params {
   params& add(std::int64_t value);
   params& add(std::string_view text);
   params& add_null();
+  // Adds every value of `more`, after these. May throw (allocation).
+  params& append(params&& more);
   int size() const noexcept { return static_cast<int>(values_.size()); }
   // The values as libpq takes them (nullptr for NULL); valid until the
   // next call. May throw (allocation).
@@ -43,13 +46,11 @@ class params {
   mutable std::vector<const char*> pointers_;
 };
 
-// The rows of one statement; frees the PGresult when dropped.
+// The rows of one statement; copies share the PGresult, freed with the last.
 class rows {
  public:
-  explicit rows(pg_result* res) noexcept : res_(res) {}
-  rows(rows&& other) noexcept;
-  rows& operator=(rows&&) = delete;
-  ~rows();
+  // Takes ownership of `res`. May throw (allocation; `res` is freed then).
+  explicit rows(pg_result* res);
 
   int size() const noexcept;
   // Rows changed by an INSERT, UPDATE or DELETE.
@@ -62,7 +63,7 @@ class rows {
   bool is_null(int row, int column) const noexcept;
 
  private:
-  pg_result* res_;
+  std::shared_ptr<pg_result> res_;
 };
 
 class connection {
@@ -92,6 +93,27 @@ class connection {
     const char* sql;  // static storage, as for query()
     params values;
   };
+  // What one round trip answered: every statement's rows, or the first
+  // failure and the rows of the statements before it.
+  struct answered {
+    result<std::vector<rows>> outcome;
+    std::vector<rows> before_failure;
+  };
+
+  // A member's part in a staged group (staged_group.hpp). While a connection
+  // follows a script, query() and pipeline() send nothing: the n-th round
+  // trip a body makes is answered with `answers[n]` when the group has
+  // answered it, and otherwise is kept in `waiting` and fails (the body
+  // stops there, to run again once the group has sent it). The events the
+  // body queues go to `events`. Only the group's leader sets it.
+  struct script {
+    std::vector<answered> answers;
+    std::size_t asked = 0;                        // round trips made in this run
+    std::optional<std::vector<batched>> waiting;  // the round trip not answered yet
+    std::vector<params> events;
+  };
+  // Follows `s` (nullptr: talks to the server again).
+  void follow(script* s) noexcept { script_ = s; }
   // Sends the statements in one round trip (libpq pipeline mode) and
   // answers each one's rows, or the first failure; statements after a
   // failed one do not run, and `before_failure` (if given) gets the rows of
@@ -119,6 +141,12 @@ class connection {
   // and must not go back to the pool.
   bool broken() const noexcept;
 
+  // Reads what the server has sent unasked, without waiting: false once it
+  // is known to have closed the connection (an administrator's
+  // pg_terminate_backend, a server shutting down). Then a statement about
+  // to be sent is known never to have reached it.
+  bool alive() noexcept;
+
   // The last failure was a serialization failure or a deadlock (40001,
   // 40P01): rolling back to a savepoint keeps the transaction's snapshot (at
   // REPEATABLE READ and SERIALIZABLE) and its other locks, so only the whole
@@ -128,11 +156,16 @@ class connection {
   // The event rows (sql_events.hpp's values) the open write transaction
   // inserts just before its COMMIT, numbered then (transaction.cpp): the
   // write path queues them here, a rolled-back member takes its own back.
-  std::vector<params>& unnumbered_events() noexcept { return unnumbered_events_; }
+  std::vector<params>& unnumbered_events() noexcept {
+    return script_ != nullptr ? script_->events : unnumbered_events_;
+  }
 
  private:
   connection(pg_conn* conn, statements how) noexcept : conn_(conn), how_(how) {}
   result<rows> check(pg_result* res) noexcept;
+  // pipeline() while following a script. May throw (allocation).
+  result<std::vector<rows>> from_script(const std::vector<batched>& batch,
+                                        std::vector<rows>* before_failure);
   // The statement name for `sql`; `fresh` tells whether it must be prepared.
   // Names are never reused, so a prepare lost in a failed batch is harmless.
   const std::string& name_for(const char* sql, std::string& fresh_name, bool& fresh);
@@ -150,6 +183,7 @@ class connection {
   bool poisoned_ = false;    // a batch's results could not be read in order
   bool conflicted_ = false;  // the last failure was 40001 or 40P01
   std::vector<params> unnumbered_events_;
+  script* script_ = nullptr;
 };
 
 }  // namespace payintent::postgres_detail

@@ -1,7 +1,10 @@
 #include "transaction.hpp"
 
 #include "group_transaction.hpp"
+#include "multi_row_insert.hpp"
+#include "staged_group.hpp"
 
+#include <algorithm>
 #include <functional>
 
 namespace payintent::postgres_detail {
@@ -20,9 +23,13 @@ namespace {
 // number N never finds a smaller one committed later. The constant is any
 // that every payintent build shares (the schema lock's + 1).
 constexpr const char* lock_event_numbers_sql = "SELECT pg_advisory_xact_lock(7216602)";
-constexpr const char* insert_numbered_event_sql =
-    "INSERT INTO events (sequence, id, type, tenant, intent_id, created_at, snapshot) "
-    "VALUES (nextval('event_numbers'), $1, $2, $3, $4, $5, $6)";
+// A group's events, up to 16 a statement, numbered in the order of the rows.
+const auto& insert_numbered_events() {
+  static const multi_row_insert<16> statement(
+      "INSERT INTO events (sequence, id, type, tenant, intent_id, created_at, snapshot) VALUES ", 6,
+      "nextval('event_numbers'), ");
+  return statement;
+}
 
 }  // namespace
 
@@ -66,15 +73,17 @@ result<void> transactions::commit(connection& conn, tx_kind) noexcept {
 }
 
 // PostgreSQL's side of a group transaction
-// (adapters/common/group_transaction.hpp). Savepoint statements are deferred:
-// they ride in front of the member's next round trip, so a member costs its
-// own two round trips and nothing more.
+// (adapters/common/group_transaction.hpp): the members run side by side
+// (staged_group.hpp), so a group costs four round trips: BEGIN with the
+// clock, the members' reads, their rows, and their events with the COMMIT.
 struct group_dialect {
   using connection = postgres_detail::connection;
+  using member = adapter_detail::group_member<connection>;
   transactions& owner;
   std::unique_ptr<connection>& lane_connection;  // the group's lane's
+  const adapter_detail::retry_policy& policy;
   std::int64_t begun_at_ms = 0;
-  std::size_t events_at_savepoint = 0;  // unnumbered events before the member
+  bool commit_unsent = false;  // commit() found the connection closed before sending
 
   result<connection*> writer() noexcept {
     if (!lane_connection || lane_connection->broken()) {
@@ -85,6 +94,7 @@ struct group_dialect {
   }
   result<void> begin(connection& conn) noexcept {
     conn.unnumbered_events().clear();
+    commit_unsent = false;
     BOOST_OUTCOME_TRY(begun_at_ms, owner.begin(conn, tx_kind::write));
     return outcome::success();
   }
@@ -95,43 +105,48 @@ struct group_dialect {
     if (!owner.clock_) return begun_at_ms;
     return owner.now();
   }
-  result<void> savepoint(connection& conn) noexcept {
-    events_at_savepoint = conn.unnumbered_events().size();
-    return defer(conn, "SAVEPOINT member");
-  }
-  static result<void> release(connection& conn) noexcept {
-    return defer(conn, "RELEASE SAVEPOINT member");
-  }
-  // Also valid in a transaction an error aborted.
-  result<void> rollback_to_savepoint(connection& conn) noexcept {
-    conn.unnumbered_events().resize(events_at_savepoint);
-    return defer(conn, "ROLLBACK TO SAVEPOINT member");
+  result<void> apply_members(connection& conn, std::span<member*> members,
+                             const std::function<void()>& member_done) noexcept {
+    try {
+      const staged_group how{[this, &conn] { return now(conn); }, policy, member_done};
+      return run_staged(conn, members, how);
+    } catch (...) {
+      return errc::store_unavailable;
+    }
   }
   // The members' events, numbered in commit order (see
-  // lock_event_numbers_sql), in one round trip before the COMMIT.
-  static result<void> before_commit(connection& conn) noexcept {
-    auto& events = conn.unnumbered_events();
-    if (events.empty()) return outcome::success();
+  // lock_event_numbers_sql), and the COMMIT, in one round trip. A COMMIT
+  // of a transaction an error aborted answers the tag ROLLBACK: a failure.
+  // A connection the server has already closed is found before sending:
+  // that group never committed, and runs again.
+  result<void> commit(connection& conn) noexcept {
+    if (!conn.alive()) {
+      commit_unsent = true;
+      return errc::store_unavailable;
+    }
     try {
+      auto& events = conn.unnumbered_events();
       std::vector<connection::batched> batch;
-      batch.reserve(events.size() + 1);
-      batch.push_back({lock_event_numbers_sql, {}});
-      for (auto& values : events) batch.push_back({insert_numbered_event_sql, std::move(values)});
+      batch.reserve(events.size() + 2);
+      if (!events.empty()) batch.push_back({lock_event_numbers_sql, {}});
+      const auto& insert = insert_numbered_events();
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        if (i % insert.max_rows == 0) {
+          batch.push_back({insert.sql(std::min(insert.max_rows, events.size() - i)), {}});
+        }
+        batch.back().values.append(std::move(events[i]));
+      }
       events.clear();
-      BOOST_OUTCOME_TRY(conn.pipeline(batch));
+      batch.push_back({"COMMIT", {}});
+      BOOST_OUTCOME_TRY(auto r, conn.pipeline(batch));
+      if (r.back().command() != "COMMIT") return errc::store_unavailable;
       return outcome::success();
     } catch (...) {
       return errc::store_unavailable;
     }
   }
-  static result<void> commit(connection& conn) noexcept { return transactions::commit(conn); }
-  // A serialization failure or deadlock reruns the whole group: a new
-  // transaction takes a new snapshot and holds none of the old locks.
-  static bool transaction_lost(connection& conn) noexcept {
-    return conn.broken() || conn.needs_new_transaction();
-  }
-  static bool retry_group(connection& conn, error_code ec, bool commit_sent) noexcept {
-    return transactions::retryable(conn, ec, commit_sent);
+  bool retry_group(connection& conn, error_code ec, bool commit_sent) const noexcept {
+    return transactions::retryable(conn, ec, commit_sent && !commit_unsent);
   }
   // Busy at the group's level is a serialization failure or a deadlock (a
   // lock timeout reruns one member): the group lost to another transaction,
@@ -139,22 +154,12 @@ struct group_dialect {
   // conflict on shared index pages time after time), so it runs again as
   // halves.
   static bool split_group(error_code ec) noexcept { return ec == errc::busy; }
-
- private:
-  static result<void> defer(connection& conn, const char* sql) noexcept {
-    try {
-      conn.defer(sql);
-      return outcome::success();
-    } catch (...) {
-      return errc::store_unavailable;
-    }
-  }
 };
 
 void transactions::run_group(std::span<adapter_detail::group_member<connection>*> members,
                              std::size_t lane,
                              const adapter_detail::retry_policy& policy) noexcept {
-  group_dialect dialect{*this, writers_[lane]};
+  group_dialect dialect{*this, writers_[lane], policy};
   adapter_detail::group_transaction<group_dialect>(dialect, policy).run(members);
 }
 

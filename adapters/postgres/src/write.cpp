@@ -1,16 +1,15 @@
 #include "write.hpp"
 
 #include "codec.hpp"
+#include "multi_row_insert.hpp"
 #include "payintent/event_kit.hpp"
 #include "payintent/store_kit.hpp"
 #include "sql_events.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
-#include <array>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace payintent::postgres_detail {
@@ -25,35 +24,18 @@ constexpr auto update_attempt_sql =
 
 constexpr const char* lock_intent_sql =
     "SELECT version FROM intents WHERE tenant = $1 AND id = $2 FOR UPDATE";
-// A write's audit entries go in one INSERT of up to this many rows: one
-// statement instead of one per entry (a charge writes five).
-constexpr std::size_t audit_rows_per_insert = 4;
-constexpr std::size_t audit_columns = 13;
-
-// The INSERT of `rows` audit entries (1 <= rows <= audit_rows_per_insert),
-// built once; its text lives as long as the process, as prepared
-// statements' keys must.
-const char* insert_audit_sql(std::size_t rows) {
-  static const auto texts = [] {
-    std::array<std::string, audit_rows_per_insert> out;
-    for (std::size_t n = 1; n <= audit_rows_per_insert; ++n) {
-      std::string sql = "INSERT INTO audit (" PAYINTENT_SQL_AUDIT_COLUMNS ") VALUES ";
-      for (std::size_t row = 0; row < n; ++row) {
-        sql += row == 0 ? "(" : ", (";
-        for (std::size_t col = 1; col <= audit_columns; ++col) {
-          sql += fmt::format("{}${}", col == 1 ? "" : ", ", row * audit_columns + col);
-        }
-        sql += ")";
-      }
-      out[n - 1] = std::move(sql);
-    }
-    return out;
-  }();
-  return texts[rows - 1].c_str();
+// A write's audit entries go in one INSERT (a charge writes five): up to
+// four rows a statement.
+const auto& insert_audit() {
+  static const multi_row_insert<4> statement(
+      "INSERT INTO audit (" PAYINTENT_SQL_AUDIT_COLUMNS ") VALUES ", 13);
+  return statement;
 }
-constexpr const char* insert_key_sql =
-    "INSERT INTO idempotency_keys (" PAYINTENT_SQL_KEY_COLUMNS
-    ") VALUES (" PAYINTENT_SQL_KEY_PARAMS("$") ") ON CONFLICT (tenant, key) DO NOTHING";
+
+// No ON CONFLICT: a key that exists fails it (23505), undoing the rows sent
+// with it.
+constexpr const char* insert_key_sql = "INSERT INTO idempotency_keys (" PAYINTENT_SQL_KEY_COLUMNS
+                                       ") VALUES (" PAYINTENT_SQL_KEY_PARAMS("$") ")";
 
 params key_of(const payment_intent& i) {
   return params().add(i.tenant.str()).add(i.id.str());
@@ -122,9 +104,11 @@ result<write_receipt> add_rows(std::vector<connection::batched>& batch, std::vec
                                  *checked.attempt_row);
   }
   auto& previous = read.previous;
+  const auto& audit_insert = insert_audit();
+  constexpr std::size_t rows_per_insert = std::decay_t<decltype(audit_insert)>::max_rows;
   for (std::size_t i = 0; i < w.audit.size(); ++i) {
-    if (i % audit_rows_per_insert == 0) {
-      batch.push_back({insert_audit_sql(std::min(audit_rows_per_insert, w.audit.size() - i)), {}});
+    if (i % rows_per_insert == 0) {
+      batch.push_back({audit_insert.sql(std::min(rows_per_insert, w.audit.size() - i)), {}});
     }
     auto entry = store_kit::seal_audit(w, w.audit[i], previous ? &*previous : nullptr, now_ms);
     adapter_detail::bind_audit(batch.back().values, entry);
@@ -136,50 +120,24 @@ result<write_receipt> add_rows(std::vector<connection::batched>& batch, std::vec
   return checked.receipt;
 }
 
-// The existing key of a claim that found it taken. DO NOTHING waited for the
-// holder's transaction, and in READ COMMITTED this new statement sees its
-// commit.
-result<claim_result> taken_key(connection& conn, const claim_request& request) {
-  BOOST_OUTCOME_TRY(auto existing,
-                    conn.query(pg_sql<adapter_detail::select_key_sql>,
-                               params().add(request.key.tenant.str()).add(request.key.key.str())));
-  if (existing.size() == 0) return errc::busy;  // purged in between: run the claim again
+// The answer to a claim whose key exists: replay or mismatch.
+result<claim_result> existing_key(const rows& found, const claim_request& request) {
   claim_result out;
-  BOOST_OUTCOME_TRY(out.existing, adapter_detail::read_key(row_view{existing, 0}));
+  BOOST_OUTCOME_TRY(out.existing, adapter_detail::read_key(row_view{found, 0}));
   out.status = out.existing.fingerprint == request.key.fingerprint ? claim_status::replay
                                                                    : claim_status::mismatch;
   return out;
 }
 
-// A claim whose write creates its intent, in one round trip: the key and
-// the intent's rows, inside a savepoint of its own that is rolled back if
-// the key turns out to be taken.
-result<claim_result> claim_new_intent(connection& conn, const claim_request& request, params key,
-                                      std::int64_t now_ms) {
-  std::vector<connection::batched> batch;
-  batch.push_back({"SAVEPOINT claim_rows", {}});
-  batch.push_back({insert_key_sql, std::move(key)});
-  auto& events = conn.unnumbered_events();
-  const std::size_t events_before = events.size();
-  BOOST_OUTCOME_TRY(auto receipt, add_rows(batch, events, *request.write, {}, now_ms));
-  std::vector<rows> before_failure;
-  auto r = conn.pipeline(batch, &before_failure);
-  // The key is checked before the write's preconditions: a taken key
-  // answers replay or mismatch even when the intent's rows then failed (a
-  // retry naming the intent the first claim created).
-  const auto& answered = r ? r.value() : before_failure;
-  if (answered.size() > 1 && answered[1].affected() == 0) {
-    events.resize(events_before);
-    conn.defer("ROLLBACK TO SAVEPOINT claim_rows");
-    conn.defer("RELEASE SAVEPOINT claim_rows");
-    return taken_key(conn, request);
-  }
-  if (!r) return r.error();
-  conn.defer("RELEASE SAVEPOINT claim_rows");
-  claim_result out;
-  out.status = claim_status::claimed;
-  out.receipt = receipt;
-  return out;
+// The existing key of a claim whose INSERT found it taken: the INSERT waited
+// for the holder's transaction, and in READ COMMITTED this new statement
+// sees its commit.
+result<claim_result> taken_key(connection& conn, const claim_request& request) {
+  BOOST_OUTCOME_TRY(auto existing,
+                    conn.query(pg_sql<adapter_detail::select_key_sql>,
+                               params().add(request.key.tenant.str()).add(request.key.key.str())));
+  if (existing.size() == 0) return errc::busy;  // purged in between: run the claim again
+  return existing_key(existing, request);
 }
 
 }  // namespace
@@ -204,29 +162,44 @@ result<write_receipt> apply_write(connection& conn, const intent_write& w, std::
 
 result<claim_result> apply_claim(connection& conn, const claim_request& request,
                                  std::int64_t now_ms) {
+  const auto& w = request.write;
+  // The key, and the reads of the write it guards (none for a write that
+  // creates its intent), in one round trip; the reads are wasted when the
+  // key exists.
+  std::vector<connection::batched> batch;
+  batch.push_back({pg_sql<adapter_detail::select_key_sql>,
+                   params().add(request.key.tenant.str()).add(request.key.key.str())});
+  const bool reads = w && !store_kit::creates_intent(*w);
+  if (reads) add_reads(batch, *w);
+  BOOST_OUTCOME_TRY(auto r, conn.pipeline(batch));
+  if (r[0].size() > 0) return existing_key(r[0], request);
+  write_reads read;
+  if (reads) {
+    BOOST_OUTCOME_TRY(read, parse_reads(r, 1, *w));
+  }
+
+  // The key and the write's rows in a second. A claim of the same key that
+  // another transaction inserted since (committed while this INSERT waited
+  // for it) fails the INSERT, and is answered as a key found.
   key_record key = request.key;
   key.created_at_ms = now_ms;
   key.expires_at_ms = now_ms + request.retention_ms;
-  params key_values;
-  adapter_detail::bind_key(key_values, key);
-  if (request.write && store_kit::creates_intent(*request.write)) {
-    return claim_new_intent(conn, request, std::move(key_values), now_ms);
-  }
-  // The key, and the reads of the write it guards, in one round trip; the
-  // reads are wasted when the key is taken.
-  std::vector<connection::batched> batch;
-  batch.push_back({insert_key_sql, std::move(key_values)});
-  if (request.write) add_reads(batch, *request.write);
-  BOOST_OUTCOME_TRY(auto r, conn.pipeline(batch));
-  if (r[0].affected() == 0) return taken_key(conn, request);
+  batch.clear();
+  batch.push_back({insert_key_sql, {}});
+  adapter_detail::bind_key(batch.back().values, key);
+  auto& events = conn.unnumbered_events();
+  const std::size_t events_before = events.size();
   claim_result out;
-  if (request.write) {
-    BOOST_OUTCOME_TRY(auto read, parse_reads(r, 1, *request.write));
-    batch.clear();
-    BOOST_OUTCOME_TRY(out.receipt, add_rows(batch, conn.unnumbered_events(), *request.write,
-                                            std::move(read), now_ms));
-    BOOST_OUTCOME_TRY(conn.pipeline(batch));
+  if (w) {
+    BOOST_OUTCOME_TRY(out.receipt, add_rows(batch, events, *w, std::move(read), now_ms));
   }
+  std::vector<rows> before_failure;
+  const auto written = conn.pipeline(batch, &before_failure);
+  if (!written && written.error() == errc::version_conflict && before_failure.empty()) {
+    events.resize(events_before);
+    return taken_key(conn, request);
+  }
+  if (!written) return written.error();
   out.status = claim_status::claimed;
   return out;
 }

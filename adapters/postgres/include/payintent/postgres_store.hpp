@@ -7,10 +7,11 @@
 //  - Every write is one transaction at the session's default isolation: READ
 //    COMMITTED unless the server, the role or the conninfo sets
 //    default_transaction_isolation (REPEATABLE READ and SERIALIZABLE work too,
-//    their conflicts being retried as below). A claim inserts its
-//    key with INSERT ... ON CONFLICT DO NOTHING first: of two servers claiming
-//    one key, the second waits on the first's uncommitted row and then reads
-//    it (replay or mismatch). Every write to an intent locks the intent's row
+//    their conflicts being retried as below). A claim reads its key
+//    and, if there is none, inserts it with its write's rows: of two servers
+//    claiming one key, the second's INSERT waits on the first's uncommitted
+//    row, then fails on the primary key, undoing its rows, and the claim reads
+//    the first's key (replay or mismatch). Every write to an intent locks the intent's row
 //    (SELECT ... FOR UPDATE) before it checks version, fence, attempt number
 //    and lease, so two servers can never both pass one compare-and-set, and
 //    the intent's attempts and audit chain change only under that lock. A new
@@ -46,14 +47,18 @@
 //
 // Group commit: the writes (claim, commit, purge_expired_keys) that queue in
 // one process while a transaction is committing share the next transaction,
-// on one connection, each in its own savepoint, as on the SQLite store: one
-// whose preconditions fail or that errors is rolled back alone and gets its
-// own answer; a deadlock victim reruns its group; no write is answered before the
-// group's COMMIT returned; a failed BEGIN or COMMIT or a lost connection
+// on one connection, as on the SQLite store: one whose preconditions fail or
+// that errors is rolled back alone (to its savepoint) and gets its own
+// answer; a deadlock victim reruns its group; no write is answered before
+// the group's COMMIT returned; a failed BEGIN or COMMIT or a lost connection
 // fails every write of the group (a lost connection before COMMIT was sent
-// runs the group again). A write costs two round trips: one pipeline with
-// its savepoint, the row lock and every read its checks need, then one with
-// its rows (intent, attempt, audit entries) once the checks have passed.
+// runs the group again). The writes of a group run side by side: each round
+// trip (one libpq pipeline) carries the next statements of every write, so a
+// group costs four round trips however many writes it carries: BEGIN with
+// the clock; the keys, row locks and every read the checks need; the rows
+// (key, intent, attempt, audit entries) of every write whose checks passed;
+// the events with the COMMIT. Two writes of one group on the same intent or
+// key run one after the other, the second reading what the first wrote.
 // Groups of different servers lock rows in their members' order, so two may
 // deadlock on the same intents: PostgreSQL breaks that after its
 // deadlock_timeout and the victim's group runs again.
@@ -110,8 +115,8 @@ struct postgres_store_options {
   int max_retries = 5;
   std::chrono::milliseconds retry_backoff{10};
 
-  // Group commit: the most writes one transaction carries. Each write is a
-  // subtransaction (its savepoint; a claim creating its intent, two), and
+  // Group commit: the most writes one transaction carries. Each of a
+  // write's two round trips is a subtransaction (its savepoint), and
   // PostgreSQL tracks at most 64 of those per transaction in shared memory
   // (past that, every other session's snapshot consults pg_subtrans), so
   // values above 32 are treated as 32. 1 turns grouping off (each write
@@ -126,9 +131,9 @@ struct postgres_store_options {
   std::chrono::microseconds max_group_wait{0};
 
   // Group commit: how many groups commit at once, each on a connection of
-  // its own. A group's writes take two round trips each, one after the
-  // other, so a second lane keeps the database busy while the first waits
-  // on the network. Default: 2. Values below 1 are treated as 1.
+  // its own. A group waits on four round trips, so a second lane keeps the
+  // database busy while the first waits on the network. Default: 2. Values
+  // below 1 are treated as 1.
   std::size_t group_lanes = 2;
 
   // Connections kept open for reads (and the schema migration); concurrent
