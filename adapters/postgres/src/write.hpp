@@ -1,5 +1,7 @@
 // The two writing operations, run inside the caller's READ COMMITTED
-// transaction. Private to the adapter.
+// transaction as bodies of a staged group (staged_group.hpp): each may run
+// again from its start with the answers of the round trips it made, and
+// changes rows only in its last round trip. Private to the adapter.
 #pragma once
 
 #include "connection.hpp"
@@ -15,10 +17,12 @@ namespace payintent::postgres_detail {
 // error the caller rolls back (to the write's savepoint).
 result<write_receipt> apply_write(connection& conn, const intent_write& write, std::int64_t now_ms);
 
-// Inserts the key (ON CONFLICT DO NOTHING: a concurrent claimer's key is
-// waited for) together with the reads of the request's write; an existing
-// key answers replay/mismatch without writing. Otherwise checks and writes
-// the request's write (if any) in the same transaction.
+// Reads the key, together with the reads of the request's write; an
+// existing key answers replay/mismatch without writing. Otherwise checks
+// the request's write (if any) and inserts the key with its rows in a
+// second round trip; a key a concurrent claimer inserted since (waited
+// for, then failing on the primary key) is read in a third and answered
+// as found.
 result<claim_result> apply_claim(connection& conn, const claim_request& request,
                                  std::int64_t now_ms);
 
