@@ -241,6 +241,41 @@ TEST_CASE("postgres group commit: members on one intent or one key run one after
         expect_ok(store.load(tenant_a, intent_id{"pi_twice_2"})).has_value());
 }
 
+TEST_CASE("postgres group commit: a group's events are numbered in the order they were written") {
+  // Two writes move one intent, the second planned from the first's result;
+  // they share a group, so both events go in the group's one INSERT of
+  // events, numbered row by row as the COMMIT's round trip sends them.
+  one_lane_store s;
+  auto& store = *s.store;
+  const auto blocker = create_stored(store, new_intent(tenant_a, "pi_blocker"));
+  const auto moved = create_stored(store, new_intent(tenant_a, "pi_moved"));
+  const auto before = all_events(store);
+  const std::uint64_t after = before.empty() ? 0 : before.back().sequence;
+  group_counter grouped;
+  row_lock lock(s.conninfo, blocker.id);
+  auto failed = moved;
+  failed.version = moved.version + 1;
+  failed.status = intent_status::failed;
+  result<write_receipt> first = errc::store_unavailable, one = errc::store_unavailable,
+                        two = errc::store_unavailable;
+  queue_behind_lock(lock, [&] { first = store.commit(start_attempt_write(blocker, 1, 1)); },
+                    {[&] { one = store.commit(status_write(moved, intent_status::failed)); },
+                     [&] {
+                       std::this_thread::sleep_for(50ms);  // queued after `one`
+                       two = store.commit(status_write(failed, intent_status::canceled));
+                     }});
+  CHECK(outcome_of(first) == "ok");
+  CHECK(grouped.members() == 2);
+  CHECK(outcome_of(one) == "ok");
+  CHECK(outcome_of(two) == "ok");
+  std::vector<std::string> types;
+  for (const auto& e : all_events(store, after)) {
+    if (e.intent == moved.id) types.push_back(e.type);
+  }
+  CHECK(types ==
+        std::vector<std::string>{"payment_intent.payment_failed", "payment_intent.canceled"});
+}
+
 TEST_CASE("postgres group commit: reads on a pool of one are not starved by the write lanes") {
   postgres_store_options o;
   o.conninfo = test_database::get().fresh_schema();
