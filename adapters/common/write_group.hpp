@@ -10,9 +10,10 @@
 //    group runner, answers every member, and passes the lead to the oldest
 //    write still queued. Every other write sleeps until it is answered or
 //    made leader.
-//  - The runner applies the members one after another: a member whose
-//    preconditions fail (mismatch, version_conflict, fenced_out) or that
-//    errors is undone alone and gets its own answer; the others commit
+//  - The runner applies the members (one after another, or on PostgreSQL
+//    side by side, members with overlapping footprints in order): a member
+//    whose preconditions fail (mismatch, version_conflict, fenced_out) or
+//    that errors is undone alone and gets its own answer; the others commit
 //    (group_transaction.hpp).
 //  - No member is answered before the group's COMMIT returned. A failed
 //    BEGIN or COMMIT, or a transaction the database abandoned, fails every
