@@ -50,7 +50,7 @@ struct group_limits {
 // The rows a write may change, for a store that runs a group's members side
 // by side (PostgreSQL's staged groups): two members whose footprints
 // overlap run one after the other. Each entry is a hash of a row's key
-// (footprint_of); 0 is no entry. `anything`: not known, so the write
+// (sql_store.hpp's row_hash); 0 is no entry. `anything`: not known, so the write
 // overlaps every other.
 struct write_footprint {
   std::array<std::uint64_t, 2> rows{};

@@ -154,8 +154,9 @@ class connection {
   bool needs_new_transaction() const noexcept { return conflicted_; }
 
   // The event rows (sql_events.hpp's values) the open write transaction
-  // inserts just before its COMMIT, numbered then (transaction.cpp): the
-  // write path queues them here, a rolled-back member takes its own back.
+  // inserts with its COMMIT, numbered then (transaction.cpp). While the
+  // connection follows a script, the script's: a staged group hands a
+  // member's on only once the member has succeeded.
   std::vector<params>& unnumbered_events() noexcept {
     return script_ != nullptr ? script_->events : unnumbered_events_;
   }

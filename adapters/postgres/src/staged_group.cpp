@@ -92,7 +92,6 @@ class staged_run {
       for (auto& b : *r.script.waiting) batch.push_back(std::move(b));
       segments.push_back({&r, first, batch.size() - first});
       batch.push_back({release_sql, {}});
-      r.script.waiting.reset();
       return outcome::success();
     }
     if (out) {
@@ -136,13 +135,13 @@ class staged_run {
         s.member->script.answers.push_back({std::move(own), {}});
         continue;
       }
-      // The failure is in this segment, or before it and this one did not run.
+      // The failure is in this segment (the ones before it were answered
+      // whole); the ones after it did not run, and send theirs again.
       const std::size_t failed_at = answered.size();
       if (failed_at < s.first || failed_at >= s.first + s.count) {
         // Its SAVEPOINT or RELEASE failed (or a deferred statement before
         // the pipeline): the transaction is not one to go on with.
-        if (failed_at + 1 >= s.first) return sent.error();
-        break;  // an earlier segment's failure: this one resends
+        return sent.error();
       }
       std::vector<rows> own(answered.begin() + static_cast<std::ptrdiff_t>(s.first),
                             answered.end());
